@@ -1,0 +1,2 @@
+//! `httpget`: the command-line GET client (being written).
+fn main() {}

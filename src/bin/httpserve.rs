@@ -1,0 +1,2 @@
+//! `httpserve`: the static-file server (being written).
+fn main() {}

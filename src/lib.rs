@@ -1,0 +1,29 @@
+//! # http10 — HTTP/1.0 by hand, on `std::net`
+//!
+//! A teaching crate for a networking course. It holds the two halves of one protocol,
+//! RFC 1945 (HTTP/1.0), written so a student can read every byte that crosses the wire:
+//!
+//! * [`client`] — what `httpget` does with a URL: parse it, connect a `TcpStream`, send
+//!   `GET /path HTTP/1.0` and a few headers, read the status line and headers, then the body,
+//!   framed by `Content-Length` or by the server closing the connection (§7.2.2).
+//! * [`server`] — what `httpserve` does with a connection: read a request head under a size cap
+//!   and a deadline ([`request`]), decide what to answer ([`routes`], [`files`]), write the
+//!   status line, headers and body ([`response`]), and log one line.
+//!
+//! Shared by both: [`status`] codes and reason phrases, HTTP [`date`]s, and the [`escape`]
+//! rules that keep network text from becoming HTML or terminal control codes.
+//!
+//! The binaries under `src/bin/` only parse arguments and print; everything testable is here.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod client;
+pub mod date;
+pub mod escape;
+pub mod files;
+pub mod request;
+pub mod response;
+pub mod routes;
+pub mod server;
+pub mod status;
