@@ -1,1 +1,595 @@
-//! (being written)
+//! Step 1 of every exchange on the server: reading a request off the socket, safely.
+//!
+//! A request head is a request line and header lines, each ended by CRLF, then an empty line
+//! (RFC 1945 §5):
+//!
+//! ```text
+//! GET /index.html HTTP/1.0\r\n          <- request line: method, target, version
+//! Host: 127.0.0.1:8080\r\n               <- headers: name, colon, value
+//! User-Agent: curl/8.5.0\r\n
+//! \r\n                                  <- the blank line ends the head
+//! ```
+//!
+//! TCP delivers bytes, not messages: one `read` may return half a line or two requests. So
+//! [`Connection::read_request`] keeps a buffer, reads until the blank line shows up, and gives up
+//! with a status code when the client sends too much ([`MAX_HEAD_BYTES`]) or takes too long
+//! ([`HEAD_TIMEOUT`], a deadline on the whole head, so a client dribbling one byte a second
+//! cannot hold a worker forever). The request line is split by hand, below, because that is
+//! the lesson; the header lines are parsed by `httparse`.
+//!
+//! Try: `printf 'GET / HTTP/1.0\n\n' | nc 127.0.0.1 8080` (bare LF is accepted, RFC 1945
+//! Appendix B), or `printf 'GET /\r\n' | nc 127.0.0.1 8080` for an HTTP/0.9 Simple-Request.
+
+use std::io::{self, Read};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::status::Status;
+
+/// The most bytes a request head may have before the server answers 431.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+/// The most header lines a request may have before the server answers 431.
+pub const MAX_HEADER_LINES: usize = 100;
+/// The longest request target (path and query) before the server answers 414.
+pub const MAX_TARGET_BYTES: usize = 8 * 1024;
+/// The largest request body (for the POST routes) before the server answers 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Time allowed from a request's first byte to the end of its head.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time allowed to send a request body, once its head has arrived.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a connection waiting for its next request checks whether the server is stopping.
+const IDLE_POLL: Duration = Duration::from_millis(250);
+/// How much to ask the kernel for in one `read`.
+const READ_CHUNK: usize = 4096;
+
+/// The protocol version a request was sent with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// A Simple-Request, `GET /path` with no version (RFC 1945 §4.1): answered with the body only.
+    Http09,
+    /// `HTTP/1.0`.
+    Http10,
+    /// `HTTP/1.1` (or a later 1.x, which RFC 1945 §3.1 says to treat as the highest 1.x we know).
+    Http11,
+}
+
+impl Version {
+    /// The version as written in a request line (`-` style empty for HTTP/0.9).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::Http09 => "",
+            Version::Http10 => "HTTP/1.0",
+            Version::Http11 => "HTTP/1.1",
+        }
+    }
+}
+
+/// One parsed request, owning its bytes.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The method, exactly as sent (`GET`, `HEAD`, `POST`; case matters, RFC 1945 §5.1.1).
+    pub method: String,
+    /// The request target as sent: `/path?query`, or an absolute URL.
+    pub target: String,
+    /// The protocol version from the request line.
+    pub version: Version,
+    /// Header lines in their original order and spelling, values trimmed.
+    pub headers: Vec<(String, String)>,
+    /// The head exactly as it arrived, up to and including the blank line.
+    pub raw_head: Vec<u8>,
+    /// The body, when the request had a `Content-Length` (empty otherwise).
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// The first header with this name, compared case-insensitively (RFC 1945 §4.2).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(field, _)| field.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Whether a comma-separated header (such as `Connection`) lists `token`, in any case.
+    pub fn header_has_token(&self, name: &str, token: &str) -> bool {
+        self.headers
+            .iter()
+            .filter(|(field, _)| field.eq_ignore_ascii_case(name))
+            .flat_map(|(_, value)| value.split(','))
+            .any(|item| item.trim().eq_ignore_ascii_case(token))
+    }
+
+    /// The request line as sent, for the access log: `GET / HTTP/1.0`.
+    pub fn request_line(&self) -> String {
+        match self.version {
+            Version::Http09 => format!("{} {}", self.method, self.target),
+            other => format!("{} {} {}", self.method, self.target, other.as_str()),
+        }
+    }
+
+    /// Whether the client asked to keep the connection open after this response:
+    /// HTTP/1.0 only with `Connection: keep-alive`; HTTP/1.1 unless `Connection: close`.
+    pub fn wants_keep_alive(&self) -> bool {
+        match self.version {
+            Version::Http09 => false,
+            Version::Http10 => self.header_has_token("Connection", "keep-alive"),
+            Version::Http11 => !self.header_has_token("Connection", "close"),
+        }
+    }
+}
+
+/// Why no request could be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The client closed the connection before sending a byte of a new request: a normal end.
+    Closed,
+    /// No request started before the idle time ran out, or the server is stopping.
+    Idle,
+    /// The head (or body) did not arrive before its deadline, or the client closed mid-way.
+    Incomplete,
+    /// The request is bad: answer with this status and explanation, then close.
+    Rejected {
+        /// The status code to answer with.
+        status: Status,
+        /// A one-line explanation for the error page.
+        reason: String,
+        /// The start of what was received, for the access log.
+        first_line: Vec<u8>,
+    },
+    /// The socket failed.
+    Io(io::Error),
+}
+
+/// A client connection: the socket and the bytes read from it but not yet used.
+pub struct Connection {
+    stream: TcpStream,
+    unread: Vec<u8>,
+}
+
+impl Connection {
+    /// Wraps an accepted socket.
+    pub fn new(stream: TcpStream) -> Connection {
+        Connection {
+            stream,
+            unread: Vec::with_capacity(READ_CHUNK),
+        }
+    }
+
+    /// The socket, for writing the response.
+    pub fn stream(&mut self) -> &mut TcpStream {
+        &mut self.stream
+    }
+
+    /// Reads the next request: its head, then its body if it declares one.
+    ///
+    /// `idle_limit` is how long to wait for the first byte (the keep-alive timeout between
+    /// requests); once a byte arrives, the whole head must follow within [`HEAD_TIMEOUT`].
+    /// While no byte has arrived, `stopping` is checked every [`IDLE_POLL`].
+    pub fn read_request(
+        &mut self,
+        idle_limit: Duration,
+        stopping: &AtomicBool,
+    ) -> Result<Request, ReadError> {
+        let waiting_since = Instant::now();
+        let mut head_deadline = if self.unread.is_empty() {
+            None
+        } else {
+            Some(waiting_since + HEAD_TIMEOUT)
+        };
+        loop {
+            match parse_head(&self.unread)? {
+                HeadStatus::Complete(head) => {
+                    self.unread.drain(..head.length);
+                    let mut request = head.request;
+                    let body_length = body_length(&request)?;
+                    if body_length > 0 {
+                        request.body = self.read_body(body_length)?;
+                    }
+                    return Ok(request);
+                }
+                HeadStatus::Partial => {}
+            }
+            let now = Instant::now();
+            let wait = match head_deadline {
+                Some(deadline) if now >= deadline => return Err(ReadError::Incomplete),
+                Some(deadline) => deadline - now,
+                None => {
+                    if stopping.load(Ordering::Relaxed) || now >= waiting_since + idle_limit {
+                        return Err(ReadError::Idle);
+                    }
+                    (waiting_since + idle_limit - now).min(IDLE_POLL)
+                }
+            };
+            match self.read_more(wait) {
+                Ok(0) if self.unread.is_empty() => return Err(ReadError::Closed),
+                Ok(0) => return Err(ReadError::Incomplete),
+                Ok(_) => {
+                    head_deadline.get_or_insert(Instant::now() + HEAD_TIMEOUT);
+                }
+                Err(error) if is_timeout(&error) => {}
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(ReadError::Io(error)),
+            }
+        }
+    }
+
+    /// Reads exactly `length` body bytes (some may already be buffered) within [`BODY_TIMEOUT`].
+    fn read_body(&mut self, length: usize) -> Result<Vec<u8>, ReadError> {
+        let deadline = Instant::now() + BODY_TIMEOUT;
+        while self.unread.len() < length {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(ReadError::Incomplete);
+            }
+            match self.read_more(deadline - now) {
+                Ok(0) => return Err(ReadError::Incomplete),
+                Ok(_) => {}
+                Err(error) if is_timeout(&error) => {}
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(ReadError::Io(error)),
+            }
+        }
+        Ok(self.unread.drain(..length).collect())
+    }
+
+    /// One `read` from the socket into the buffer, waiting at most `wait`.
+    fn read_more(&mut self, wait: Duration) -> io::Result<usize> {
+        // A zero timeout means "block forever" to the OS, so never pass one.
+        self.stream
+            .set_read_timeout(Some(wait.max(Duration::from_millis(1))))?;
+        let filled = self.unread.len();
+        self.unread.resize(filled + READ_CHUNK, 0);
+        let result = self.stream.read(&mut self.unread[filled..]);
+        let received = *result.as_ref().unwrap_or(&0);
+        self.unread.truncate(filled + received);
+        result
+    }
+}
+
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// A head found complete in the buffer, and how many bytes of the buffer it used.
+struct Head {
+    request: Request,
+    length: usize,
+}
+
+enum HeadStatus {
+    Complete(Head),
+    Partial,
+}
+
+fn rejected(status: Status, reason: impl Into<String>, received: &[u8]) -> ReadError {
+    let line_end = received
+        .iter()
+        .position(|&byte| byte == b'\n')
+        .unwrap_or(received.len())
+        .min(MAX_TARGET_BYTES + 64);
+    let first_line = received[..line_end]
+        .strip_suffix(b"\r")
+        .unwrap_or(&received[..line_end]);
+    ReadError::Rejected {
+        status,
+        reason: reason.into(),
+        first_line: first_line.to_vec(),
+    }
+}
+
+/// Looks for a complete head at the start of `buffer`.
+fn parse_head(buffer: &[u8]) -> Result<HeadStatus, ReadError> {
+    // RFC 1945 §4.1 (and RFC 7230 §3.5): a server should ignore empty lines before a request.
+    let leading_blank = buffer
+        .iter()
+        .take_while(|&&byte| byte == b'\r' || byte == b'\n')
+        .count();
+    let buffer_after_blanks = &buffer[leading_blank..];
+
+    let Some(line_end) = buffer_after_blanks.iter().position(|&byte| byte == b'\n') else {
+        // "Method SP target SP HTTP/x.y": a line longer than the longest target allowed plus
+        // room for the rest can only be a target that is too long (or garbage).
+        if buffer_after_blanks.len() > MAX_TARGET_BYTES + 32 {
+            return Err(rejected(
+                Status::UriTooLong,
+                "The request line is longer than this server reads.",
+                buffer_after_blanks,
+            ));
+        }
+        return Ok(HeadStatus::Partial);
+    };
+    let line = &buffer_after_blanks[..line_end];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let request_line = parse_request_line(line)
+        .map_err(|(status, reason)| rejected(status, reason, buffer_after_blanks))?;
+
+    if request_line.version == Version::Http09 {
+        return Ok(HeadStatus::Complete(Head {
+            length: leading_blank + line_end + 1,
+            request: Request {
+                method: request_line.method,
+                target: request_line.target,
+                version: Version::Http09,
+                headers: Vec::new(),
+                raw_head: buffer_after_blanks[..=line_end].to_vec(),
+                body: Vec::new(),
+            },
+        }));
+    }
+
+    let header_bytes = &buffer_after_blanks[line_end + 1..];
+    let mut header_slots = [httparse::EMPTY_HEADER; MAX_HEADER_LINES];
+    match httparse::parse_headers(header_bytes, &mut header_slots) {
+        Ok(httparse::Status::Complete((header_length, parsed))) => {
+            let head_length = line_end + 1 + header_length;
+            if head_length > MAX_HEAD_BYTES {
+                return Err(too_large_head(buffer_after_blanks));
+            }
+            let headers = parsed
+                .iter()
+                .map(|header| {
+                    let value = String::from_utf8_lossy(header.value).trim().to_string();
+                    (header.name.to_string(), value)
+                })
+                .collect();
+            Ok(HeadStatus::Complete(Head {
+                length: leading_blank + head_length,
+                request: Request {
+                    method: request_line.method,
+                    target: request_line.target,
+                    version: request_line.version,
+                    headers,
+                    raw_head: buffer_after_blanks[..head_length].to_vec(),
+                    body: Vec::new(),
+                },
+            }))
+        }
+        Ok(httparse::Status::Partial) if buffer_after_blanks.len() >= MAX_HEAD_BYTES => {
+            Err(too_large_head(buffer_after_blanks))
+        }
+        Ok(httparse::Status::Partial) => Ok(HeadStatus::Partial),
+        Err(httparse::Error::TooManyHeaders) => Err(rejected(
+            Status::HeaderFieldsTooLarge,
+            format!("The request has more than {MAX_HEADER_LINES} header lines."),
+            buffer_after_blanks,
+        )),
+        Err(_) => Err(rejected(
+            Status::BadRequest,
+            "A header line is not of the form 'Name: value'.",
+            buffer_after_blanks,
+        )),
+    }
+}
+
+fn too_large_head(received: &[u8]) -> ReadError {
+    rejected(
+        Status::HeaderFieldsTooLarge,
+        format!("The request head is larger than {MAX_HEAD_BYTES} bytes."),
+        received,
+    )
+}
+
+/// The three parts of a request line.
+#[derive(Debug, PartialEq)]
+struct RequestLine {
+    method: String,
+    target: String,
+    version: Version,
+}
+
+/// Splits `Method SP Request-URI SP HTTP-Version` (RFC 1945 §5.1), or the Simple-Request
+/// `GET SP Request-URI` of HTTP/0.9 (§4.1).
+fn parse_request_line(line: &[u8]) -> Result<RequestLine, (Status, String)> {
+    let bad = |why: &str| (Status::BadRequest, why.to_string());
+    let text =
+        std::str::from_utf8(line).map_err(|_| bad("The request line is not valid UTF-8."))?;
+    let parts: Vec<&str> = text.split(' ').collect();
+    let (method, target, version) = match parts.as_slice() {
+        [method, target] => (*method, *target, Version::Http09),
+        [method, target, version] => (*method, *target, parse_version(version)?),
+        _ => {
+            return Err(bad(
+                "The request line must be 'METHOD /path HTTP/1.0', with single spaces.",
+            ))
+        }
+    };
+    if method.is_empty() || !method.bytes().all(is_token_byte) {
+        return Err(bad("The method is not a valid token."));
+    }
+    if target.len() > MAX_TARGET_BYTES {
+        return Err((
+            Status::UriTooLong,
+            format!("The request target is longer than {MAX_TARGET_BYTES} bytes."),
+        ));
+    }
+    if target.is_empty() || target.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(bad(
+            "The request target is empty or has control characters.",
+        ));
+    }
+    if version == Version::Http09 && method != "GET" {
+        return Err(bad("An HTTP/0.9 request (no version) can only be GET."));
+    }
+    Ok(RequestLine {
+        method: method.to_string(),
+        target: target.to_string(),
+        version,
+    })
+}
+
+/// `HTTP/<major>.<minor>` (RFC 1945 §3.1). Major 1 is ours; any other major gets 505.
+fn parse_version(text: &str) -> Result<Version, (Status, String)> {
+    let bad_syntax = || {
+        (
+            Status::BadRequest,
+            "The version must look like HTTP/1.0.".to_string(),
+        )
+    };
+    let numbers = text.strip_prefix("HTTP/").ok_or_else(bad_syntax)?;
+    let (major, minor) = numbers.split_once('.').ok_or_else(bad_syntax)?;
+    let is_number = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !is_number(major) || !is_number(minor) {
+        return Err(bad_syntax());
+    }
+    let major = major.trim_start_matches('0');
+    let minor = minor.trim_start_matches('0');
+    match (major, minor) {
+        ("1", "") => Ok(Version::Http10),
+        ("1", _) => Ok(Version::Http11),
+        _ => Err((
+            Status::VersionNotSupported,
+            format!("This server speaks HTTP/1.0 (and reads 1.1), not {text}."),
+        )),
+    }
+}
+
+/// The characters a method may have: RFC 1945 §2.2 `token`.
+fn is_token_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+}
+
+/// How many body bytes follow the head (RFC 1945 §7.2.2: only `Content-Length` says so).
+fn body_length(request: &Request) -> Result<usize, ReadError> {
+    let bad =
+        |status: Status, reason: &str| rejected(status, reason, request.request_line().as_bytes());
+    if request.header("Transfer-Encoding").is_some() {
+        return Err(bad(
+            Status::LengthRequired,
+            "Send the body with a Content-Length; HTTP/1.0 has no chunked requests.",
+        ));
+    }
+    let mut lengths = request
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("Content-Length"))
+        .map(|(_, value)| value.as_str());
+    let length = match lengths.next() {
+        None if request.method == "POST" => {
+            return Err(bad(
+                Status::LengthRequired,
+                "A POST request needs a Content-Length header (RFC 1945 §7.2.2).",
+            ))
+        }
+        None => return Ok(0),
+        Some(text) => text,
+    };
+    if lengths.any(|other| other != length) {
+        return Err(bad(
+            Status::BadRequest,
+            "Two different Content-Length headers.",
+        ));
+    }
+    if length.is_empty() || !length.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(bad(Status::BadRequest, "Content-Length is not a number."));
+    }
+    match length.parse::<usize>() {
+        Ok(length) if length <= MAX_BODY_BYTES => Ok(length),
+        _ => Err(bad(
+            Status::PayloadTooLarge,
+            &format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(method: &str, target: &str, version: Version) -> RequestLine {
+        RequestLine {
+            method: method.to_string(),
+            target: target.to_string(),
+            version,
+        }
+    }
+
+    #[test]
+    fn request_lines_are_split_by_the_rfc_1945_grammar() {
+        let long_target = format!("GET /{} HTTP/1.0", "a".repeat(MAX_TARGET_BYTES));
+        let cases: Vec<(&[u8], Result<RequestLine, Status>)> = vec![
+            (b"GET / HTTP/1.0", Ok(line("GET", "/", Version::Http10))),
+            (
+                b"HEAD /a?b HTTP/1.1",
+                Ok(line("HEAD", "/a?b", Version::Http11)),
+            ),
+            (b"GET /x HTTP/1.2", Ok(line("GET", "/x", Version::Http11))),
+            (b"GET /x HTTP/01.00", Ok(line("GET", "/x", Version::Http10))),
+            (b"get / HTTP/1.0", Ok(line("get", "/", Version::Http10))),
+            (b"GET /old", Ok(line("GET", "/old", Version::Http09))),
+            (b"POST /old", Err(Status::BadRequest)),
+            (b"GET / HTTP/2.0", Err(Status::VersionNotSupported)),
+            (b"GET / HTTP/3.0", Err(Status::VersionNotSupported)),
+            (b"GET / HTTP/1", Err(Status::BadRequest)),
+            (b"GET / HTTX/1.0", Err(Status::BadRequest)),
+            (b"GET / http/1.0", Err(Status::BadRequest)),
+            (b"GET  / HTTP/1.0", Err(Status::BadRequest)),
+            (b"GET / HTTP/1.0 extra", Err(Status::BadRequest)),
+            (b"GET", Err(Status::BadRequest)),
+            (b"", Err(Status::BadRequest)),
+            (b"G(T / HTTP/1.0", Err(Status::BadRequest)),
+            (b"GET /\x01 HTTP/1.0", Err(Status::BadRequest)),
+            (b"GET /\xff HTTP/1.0", Err(Status::BadRequest)),
+            (long_target.as_bytes(), Err(Status::UriTooLong)),
+        ];
+        for (input, want) in cases {
+            let got = parse_request_line(input).map_err(|(status, _)| status);
+            let shown = String::from_utf8_lossy(&input[..input.len().min(40)]);
+            assert_eq!(got, want, "{shown:?}");
+        }
+    }
+
+    #[test]
+    fn a_head_is_complete_only_after_the_blank_line() {
+        for (input, complete) in [
+            (&b"GET / HTTP/1.0\r\n"[..], false),
+            (b"GET / HTTP/1.0\r\nHost: x\r\n", false),
+            (b"GET / HTTP/1.0\r\nHost: x\r\n\r\n", true),
+            (b"GET / HTTP/1.0\n\n", true),
+            (b"GET / HTTP/1.0\nHost: x\n\n", true),
+            (b"\r\nGET / HTTP/1.0\r\n\r\n", true),
+            (b"GET /\r\n", true),
+            (b"GET / HTTP/1.0", false),
+        ] {
+            let got = matches!(parse_head(input), Ok(HeadStatus::Complete(_)));
+            assert_eq!(got, complete, "{:?}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn heads_over_the_limits_are_rejected_with_431() {
+        let many_headers = format!("GET / HTTP/1.0\r\n{}\r\n", "X: y\r\n".repeat(101));
+        let huge_header = format!("GET / HTTP/1.0\r\nX: {}\r\n", "y".repeat(MAX_HEAD_BYTES));
+        for input in [many_headers, huge_header] {
+            match parse_head(input.as_bytes()) {
+                Err(ReadError::Rejected { status, .. }) => {
+                    assert_eq!(status, Status::HeaderFieldsTooLarge)
+                }
+                _ => panic!("not rejected: {}", &input[..40]),
+            }
+        }
+    }
+
+    #[test]
+    fn headers_keep_their_order_and_spelling() {
+        let input = b"GET / HTTP/1.0\r\nX-B: 2\r\nhost: h\r\nCONNECTION: Keep-Alive\r\n\r\n";
+        let Ok(HeadStatus::Complete(head)) = parse_head(input) else {
+            panic!("not complete")
+        };
+        let names: Vec<&str> = head
+            .request
+            .headers
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
+        assert_eq!(names, ["X-B", "host", "CONNECTION"]);
+        assert_eq!(head.request.header("Host"), Some("h"));
+        assert!(head.request.wants_keep_alive());
+        assert_eq!(head.length, input.len());
+        assert_eq!(head.request.raw_head, input);
+    }
+}

@@ -1,1 +1,616 @@
-//! (being written)
+//! The server's life: listen, accept, hand each connection to a worker thread, log, stop.
+//!
+//! ## Which of the three paradigms, and why
+//!
+//! A server that talks to many clients at once can give each connection its own **thread**,
+//! its own **process** (`fork`, as classic Apache and inetd did), or put all sockets in **one
+//! worker that multiplexes** them with `epoll` (nginx). This server uses **a thread per
+//! connection, from a bounded pool**:
+//!
+//! * It reads like the lesson: each connection is a plain loop of blocking `read` and `write`
+//!   calls, top to bottom, with no state machine and no callbacks.
+//! * It is fast enough: a Linux thread costs a few tens of KiB of touched memory and a context
+//!   switch per request; with the threads kept and reused, hundreds of connections are cheap.
+//!   (A process per connection would copy page tables and file tables on every `fork`, and a
+//!   multiplexing worker needs `epoll`, which `std` does not offer.)
+//! * It is bounded: at most [`Config::max_connections`] connections are served at once; the
+//!   next one is answered `503 Service Unavailable` at once and closed, so a flood can neither
+//!   queue up without end nor start unlimited threads.
+//!
+//! Each blocking call has a deadline, so no client can hold a thread forever: the whole request
+//! head must arrive within [`HEAD_TIMEOUT`] (a deadline for the whole head, not for each byte,
+//! so dribbling a byte a second does not help), an idle kept-alive connection is closed after
+//! [`KEEP_ALIVE_TIMEOUT`], and a client that stops reading a download is dropped after
+//! [`WRITE_TIMEOUT`]. A client that vanishes mid-download makes only its own `write` fail.
+//!
+//! ## Stopping
+//!
+//! [`ShutdownHandle::stop`] (which `httpserve` calls on Ctrl+C) stops accepting, lets the
+//! responses in flight finish for at most [`SHUTDOWN_GRACE`], and returns from [`Server::run`].
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::date::format_log_date;
+use crate::escape::escape_control;
+use crate::files::Root;
+use crate::request::{Connection, ReadError, Request, Version};
+pub use crate::request::{BODY_TIMEOUT, HEAD_TIMEOUT};
+use crate::response::{write_response, Framing, Persistence, Response};
+use crate::routes::{self, Site};
+use crate::status::Status;
+
+/// How long a kept-alive connection may sit idle between requests.
+pub const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How many requests one kept-alive connection may carry before the server closes it.
+pub const KEEP_ALIVE_MAX: usize = 1000;
+/// How long one `write` may wait for a client that does not read.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default bound on connections served at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// How long a stopping server waits for responses in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long a worker thread with nothing to do stays around for the next connection.
+const IDLE_WORKER_LIFETIME: Duration = Duration::from_secs(30);
+/// Stack for each worker: the request buffer and bodies live on the heap, so 256 KiB is ample.
+const WORKER_STACK_BYTES: usize = 256 * 1024;
+/// After an error response, how long to keep reading (and discarding) what the client still
+/// sends, so that closing does not reset the connection before the client reads the error.
+const LINGER_TIME: Duration = Duration::from_millis(500);
+
+/// Everything `httpserve`'s command line decides.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on; `None` for all interfaces (IPv6 and IPv4 when the system has both).
+    pub bind: Option<IpAddr>,
+    /// Port; 0 lets the OS choose.
+    pub port: u16,
+    /// The folder to serve.
+    pub dir: PathBuf,
+    /// Connections served at once; more get 503.
+    pub max_connections: usize,
+    /// Whether `/upper` and `/echo` are on.
+    pub routes_enabled: bool,
+    /// How much to log on stderr.
+    pub log: LogLevel,
+}
+
+/// How much the server writes on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    /// Nothing but errors.
+    Quiet,
+    /// One Common Log Format line per request.
+    Access,
+    /// Also each connection opening and closing, and each request head as it arrived.
+    Verbose,
+}
+
+/// Why the server could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// The folder to serve is missing, not a folder, or unreadable.
+    Folder(PathBuf, io::Error),
+    /// Another program already listens on that port.
+    AddressInUse(SocketAddr),
+    /// Ports below 1024 need administrator rights on most systems.
+    PortNeedsPrivilege(SocketAddr),
+    /// Any other failure to listen (an address this machine does not have, …).
+    Listen(SocketAddr, io::Error),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Folder(dir, error) => {
+                write!(f, "cannot serve folder {}: {error}", dir.display())
+            }
+            StartError::AddressInUse(addr) => write!(
+                f,
+                "port {} is already in use on {} (another server is running there; \
+                 choose another port, or 0 for any free one)",
+                addr.port(),
+                addr.ip()
+            ),
+            StartError::PortNeedsPrivilege(addr) => write!(
+                f,
+                "no permission to listen on port {} (ports below 1024 need administrator \
+                 rights; try 8080)",
+                addr.port()
+            ),
+            StartError::Listen(addr, error) => write!(f, "cannot listen on {addr}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// A listening server, ready to [`run`](Server::run).
+pub struct Server {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+/// What the accepting thread and every worker share.
+struct Shared {
+    site: Site,
+    log: LogLevel,
+    max_connections: usize,
+    stopping: AtomicBool,
+    pool: Mutex<Pool>,
+    /// Signalled when a connection is queued for an idle worker, or when stopping.
+    work_ready: Condvar,
+    /// Signalled when the last active connection ends.
+    all_done: Condvar,
+}
+
+/// The worker pool's bookkeeping, under one lock.
+#[derive(Default)]
+struct Pool {
+    /// Connections handed over but not yet picked up; never longer than `idle_workers`.
+    handed_over: VecDeque<(TcpStream, SocketAddr)>,
+    idle_workers: usize,
+    workers: usize,
+    active_connections: usize,
+}
+
+impl Shared {
+    fn pool(&self) -> MutexGuard<'_, Pool> {
+        // A worker that panicked while holding the lock leaves counters that are still valid
+        // (every update is one statement), so carry on with them.
+        self.pool
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Stops a running server from another thread (a Ctrl+C handler).
+#[derive(Clone)]
+pub struct ShutdownHandle {
+    shared: Arc<Shared>,
+    wake_addr: SocketAddr,
+}
+
+impl ShutdownHandle {
+    /// Asks the server to stop: no new connections; [`Server::run`] returns once the
+    /// connections in flight finish or [`SHUTDOWN_GRACE`] passes.
+    pub fn stop(&self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        self.shared.work_ready.notify_all();
+        // `accept` has no timeout: wake it with a connection of our own.
+        let _ = TcpStream::connect_timeout(&self.wake_addr, Duration::from_secs(1));
+    }
+}
+
+/// How a server's run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// Connections still open when the grace time ran out (closed as the process exits).
+    pub cut_off: usize,
+}
+
+impl Server {
+    /// Checks the folder and starts listening.
+    pub fn bind(config: &Config) -> Result<Server, StartError> {
+        let root = Root::open(&config.dir)
+            .map_err(|error| StartError::Folder(config.dir.clone(), error))?;
+        let listener = listen(config.bind, config.port)?;
+        let local_addr = listener.local_addr().map_err(|error| {
+            StartError::Listen(
+                SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), config.port),
+                error,
+            )
+        })?;
+        let shared = Arc::new(Shared {
+            site: Site {
+                root,
+                routes_enabled: config.routes_enabled,
+            },
+            log: config.log,
+            max_connections: config.max_connections.max(1),
+            stopping: AtomicBool::new(false),
+            pool: Mutex::new(Pool::default()),
+            work_ready: Condvar::new(),
+            all_done: Condvar::new(),
+        });
+        Ok(Server {
+            listener,
+            local_addr,
+            shared,
+        })
+    }
+
+    /// The address and real port the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The absolute folder being served.
+    pub fn root(&self) -> &std::path::Path {
+        self.shared.site.root.path()
+    }
+
+    /// A URL a person on this machine can open: the loopback address when listening on all
+    /// interfaces.
+    pub fn local_url(&self) -> String {
+        let ip = match self.local_addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            ip => ip,
+        };
+        format!("http://{}/", SocketAddr::new(ip, self.local_addr.port()))
+    }
+
+    /// A handle that stops this server.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        let wake_ip = match self.local_addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        ShutdownHandle {
+            shared: Arc::clone(&self.shared),
+            wake_addr: SocketAddr::new(wake_ip, self.local_addr.port()),
+        }
+    }
+
+    /// Accepts connections until stopped, then waits (bounded) for those in flight.
+    pub fn run(self) -> Stopped {
+        let shared = &self.shared;
+        while !shared.stopping.load(Ordering::SeqCst) {
+            match self.listener.accept() {
+                Ok(_) if shared.stopping.load(Ordering::SeqCst) => break,
+                Ok((stream, peer)) => dispatch(shared, stream, peer),
+                Err(error) => accept_failed(shared, &error),
+            }
+        }
+        drop(self.listener);
+
+        let deadline = Instant::now() + SHUTDOWN_GRACE;
+        let mut pool = shared.pool();
+        while pool.active_connections > 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            pool = match shared.all_done.wait_timeout(pool, deadline - now) {
+                Ok((pool, _)) => pool,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        Stopped {
+            cut_off: pool.active_connections,
+        }
+    }
+}
+
+/// Opens the listening socket: on `bind`, or on all interfaces — IPv6 `::` first, which on
+/// Linux also takes IPv4 connections, then IPv4 `0.0.0.0` on systems without IPv6.
+fn listen(bind: Option<IpAddr>, port: u16) -> Result<TcpListener, StartError> {
+    let candidates = match bind {
+        Some(ip) => vec![SocketAddr::new(ip, port)],
+        None => vec![
+            SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), port),
+            SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), port),
+        ],
+    };
+    let mut last_error = None;
+    for addr in &candidates {
+        match TcpListener::bind(addr) {
+            Ok(listener) => return Ok(listener),
+            Err(error) => {
+                let start_error = match error.kind() {
+                    io::ErrorKind::AddrInUse => StartError::AddressInUse(*addr),
+                    io::ErrorKind::PermissionDenied => StartError::PortNeedsPrivilege(*addr),
+                    _ => StartError::Listen(*addr, error),
+                };
+                // "In use" and "not allowed" are true whatever the address family.
+                if !matches!(start_error, StartError::Listen(..)) {
+                    return Err(start_error);
+                }
+                last_error = Some(start_error);
+            }
+        }
+    }
+    Err(last_error.expect("there is always at least one candidate address"))
+}
+
+/// Gives a new connection to an idle worker, or a new one, or — at the limit — a 503.
+fn dispatch(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+    let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
+    let mut pool = shared.pool();
+    if pool.active_connections >= shared.max_connections {
+        drop(pool);
+        refuse_busy(shared, stream, peer);
+        return;
+    }
+    pool.active_connections += 1;
+    if pool.idle_workers > pool.handed_over.len() {
+        pool.handed_over.push_back((stream, peer));
+        drop(pool);
+        shared.work_ready.notify_one();
+        return;
+    }
+    pool.workers += 1;
+    drop(pool);
+
+    let worker_shared = Arc::clone(shared);
+    let spawned = thread::Builder::new()
+        .name("http10-worker".into())
+        .stack_size(WORKER_STACK_BYTES)
+        .spawn(move || worker(worker_shared, Some((stream, peer))));
+    if let Err(error) = spawned {
+        // The system would not give us another thread; the connection (moved into the
+        // closure that never ran) is closed as it is dropped.
+        let mut pool = shared.pool();
+        pool.workers -= 1;
+        pool.active_connections -= 1;
+        drop(pool);
+        log_line(
+            shared,
+            LogLevel::Quiet,
+            &format!("{peer} dropped: no thread for it ({error})"),
+        );
+    }
+}
+
+/// A worker: serve the connection it was started with, then wait for more; retire after
+/// [`IDLE_WORKER_LIFETIME`] without work.
+fn worker(shared: Arc<Shared>, mut next: Option<(TcpStream, SocketAddr)>) {
+    loop {
+        if let Some((stream, peer)) = next.take() {
+            let outcome =
+                panic::catch_unwind(AssertUnwindSafe(|| serve_connection(&shared, stream, peer)));
+            if outcome.is_err() {
+                log_line(
+                    &shared,
+                    LogLevel::Quiet,
+                    &format!("{peer} internal error: connection dropped"),
+                );
+            }
+            let mut pool = shared.pool();
+            pool.active_connections -= 1;
+            if pool.active_connections == 0 {
+                shared.all_done.notify_all();
+            }
+        }
+
+        let mut pool = shared.pool();
+        pool.idle_workers += 1;
+        let idle_since = Instant::now();
+        loop {
+            if let Some(connection) = pool.handed_over.pop_front() {
+                pool.idle_workers -= 1;
+                next = Some(connection);
+                break;
+            }
+            let idle_for = idle_since.elapsed();
+            if shared.stopping.load(Ordering::SeqCst) || idle_for >= IDLE_WORKER_LIFETIME {
+                pool.idle_workers -= 1;
+                pool.workers -= 1;
+                return;
+            }
+            pool = match shared
+                .work_ready
+                .wait_timeout(pool, IDLE_WORKER_LIFETIME - idle_for)
+            {
+                Ok((pool, _)) => pool,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+    }
+}
+
+/// Requests on one connection, one after another, until it closes.
+fn serve_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
+    // The head and a small body leave in one write; NODELAY stops Nagle's algorithm from
+    // holding back the start of the next response on a kept-alive connection.
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
+    log_line(shared, LogLevel::Verbose, &format!("{peer} connected"));
+
+    let mut connection = Connection::new(stream);
+    let mut served = 0;
+    let ending = loop {
+        let idle_limit = if served == 0 {
+            HEAD_TIMEOUT
+        } else {
+            KEEP_ALIVE_TIMEOUT
+        };
+        let request = match connection.read_request(idle_limit, &shared.stopping) {
+            Ok(request) => request,
+            Err(ReadError::Closed) => break "the client closed it",
+            Err(ReadError::Idle) if served == 0 => break "no request arrived in time",
+            Err(ReadError::Idle) => break "idle",
+            Err(ReadError::Incomplete) => break "the request did not arrive in full in time",
+            Err(ReadError::Io(_)) => break "a network error",
+            Err(ReadError::Rejected {
+                status,
+                reason,
+                first_line,
+            }) => {
+                let framing = Framing {
+                    head_only: false,
+                    simple: false,
+                    persistence: Persistence::Close,
+                };
+                let sent = write_response(
+                    connection.stream(),
+                    Response::error(status, &reason),
+                    framing,
+                );
+                log_access(
+                    shared,
+                    peer,
+                    &first_line,
+                    status,
+                    *sent.as_ref().unwrap_or(&0),
+                );
+                linger_and_close(connection.stream());
+                break "a bad request";
+            }
+        };
+        served += 1;
+        if shared.log == LogLevel::Verbose {
+            log_head(shared, peer, &request);
+        }
+        let keep_alive = request.wants_keep_alive()
+            && served < KEEP_ALIVE_MAX
+            && !shared.stopping.load(Ordering::SeqCst);
+        let persistence = if keep_alive {
+            Persistence::KeepAlive {
+                timeout: KEEP_ALIVE_TIMEOUT,
+                remaining: KEEP_ALIVE_MAX - served,
+            }
+        } else {
+            Persistence::Close
+        };
+        let response = routes::respond(&shared.site, &request);
+        let status = response.status;
+        let framing = Framing {
+            head_only: request.method == "HEAD",
+            simple: request.version == Version::Http09,
+            persistence,
+        };
+        let result = write_response(connection.stream(), response, framing);
+        let sent = *result.as_ref().unwrap_or(&0);
+        log_access(
+            shared,
+            peer,
+            request.request_line().as_bytes(),
+            status,
+            sent,
+        );
+        if result.is_err() {
+            break "the response could not be sent (client gone?)";
+        }
+        if !keep_alive {
+            break "done";
+        }
+    };
+    let plural = if served == 1 { "" } else { "s" };
+    log_line(
+        shared,
+        LogLevel::Verbose,
+        &format!("{peer} closed after {served} request{plural}: {ending}"),
+    );
+}
+
+/// Answers 503 to a connection over the limit, without giving it a worker.
+fn refuse_busy(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    // Take whatever request already arrived, without waiting, so closing does not reset the
+    // connection before the client reads the 503.
+    let _ = stream.set_nonblocking(true);
+    let mut discard = [0u8; 4096];
+    let _ = stream.read(&mut discard);
+    let _ = stream.set_nonblocking(false);
+    let response = Response::error(
+        Status::ServiceUnavailable,
+        "The server is serving as many connections as it allows; try again in a moment.",
+    )
+    .with_header("Retry-After", "1");
+    let framing = Framing {
+        head_only: false,
+        simple: false,
+        persistence: Persistence::Close,
+    };
+    let sent = write_response(&mut stream, response, framing);
+    let _ = stream.shutdown(Shutdown::Write);
+    log_access(
+        shared,
+        peer,
+        b"-",
+        Status::ServiceUnavailable,
+        *sent.as_ref().unwrap_or(&0),
+    );
+}
+
+/// After an error response: stop sending, read and discard what the client is still sending
+/// (for a short time), then close. Closing a socket with unread data makes the kernel send a
+/// reset, which can destroy the error response before the client has read it.
+fn linger_and_close(stream: &mut TcpStream) {
+    let _ = stream.shutdown(Shutdown::Write);
+    let deadline = Instant::now() + LINGER_TIME;
+    let mut discard = [0u8; 4096];
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        let _ = stream.set_read_timeout(Some(deadline - now));
+        match stream.read(&mut discard) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// An `accept` failure is about one connection or a passing shortage, never a reason to stop.
+fn accept_failed(shared: &Shared, error: &io::Error) {
+    log_line(shared, LogLevel::Quiet, &format!("accept failed: {error}"));
+    // Out of file descriptors (EMFILE) fails again at once: give connections time to close.
+    thread::sleep(Duration::from_millis(50));
+}
+
+/// One Common Log Format line:
+/// `127.0.0.1 - - [21/Nov/2026:10:00:00 +0000] "GET / HTTP/1.0" 200 1234`.
+fn log_access(shared: &Shared, peer: SocketAddr, request_line: &[u8], status: Status, sent: u64) {
+    if shared.log == LogLevel::Quiet {
+        return;
+    }
+    let line = format!(
+        "{} - - [{}] \"{}\" {} {sent}",
+        peer.ip(),
+        format_log_date(SystemTime::now()),
+        escape_control(request_line),
+        status.code()
+    );
+    write_stderr(&line);
+}
+
+/// Each line of a request head as it arrived, control characters escaped.
+fn log_head(shared: &Shared, peer: SocketAddr, request: &Request) {
+    let mut text = String::new();
+    for line in request.raw_head.split(|&byte| byte == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if !line.is_empty() {
+            text.push_str(&format!("{peer} > {}\n", escape_control(line)));
+        }
+    }
+    if !request.body.is_empty() {
+        text.push_str(&format!("{peer} > ({} body bytes)\n", request.body.len()));
+    }
+    if shared.log == LogLevel::Verbose {
+        write_stderr(text.trim_end());
+    }
+}
+
+fn log_line(shared: &Shared, level: LogLevel, text: &str) {
+    let wanted = match level {
+        LogLevel::Quiet => true,
+        LogLevel::Access => shared.log != LogLevel::Quiet,
+        LogLevel::Verbose => shared.log == LogLevel::Verbose,
+    };
+    if wanted {
+        write_stderr(text);
+    }
+}
+
+/// Writes one line to stderr in a single call; a closed stderr is ignored, never a panic
+/// (`eprintln!` would panic).
+fn write_stderr(line: &str) {
+    let mut message = String::with_capacity(line.len() + 1);
+    message.push_str(line);
+    message.push('\n');
+    let _ = io::stderr().lock().write_all(message.as_bytes());
+}

@@ -1,2 +1,136 @@
-//! `httpserve`: the static-file server (being written).
-fn main() {}
+//! `httpserve [PORT] [--dir DIR] [--bind ADDR]`: serve a folder over HTTP/1.0.
+//!
+//! This file only reads the command line and prints; the server is `http10::server`.
+
+use std::io::Write;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use http10::server::{Config, LogLevel, Server, DEFAULT_MAX_CONNECTIONS};
+
+/// A small, safe static-file server speaking HTTP/1.0, with /upper and /echo routes.
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    after_help = "Examples:\n  httpserve                 serve the current folder on port 8080\n  \
+                  httpserve 8080 --dir www  serve www/ on port 8080\n  \
+                  httpserve 0 -b 127.0.0.1  any free port, this machine only\n\n\
+                  Exit status: 0 stopped with Ctrl+C; 1 could not start (port in use, no \
+                  permission, missing folder); 2 bad arguments."
+)]
+struct Args {
+    /// Port to listen on; 0 lets the system choose a free one.
+    #[arg(default_value_t = 8080)]
+    port: u16,
+
+    /// Folder to serve.
+    #[arg(short, long, default_value = ".")]
+    dir: PathBuf,
+
+    /// Address to listen on, such as 127.0.0.1, ::1 or :: [default: all interfaces]
+    #[arg(short, long)]
+    bind: Option<IpAddr>,
+
+    /// Connections served at once; more are answered 503.
+    #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+
+    /// Turn off the /upper and /echo routes (serve files of those names instead).
+    #[arg(long)]
+    no_routes: bool,
+
+    /// No access log.
+    #[arg(short, long, conflicts_with = "verbose")]
+    quiet: bool,
+
+    /// Also log connections opening and closing, and each request head.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+fn main() -> ExitCode {
+    install_panic_hook();
+    let args = Args::parse();
+    let log = if args.quiet {
+        LogLevel::Quiet
+    } else if args.verbose {
+        LogLevel::Verbose
+    } else {
+        LogLevel::Access
+    };
+    let config = Config {
+        bind: args.bind,
+        port: args.port,
+        dir: args.dir,
+        max_connections: args.max_connections,
+        routes_enabled: !args.no_routes,
+        log,
+    };
+    let server = match Server::bind(&config) {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("httpserve: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let shutdown = server.shutdown_handle();
+    if let Err(error) = ctrlc::set_handler(move || shutdown.stop()) {
+        eprintln!("httpserve: cannot catch Ctrl+C ({error}); stop with kill");
+    }
+
+    let addr = server.local_addr();
+    let interfaces = if addr.ip().is_unspecified() {
+        " (all interfaces)"
+    } else {
+        ""
+    };
+    say(&format!(
+        "Serving HTTP on {}{interfaces} port {} ({}) from {} — press Ctrl+C to stop",
+        addr.ip(),
+        addr.port(),
+        server.local_url(),
+        server.root().display()
+    ));
+
+    let stopped = server.run();
+    if stopped.cut_off == 0 {
+        say("httpserve: stopped; every response in flight was finished");
+    } else {
+        say(&format!(
+            "httpserve: stopped; {} connection(s) still open were closed",
+            stopped.cut_off
+        ));
+    }
+    ExitCode::SUCCESS
+}
+
+/// Prints a line on stdout and flushes it (stdout may be a pipe, as in the tests). A closed
+/// stdout is not a reason to stop serving.
+fn say(line: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
+    let _ = stdout.flush();
+}
+
+/// A bug must still end as one line, not a backtrace in front of the class.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|text| text.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".to_string());
+        let place = info
+            .location()
+            .map(|location| format!(" at {}:{}", location.file(), location.line()))
+            .unwrap_or_default();
+        let _ = writeln!(
+            std::io::stderr(),
+            "httpserve: internal error: {message}{place}"
+        );
+    }));
+}
