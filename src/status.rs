@@ -121,8 +121,16 @@ mod tests {
             (Status::NotModified, 304, "Not Modified"),
             (Status::BadRequest, 400, "Bad Request"),
             (Status::NotFound, 404, "Not Found"),
-            (Status::HeaderFieldsTooLarge, 431, "Request Header Fields Too Large"),
-            (Status::VersionNotSupported, 505, "HTTP Version Not Supported"),
+            (
+                Status::HeaderFieldsTooLarge,
+                431,
+                "Request Header Fields Too Large",
+            ),
+            (
+                Status::VersionNotSupported,
+                505,
+                "HTTP Version Not Supported",
+            ),
         ] {
             assert_eq!(status.code(), code);
             assert_eq!(status.reason(), phrase);
