@@ -1,1 +1,292 @@
-//! (being written)
+//! The GET client behind `httpget`: one URL in, one reply out, every step visible.
+//!
+//! The exchange, in the order the code does it (one file each, under `src/client/`):
+//!
+//! 1. [`target`] — parse the URL with the `url` crate and work out host, port, `Request-URI` and
+//!    `Host` header. Only `http://`: TLS is another course.
+//! 2. `connect.rs` — resolve the name, try each address with a timeout.
+//! 3. [`request`] — build the request bytes, in one function, and send them whole.
+//! 4. [`head`] — read the status line and headers under a size cap and a deadline, parse them
+//!    with `httparse`.
+//! 5. [`body`] — frame the body: `Content-Length`, chunked, or until the server closes.
+//!
+//! [`get`] runs those steps and follows redirects when asked (RFC 1945 §9.3). It never prints:
+//! what happens is reported to an [`Observer`] — `httpget -v` prints it, a test records it.
+//! Every limit is a constant or an [`Options`] field, and each failure is a [`GetError`] with a
+//! sentence and curl's exit code.
+//!
+//! Try: `httpget -v --trace-reads http://127.0.0.1:8080/` and compare with
+//! `curl -v --http1.0 http://127.0.0.1:8080/`.
+
+pub mod body;
+mod connect;
+pub mod error;
+pub mod head;
+pub mod request;
+pub mod show;
+pub mod target;
+mod wire;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use url::Url;
+
+pub use body::{framing, Body, Framing, MAX_CHUNK_LINE_BYTES};
+pub use error::GetError;
+pub use head::{parse_head, Head, Parsed, Version, MAX_HEADERS, MAX_HEAD_BYTES};
+pub use request::{build_request, parse_header_arg, Method};
+pub use show::{is_binary, TerminalText};
+pub use target::{parse_input, remote_file_name, Target, DEFAULT_PORT, DEFAULT_URL};
+
+use wire::Wire;
+
+/// How long to wait for a TCP connection (name lookup included) before giving up.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long to wait without receiving a single byte before giving up. Unlike curl, which waits
+/// forever by default, a lesson must not hang on a silent server.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How many redirects `-L` follows in a row by default. RFC 1945 §9.3 asks clients to detect
+/// "infinite redirection loops"; five is what the RFC 2068 draft suggested.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// The buffer a body is copied through: large reads mean few system calls, and the memory used
+/// is this, whatever the size of the download.
+pub const BODY_BUFFER_BYTES: usize = 256 * 1024;
+
+/// Which IP versions to connect over (`-4`, `-6`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpFamily {
+    /// Whatever the resolver returns.
+    Any,
+    /// IPv4 only.
+    V4,
+    /// IPv6 only.
+    V6,
+}
+
+/// What to send and how long to wait.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// GET, or HEAD for `-I`.
+    pub method: Method,
+    /// The `User-Agent` header's value.
+    pub user_agent: String,
+    /// Extra headers (`-H`): a name equal to a default header replaces it, an empty value
+    /// removes it.
+    pub headers: Vec<(String, String)>,
+    /// Time allowed to resolve and connect.
+    pub connect_timeout: Duration,
+    /// Time allowed without receiving a byte.
+    pub idle_timeout: Duration,
+    /// Time allowed for the whole transfer (`-m`), if limited.
+    pub max_time: Option<Duration>,
+    /// Which IP versions to use.
+    pub family: IpFamily,
+    /// `Some(limit)` follows up to `limit` redirects (`-L`); `None` returns the 3xx reply.
+    pub follow_redirects: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            method: Method::Get,
+            user_agent: format!("httpget/{}", env!("CARGO_PKG_VERSION")),
+            headers: Vec::new(),
+            connect_timeout: CONNECT_TIMEOUT,
+            idle_timeout: IDLE_TIMEOUT,
+            max_time: None,
+            family: IpFamily::Any,
+            follow_redirects: None,
+        }
+    }
+}
+
+/// Hears about each step of an exchange. Every method does nothing by default, so an observer
+/// implements only what it shows.
+pub trait Observer {
+    /// About to connect to `address` (one of `host`'s addresses).
+    fn connecting(&mut self, _host: &str, _address: SocketAddr) {}
+    /// The TCP connection is open.
+    fn connected(&mut self, _address: SocketAddr, _took: Duration) {}
+    /// These exact bytes are about to be sent.
+    fn request(&mut self, _bytes: &[u8]) {}
+    /// One `read()` returned `bytes` bytes, `since_request` after the request was sent.
+    fn received(&mut self, _bytes: usize, _since_request: Duration) {}
+    /// A reply's head arrived (once per hop when following redirects).
+    fn response_head(&mut self, _head: &Head) {}
+    /// Something worth knowing: leniency used, a redirect followed, how the body is framed.
+    fn note(&mut self, _text: &str) {}
+}
+
+/// An observer that shows nothing.
+#[derive(Debug, Default)]
+pub struct Silent;
+
+impl Observer for Silent {}
+
+/// A reply whose head has been read; the body is read by the caller from [`Response::body`].
+pub struct Response<'o> {
+    /// The URL this reply answers (after any redirects).
+    pub url: Url,
+    /// The status line and headers.
+    pub head: Head,
+    /// The heads of the redirect replies followed to get here, in order (empty without `-L`).
+    pub redirects: Vec<Head>,
+    /// The body, still on the wire.
+    pub body: Body<'o>,
+}
+
+impl<'o> Response<'o> {
+    /// Gives the observer back, for the next hop of a redirect chain.
+    fn into_observer(self) -> &'o mut dyn Observer {
+        self.body.wire.observer
+    }
+}
+
+/// Fetches `url`: connects, sends the request, reads the head, and follows redirects when
+/// [`Options::follow_redirects`] says so. The body is left for the caller to read.
+pub fn get<'o>(
+    url: &Url,
+    options: &Options,
+    observer: &'o mut dyn Observer,
+) -> Result<Response<'o>, GetError> {
+    let deadline = options.max_time.map(|limit| Instant::now() + limit);
+    let mut url = url.clone();
+    let mut visited = vec![url.clone()];
+    let mut observer = observer;
+    let mut redirects = Vec::new();
+    loop {
+        let target = Target::from_url(&url)?;
+        let mut response = exchange(&target, options, deadline, observer)?;
+        response.redirects = std::mem::take(&mut redirects);
+        let Some(limit) = options.follow_redirects else {
+            return Ok(response);
+        };
+        // RFC 1945 §9.3 defines 301 and 302; 303, 307 and 308 came later (RFC 9110 §15.4) and
+        // mean the same for a GET.
+        if !matches!(response.head.status, 301 | 302 | 303 | 307 | 308) {
+            return Ok(response);
+        }
+        let Some(location) = response.head.header("Location").map(str::to_string) else {
+            response
+                .body
+                .wire
+                .note("a redirect without a Location header: nothing to follow");
+            return Ok(response);
+        };
+        // RFC 1945 §10.11 wants an absolute URL; a relative one is common, and resolved against
+        // the URL it came from, as browsers do (RFC 9110 §10.2.2).
+        let next = url.join(location.trim()).map_err(|reason| {
+            GetError::BadResponse(format!("the Location {location:?} is not a URL ({reason})"))
+        })?;
+        if visited.len() > limit {
+            return Err(GetError::TooManyRedirects { limit });
+        }
+        // Nothing changes between two requests for the same URL (no cookies here), so coming
+        // back to one means going round for ever.
+        if visited.contains(&next) {
+            return Err(GetError::RedirectLoop {
+                url: next.to_string(),
+            });
+        }
+        redirects = std::mem::take(&mut response.redirects);
+        redirects.push(response.head.clone());
+        observer = response.into_observer();
+        observer.note(&format!("following the redirect to {next}"));
+        visited.push(next.clone());
+        url = next;
+    }
+}
+
+/// One request and the head of its reply, on a new connection: HTTP/1.0 uses one connection per
+/// request (RFC 1945 §1.3).
+fn exchange<'o>(
+    target: &Target,
+    options: &Options,
+    deadline: Option<Instant>,
+    observer: &'o mut dyn Observer,
+) -> Result<Response<'o>, GetError> {
+    let mut connect_timeout = options.connect_timeout;
+    if let Some(deadline) = deadline {
+        connect_timeout = connect_timeout.min(deadline.saturating_duration_since(Instant::now()));
+    }
+    let addresses = connect::resolve(target, options.family, connect_timeout)?;
+    let stream = connect::connect(
+        target,
+        &addresses,
+        options.connect_timeout,
+        deadline,
+        observer,
+    )?;
+
+    let request = build_request(target, options);
+    observer.request(&request);
+    send(&stream, &request, options.idle_timeout)?;
+
+    let mut wire = Wire::new(stream, deadline, options.idle_timeout, observer);
+    let (head, rest) = head::read_head(&mut wire)?;
+    wire.observer.response_head(&head);
+    note_leniency(&mut wire, &head);
+    let framing = framing(options.method, &head)?;
+    match framing {
+        Framing::Chunked => wire.note(
+            "the body is chunked (Transfer-Encoding, HTTP/1.1): decoding it, \
+             though an HTTP/1.0 client should not be sent it",
+        ),
+        Framing::UntilClose if head.version != Version::Http09 => wire.note(
+            "no Content-Length: the body ends when the server closes the connection \
+             (RFC 1945 §7.2.2)",
+        ),
+        _ => {}
+    }
+    Ok(Response {
+        url: target.url.clone(),
+        head,
+        redirects: Vec::new(),
+        body: Body::new(wire, framing, rest),
+    })
+}
+
+/// Sends the whole request; a server that stops reading cannot make us wait for ever.
+fn send(
+    mut stream: &std::net::TcpStream,
+    request: &[u8],
+    timeout: Duration,
+) -> Result<(), GetError> {
+    use std::io::Write;
+    stream
+        .set_write_timeout(Some(timeout))
+        .map_err(GetError::Send)?;
+    match stream.write_all(request) {
+        Ok(()) => Ok(()),
+        Err(error)
+            if matches!(
+                error.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            Err(GetError::Timeout(
+                "the server did not take the request".into(),
+            ))
+        }
+        Err(error) => Err(GetError::Send(error)),
+    }
+}
+
+/// Says when the reply needed a tolerant reading (RFC 1945 Appendix B).
+fn note_leniency(wire: &mut Wire<'_>, head: &Head) {
+    if head.version == Version::Http11 {
+        wire.note("the server answered HTTP/1.1 to our HTTP/1.0 request: fine, it reads the same");
+    }
+    let bare_lf = head
+        .raw
+        .iter()
+        .enumerate()
+        .any(|(index, &byte)| byte == b'\n' && (index == 0 || head.raw[index - 1] != b'\r'));
+    if bare_lf {
+        wire.note("the head's lines end in a bare LF instead of CR LF: accepted");
+    }
+}

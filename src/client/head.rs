@@ -1,0 +1,325 @@
+//! Reading the reply's head: status line and headers (RFC 1945 §6).
+//!
+//! The head arrives in as many pieces as TCP likes, so we read, try to parse, and read again
+//! while `httparse` says [`httparse::Status::Partial`] — under a size cap ([`MAX_HEAD_BYTES`]) so
+//! a server cannot make us buffer without end, and under the socket's deadlines (`wire.rs`).
+//!
+//! We are tolerant in what we read, and say so in a note: a reply whose first bytes are not
+//! `HTTP/` is taken as HTTP/0.9 (no head at all, the whole reply is the body; RFC 1945 §3.1 and
+//! Appendix B), an `HTTP/1.1` status line is fine, and lines ended by a bare LF are accepted.
+
+use super::wire::Wire;
+use super::GetError;
+
+/// The longest reply head (status line and headers) read before giving up.
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// The most header lines read in one reply head.
+pub const MAX_HEADERS: usize = 100;
+
+/// How much is read from the socket at a time while the head is incomplete. A small reply
+/// usually arrives whole in the first read, body included.
+const HEAD_READ_BYTES: usize = 16 * 1024;
+
+/// The HTTP version a reply came with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// No status line at all: the reply is only a body (RFC 1945 §3.1).
+    Http09,
+    /// `HTTP/1.0`, what we asked for.
+    Http10,
+    /// `HTTP/1.1`: allowed, a server answers with its own highest version (RFC 1945 §3.1).
+    Http11,
+}
+
+/// The status line and headers of a reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// The version in the status line.
+    pub version: Version,
+    /// The status code (200 for an HTTP/0.9 reply, which has none).
+    pub status: u16,
+    /// The reason phrase as sent (may be empty).
+    pub reason: String,
+    /// The headers in order, values as text (bytes that are not UTF-8 shown as U+FFFD).
+    pub headers: Vec<(String, String)>,
+    /// The head's bytes exactly as received, up to and including the empty line.
+    pub raw: Vec<u8>,
+}
+
+impl Head {
+    /// The head an HTTP/0.9 reply implicitly has: 200, no headers, no bytes.
+    fn http09() -> Head {
+        Head {
+            version: Version::Http09,
+            status: 200,
+            reason: String::new(),
+            headers: Vec::new(),
+            raw: Vec::new(),
+        }
+    }
+
+    /// The first header called `name` (compared without regard to case, RFC 1945 §4.2).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(field, _)| field.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Every header called `name`, in order.
+    pub fn all(&self, name: &str) -> impl Iterator<Item = &str> {
+        let name = name.to_string();
+        self.headers
+            .iter()
+            .filter(move |(field, _)| field.eq_ignore_ascii_case(&name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The reason phrase, or the usual one for the code when the server sent none.
+    pub fn reason_or_usual(&self) -> &str {
+        if self.reason.is_empty() {
+            crate::status::reason_phrase(self.status).unwrap_or("")
+        } else {
+            &self.reason
+        }
+    }
+}
+
+/// What the bytes received so far amount to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// A whole head, and how many bytes of the input it took; the rest is body.
+    Complete(Head, usize),
+    /// Not enough bytes yet to tell.
+    Partial,
+    /// The bytes do not start with `HTTP/`: an HTTP/0.9 reply, all body.
+    Http09,
+}
+
+/// Parses what has been received of a reply head. Pure, so it can be tested without a socket.
+pub fn parse_head(bytes: &[u8]) -> Result<Parsed, GetError> {
+    // RFC 1945 §6: a Full-Response starts with "HTTP/"; anything else is a Simple-Response.
+    let probe = bytes.len().min(5);
+    if bytes[..probe] != b"HTTP/"[..probe] {
+        return Ok(Parsed::Http09);
+    }
+    if probe < 5 {
+        return Ok(Parsed::Partial);
+    }
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    // Being lenient in what we accept (RFC 1945 Appendix B): old servers fold long headers and
+    // put spaces before the colon; neither changes the meaning.
+    let mut config = httparse::ParserConfig::default();
+    config
+        .allow_obsolete_multiline_headers_in_responses(true)
+        .allow_spaces_after_header_name_in_responses(true)
+        .allow_multiple_spaces_in_response_status_delimiters(true);
+    let length = match config.parse_response(&mut response, bytes) {
+        Ok(httparse::Status::Complete(length)) => length,
+        Ok(httparse::Status::Partial) => return Ok(Parsed::Partial),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(GetError::BadResponse(format!(
+                "more than {MAX_HEADERS} header lines"
+            )))
+        }
+        Err(error) => {
+            let first_line = bytes.split(|&byte| byte == b'\n').next().unwrap_or(bytes);
+            return Err(GetError::BadResponse(format!(
+                "{error} in the head, which starts {:?}",
+                crate::escape::escape_control(&first_line[..first_line.len().min(80)])
+            )));
+        }
+    };
+    let version = match response.version {
+        Some(0) => Version::Http10,
+        _ => Version::Http11,
+    };
+    let headers = response
+        .headers
+        .iter()
+        .map(|header| {
+            let value = String::from_utf8_lossy(header.value).into_owned();
+            (header.name.to_string(), value)
+        })
+        .collect();
+    let head = Head {
+        version,
+        status: response.code.unwrap_or_default(),
+        reason: response.reason.unwrap_or_default().to_string(),
+        headers,
+        raw: bytes[..length].to_vec(),
+    };
+    Ok(Parsed::Complete(head, length))
+}
+
+/// Reads from the wire until a whole head is in, and returns it with the bytes read past it
+/// (the start of the body).
+pub(crate) fn read_head(wire: &mut Wire<'_>) -> Result<(Head, Vec<u8>), GetError> {
+    let mut received: Vec<u8> = Vec::with_capacity(HEAD_READ_BYTES);
+    loop {
+        if !received.is_empty() {
+            match parse_head(&received)? {
+                Parsed::Complete(head, length) => {
+                    let rest = received.split_off(length);
+                    return Ok((head, rest));
+                }
+                Parsed::Http09 => {
+                    wire.note("no status line: an HTTP/0.9 reply, the whole reply is the body");
+                    return Ok((Head::http09(), received));
+                }
+                Parsed::Partial if received.len() >= MAX_HEAD_BYTES => {
+                    return Err(GetError::HeadTooLarge)
+                }
+                Parsed::Partial => {}
+            }
+        }
+        let start = received.len();
+        received.resize(start + HEAD_READ_BYTES, 0);
+        let count = wire.receive(&mut received[start..])?;
+        received.truncate(start + count);
+        if count == 0 {
+            return match received.len() {
+                0 => Err(GetError::EmptyReply),
+                // A reply "HT" and then close: too short to be a head, so it is 0.9's body.
+                1..=4 => Ok((Head::http09(), received)),
+                _ => Err(GetError::BadResponse(
+                    "the connection closed before the end of the head".into(),
+                )),
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn complete(bytes: &[u8]) -> (Head, usize) {
+        match parse_head(bytes) {
+            Ok(Parsed::Complete(head, length)) => (head, length),
+            other => panic!("{:?}: {other:?}", String::from_utf8_lossy(bytes)),
+        }
+    }
+
+    #[test]
+    fn complete_heads_parse_into_status_and_headers() {
+        for (input, version, status, reason, header_count) in [
+            (
+                &b"HTTP/1.0 200 OK\r\n\r\n"[..],
+                Version::Http10,
+                200,
+                "OK",
+                0,
+            ),
+            (
+                b"HTTP/1.1 404 Not Found\r\nA: b\r\n\r\n",
+                Version::Http11,
+                404,
+                "Not Found",
+                1,
+            ),
+            (
+                b"HTTP/1.0 200 OK\nA: b\nC: d\n\n",
+                Version::Http10,
+                200,
+                "OK",
+                2,
+            ),
+            (
+                b"HTTP/1.0 301 \r\nLocation: /x\r\n\r\n",
+                Version::Http10,
+                301,
+                "",
+                1,
+            ),
+            (b"HTTP/1.0  200  OK\r\n\r\n", Version::Http10, 200, "OK", 0),
+        ] {
+            let (head, length) = complete(input);
+            assert_eq!(
+                (
+                    head.version,
+                    head.status,
+                    head.reason.as_str(),
+                    head.headers.len()
+                ),
+                (version, status, reason, header_count),
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+            assert_eq!(length, input.len());
+            assert_eq!(head.raw, input);
+        }
+    }
+
+    #[test]
+    fn the_bytes_after_the_head_are_not_part_of_it() {
+        let (head, length) = complete(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+        assert_eq!(length, 38);
+        assert_eq!(head.header("content-length"), Some("2"));
+    }
+
+    #[test]
+    fn incomplete_heads_are_partial() {
+        for input in [
+            &b"H"[..],
+            b"HTTP",
+            b"HTTP/",
+            b"HTTP/1.0 200",
+            b"HTTP/1.0 200 OK\r\n",
+            b"HTTP/1.0 200 OK\r\nA: b\r\n",
+        ] {
+            assert_eq!(
+                parse_head(input).expect("no error"),
+                Parsed::Partial,
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn replies_not_starting_with_http_slash_are_http09() {
+        for input in [
+            &b"<html>"[..],
+            b"hello",
+            b"http/1.0 200 OK\r\n\r\n",
+            b"\0\x01",
+        ] {
+            assert_eq!(
+                parse_head(input).expect("no error"),
+                Parsed::Http09,
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_status_lines_are_bad_responses() {
+        for input in [
+            &b"HTTP/1.0 abc OK\r\n\r\n"[..],
+            b"HTTP/2.0 200 OK\r\n\r\n",
+            b"HTTP/1.0 200 OK\r\nno colon here\r\n\r\n",
+            b"HTTP/x\r\n\r\n",
+        ] {
+            let error = parse_head(input).expect_err("malformed");
+            assert_eq!(error.exit_code(), 8, "{input:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn too_many_header_lines_is_a_bad_response() {
+        let mut input = b"HTTP/1.0 200 OK\r\n".to_vec();
+        for index in 0..=MAX_HEADERS {
+            input.extend_from_slice(format!("X-{index}: y\r\n").as_bytes());
+        }
+        input.extend_from_slice(b"\r\n");
+        assert!(matches!(parse_head(&input), Err(GetError::BadResponse(_))));
+    }
+
+    #[test]
+    fn missing_reason_falls_back_to_the_usual_phrase() {
+        let (head, _) = complete(b"HTTP/1.0 404\r\n\r\n");
+        assert_eq!(head.reason_or_usual(), "Not Found");
+    }
+}

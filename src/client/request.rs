@@ -1,0 +1,160 @@
+//! The request `httpget` sends, built in one place: [`build_request`].
+//!
+//! An HTTP/1.0 request with no body is a request line and a few header lines, each ended by CR LF,
+//! then an empty line (RFC 1945 §5). `-v` prints exactly the bytes this function returns, so what
+//! a student sees is what went on the wire.
+
+use super::{Options, Target};
+
+/// Which request method to send. `httpget` only fetches: GET, or HEAD for `-I`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Fetch the resource (RFC 1945 §8.1).
+    Get,
+    /// Ask for the head only: same status and headers, never a body (RFC 1945 §8.2).
+    Head,
+}
+
+impl Method {
+    /// The method's name as it appears in the request line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+        }
+    }
+}
+
+/// The request bytes for `target`: the one place they are made.
+///
+/// The default headers are `Host`, `User-Agent` and `Accept`. An extra header from `-H` with the
+/// same name replaces the default; one with an empty value (`-H 'Accept:'`) removes it, as in curl.
+pub fn build_request(target: &Target, options: &Options) -> Vec<u8> {
+    // RFC 1945 §5.1: Request-Line = Method SP Request-URI SP HTTP-Version CRLF
+    let mut request = format!(
+        "{} {} HTTP/1.0\r\n",
+        options.method.as_str(),
+        target.path_and_query
+    );
+    // Host is not in RFC 1945 (it arrived with HTTP/1.1, RFC 9110 §7.2), but every 1.0 client
+    // sends it: without it, a server hosting several names cannot tell which site is meant.
+    let defaults = [
+        ("Host", target.host_header.as_str()),
+        ("User-Agent", options.user_agent.as_str()),
+        ("Accept", "*/*"),
+    ];
+    for (name, value) in defaults {
+        let replaced = options
+            .headers
+            .iter()
+            .any(|(extra, _)| extra.eq_ignore_ascii_case(name));
+        if !replaced {
+            // RFC 1945 §4.2: HTTP-header = field-name ":" [ field-value ] CRLF
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    for (name, value) in &options.headers {
+        if !value.is_empty() {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    // The empty line ends the head; a GET has no body, so the request ends here.
+    request.push_str("\r\n");
+    request.into_bytes()
+}
+
+/// Parses a `-H 'Name: value'` argument into its name and value.
+///
+/// The name must be a token (RFC 1945 §2.2) and the value must not contain CR, LF or NUL: either
+/// would let one argument smuggle a second header line into the request.
+pub fn parse_header_arg(text: &str) -> Result<(String, String), String> {
+    let Some((name, value)) = text.split_once(':') else {
+        return Err(format!("{text:?} is not 'Name: value'"));
+    };
+    let is_token_byte =
+        |byte: u8| byte.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&byte);
+    if name.is_empty() || !name.bytes().all(is_token_byte) {
+        return Err(format!("{name:?} is not a valid header name"));
+    }
+    let value = value.trim();
+    if value.contains(['\r', '\n', '\0']) {
+        return Err(format!("the value of {name} contains a line break or NUL"));
+    }
+    Ok((name.to_string(), value.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::parse_input;
+
+    fn target(url: &str) -> Target {
+        Target::from_url(&parse_input(url).expect("url")).expect("target")
+    }
+
+    #[test]
+    fn request_is_request_line_three_headers_and_an_empty_line() {
+        let options = Options {
+            user_agent: "httpget/test".into(),
+            ..Options::default()
+        };
+        let request = build_request(&target("http://localhost:8080/a b?q=1#frag"), &options);
+        assert_eq!(
+            String::from_utf8(request).expect("ascii"),
+            "GET /a%20b?q=1 HTTP/1.0\r\n\
+             Host: localhost:8080\r\n\
+             User-Agent: httpget/test\r\n\
+             Accept: */*\r\n\
+             \r\n"
+        );
+    }
+
+    #[test]
+    fn default_user_agent_names_this_version() {
+        let request = build_request(&target("http://h/"), &Options::default());
+        let text = String::from_utf8(request).expect("ascii");
+        let want = format!("User-Agent: httpget/{}\r\n", env!("CARGO_PKG_VERSION"));
+        assert!(text.contains(&want), "{text}");
+    }
+
+    #[test]
+    fn head_method_and_extra_headers_replace_remove_and_add() {
+        let options = Options {
+            method: Method::Head,
+            user_agent: "ua".into(),
+            headers: vec![
+                ("host".into(), "other".into()),
+                ("Accept".into(), String::new()),
+                ("X-Lab".into(), "3".into()),
+            ],
+            ..Options::default()
+        };
+        let request = build_request(&target("http://[::1]/"), &options);
+        assert_eq!(
+            String::from_utf8(request).expect("ascii"),
+            "HEAD / HTTP/1.0\r\nUser-Agent: ua\r\nhost: other\r\nX-Lab: 3\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn header_arguments_are_checked() {
+        for (input, want) in [
+            ("X-A: 1", Ok(("X-A", "1"))),
+            ("X-A:1", Ok(("X-A", "1"))),
+            ("Accept:", Ok(("Accept", ""))),
+            ("X-A:  spaced  ", Ok(("X-A", "spaced"))),
+            ("no colon", Err(())),
+            (": empty name", Err(())),
+            ("Bad Name: 1", Err(())),
+            ("X-A: 1\r\nX-B: 2", Err(())),
+        ] {
+            let got = parse_header_arg(input);
+            match want {
+                Ok((name, value)) => {
+                    assert_eq!(got, Ok((name.to_string(), value.to_string())), "{input:?}")
+                }
+                Err(()) => assert!(got.is_err(), "{input:?} was accepted"),
+            }
+        }
+    }
+}
