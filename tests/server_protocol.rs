@@ -1,0 +1,417 @@
+//! httpserve's protocol rules (RFC 1945), checked with raw bytes over real sockets.
+
+mod common;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use common::{read_to_close, Reply, Server, PATIENCE};
+use tempfile::TempDir;
+
+/// A small site: an index page, a text file, a stylesheet, a folder.
+fn site() -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    fs::write(root.join("index.html"), "<h1>home</h1>\n").expect("write");
+    fs::write(root.join("notes.txt"), "Grüße 😀\n").expect("write");
+    fs::write(root.join("style.css"), "body { color: black }\n").expect("write");
+    fs::create_dir(root.join("sub")).expect("mkdir");
+    fs::write(root.join("sub").join("a.txt"), "a\n").expect("write");
+    dir
+}
+
+fn start(dir: &Path) -> Server {
+    Server::start(dir, &["--quiet"])
+}
+
+#[test]
+fn every_full_response_starts_with_an_http_1_0_status_line() {
+    let dir = site();
+    let server = start(dir.path());
+    for (request, status_line) in [
+        ("GET / HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK"),
+        (
+            "GET /notes.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            "HTTP/1.0 200 OK",
+        ),
+        ("GET /missing HTTP/1.0\r\n\r\n", "HTTP/1.0 404 Not Found"),
+        (
+            "GET /sub HTTP/1.0\r\n\r\n",
+            "HTTP/1.0 301 Moved Permanently",
+        ),
+    ] {
+        let reply = server.get(request);
+        assert_eq!(reply.head.lines().next(), Some(status_line), "{request:?}");
+    }
+}
+
+#[test]
+fn responses_carry_date_server_length_and_type() {
+    let dir = site();
+    let server = start(dir.path());
+    let reply = server.get("GET /notes.txt HTTP/1.0\r\n\r\n");
+    assert_eq!(reply.status(), 200);
+    let date = reply.header("Date").expect("Date");
+    assert!(
+        date.ends_with(" GMT") && httpdate::parse_http_date(&date).is_ok(),
+        "{date}"
+    );
+    assert_eq!(
+        reply.header("Server").as_deref(),
+        Some(concat!("http10/", env!("CARGO_PKG_VERSION")))
+    );
+    assert_eq!(
+        reply.header("Content-Length"),
+        Some(reply.body.len().to_string())
+    );
+    assert_eq!(
+        reply.header("Content-Type").as_deref(),
+        Some("text/plain; charset=utf-8")
+    );
+    assert_eq!(reply.body, "Grüße 😀\n".as_bytes());
+    assert!(reply.header("Last-Modified").is_some());
+}
+
+#[test]
+fn last_modified_is_never_later_than_date() {
+    let dir = site();
+    let future = dir.path().join("future.txt");
+    fs::write(&future, "from the future\n").expect("write");
+    let next_year = SystemTime::now() + Duration::from_secs(365 * 24 * 3600);
+    fs::File::options()
+        .write(true)
+        .open(&future)
+        .and_then(|file| file.set_modified(next_year))
+        .expect("set mtime");
+    let server = start(dir.path());
+    let reply = server.get("GET /future.txt HTTP/1.0\r\n\r\n");
+    let date = httpdate::parse_http_date(&reply.header("Date").expect("Date")).expect("date");
+    let modified =
+        httpdate::parse_http_date(&reply.header("Last-Modified").expect("Last-Modified"))
+            .expect("date");
+    assert!(modified <= date, "Last-Modified after Date: {}", reply.head);
+}
+
+#[test]
+fn head_sends_the_same_headers_as_get_and_no_body() {
+    let dir = site();
+    let server = start(dir.path());
+    for path in ["/notes.txt", "/", "/sub/", "/missing"] {
+        let get = server.get(&format!("GET {path} HTTP/1.0\r\n\r\n"));
+        let head = server.get(&format!("HEAD {path} HTTP/1.0\r\n\r\n"));
+        assert_eq!(head.status(), get.status(), "{path}");
+        assert!(head.body.is_empty(), "HEAD {path} had a body");
+        for name in ["Content-Length", "Content-Type", "Last-Modified", "Server"] {
+            assert_eq!(head.header(name), get.header(name), "{name} for {path}");
+        }
+    }
+}
+
+#[test]
+fn a_simple_request_gets_the_body_alone_then_close() {
+    let dir = site();
+    let server = start(dir.path());
+    let reply = server.exchange(b"GET /notes.txt\r\n");
+    assert_eq!(reply, "Grüße 😀\n".as_bytes());
+    let missing = server.exchange(b"GET /missing\n");
+    assert!(
+        !missing.starts_with(b"HTTP/"),
+        "HTTP/0.9 answers carry no status line"
+    );
+    assert!(String::from_utf8_lossy(&missing).contains("404 Not Found"));
+}
+
+#[test]
+fn bare_lf_line_ends_and_leading_blank_lines_are_accepted() {
+    let dir = site();
+    let server = start(dir.path());
+    for request in [
+        "GET /notes.txt HTTP/1.0\n\n",
+        "GET /notes.txt HTTP/1.0\nUser-Agent: lf-only\n\n",
+        "GET /notes.txt HTTP/1.0\r\nUser-Agent: mixed\n\r\n",
+        "\r\n\r\nGET /notes.txt HTTP/1.0\r\n\r\n",
+    ] {
+        let reply = server.get(request);
+        assert_eq!(reply.status(), 200, "{request:?}");
+        assert_eq!(reply.body, "Grüße 😀\n".as_bytes());
+    }
+}
+
+#[test]
+fn header_names_are_case_insensitive() {
+    let dir = site();
+    let server = start(dir.path());
+    let modified = server
+        .get("GET /notes.txt HTTP/1.0\r\n\r\n")
+        .header("Last-Modified")
+        .expect("lm");
+    let reply = server.get(&format!(
+        "GET /notes.txt HTTP/1.0\r\nif-MODIFIED-since: {modified}\r\n\r\n"
+    ));
+    assert_eq!(reply.status(), 304);
+    let mut stream = server.connect();
+    stream
+        .write_all(b"GET /notes.txt HTTP/1.0\r\nCONNECTION: Keep-Alive\r\n\r\n")
+        .expect("send");
+    let first = read_one_response(&mut stream);
+    assert_eq!(first.header("Connection").as_deref(), Some("keep-alive"));
+}
+
+#[test]
+fn methods_other_than_get_and_head_are_not_implemented() {
+    let dir = site();
+    let server = start(dir.path());
+    for request in [
+        "get / HTTP/1.0\r\n\r\n",
+        "Get / HTTP/1.0\r\n\r\n",
+        "PUT /notes.txt HTTP/1.0\r\nContent-Length: 0\r\n\r\n",
+        "DELETE /notes.txt HTTP/1.0\r\n\r\n",
+        "BREW /pot HTTP/1.0\r\n\r\n",
+        "POST /notes.txt HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi",
+    ] {
+        assert_eq!(server.get(request).status(), 501, "{request:?}");
+    }
+}
+
+#[test]
+fn malformed_requests_get_400() {
+    let dir = site();
+    let server = start(dir.path());
+    for request in [
+        "GET\r\n\r\n",
+        "GET / HTTP/1.0 extra\r\n\r\n",
+        "GET  / HTTP/1.0\r\n\r\n",
+        "GET / HTTP/1\r\n\r\n",
+        "GET / HTTP/x.y\r\n\r\n",
+        "GET / HTTPS/1.0\r\n\r\n",
+        "G@T / HTTP/1.0\r\n\r\n",
+        "GET / HTTP/1.0\r\nNo colon here\r\n\r\n",
+        "GET / HTTP/1.0\r\nBad Name: x\r\n\r\n",
+        "GET / HTTP/1.0\r\n: no name\r\n\r\n",
+        "POST /x\r\n",
+        "GET index.html HTTP/1.0\r\n\r\n",
+        "GET /\x1b[2J HTTP/1.0\r\n\r\n",
+    ] {
+        assert_eq!(server.get(request).status(), 400, "{request:?}");
+    }
+}
+
+#[test]
+fn http_2_and_above_get_505() {
+    let dir = site();
+    let server = start(dir.path());
+    for version in ["HTTP/2.0", "HTTP/3.0", "HTTP/2", "HTTP/0.9"] {
+        let request = format!("GET / {version}\r\n\r\n");
+        let expected = if version == "HTTP/2" { 400 } else { 505 };
+        assert_eq!(server.get(&request).status(), expected, "{version}");
+    }
+}
+
+#[test]
+fn a_target_over_8_kib_gets_414() {
+    let dir = site();
+    let server = start(dir.path());
+    let just_fits = format!("GET /{} HTTP/1.0\r\n\r\n", "a".repeat(8 * 1024 - 1));
+    assert_eq!(server.get(&just_fits).status(), 404);
+    let too_long = format!("GET /{} HTTP/1.0\r\n\r\n", "a".repeat(8 * 1024));
+    assert_eq!(server.get(&too_long).status(), 414);
+    // Even when the line never ends, the server does not wait for more.
+    let mut stream = server.connect();
+    stream
+        .write_all(format!("GET /{}", "b".repeat(9000)).as_bytes())
+        .expect("send");
+    assert_eq!(read_one_response(&mut stream).status(), 414);
+}
+
+#[test]
+fn a_head_over_16_kib_or_100_lines_gets_431() {
+    let dir = site();
+    let server = start(dir.path());
+    let hundred = format!("GET / HTTP/1.0\r\n{}\r\n", "X-A: b\r\n".repeat(100));
+    assert_eq!(server.get(&hundred).status(), 200);
+    let too_many = format!("GET / HTTP/1.0\r\n{}\r\n", "X-A: b\r\n".repeat(101));
+    assert_eq!(server.get(&too_many).status(), 431);
+    let too_big = format!("GET / HTTP/1.0\r\nX-Big: {}\r\n\r\n", "y".repeat(17 * 1024));
+    assert_eq!(server.get(&too_big).status(), 431);
+    // A head that never ends is cut off at the limit, not read forever.
+    let mut stream = server.connect();
+    stream
+        .write_all(format!("GET / HTTP/1.0\r\nX-Big: {}", "z".repeat(20 * 1024)).as_bytes())
+        .expect("send");
+    assert_eq!(read_one_response(&mut stream).status(), 431);
+}
+
+#[test]
+fn error_pages_are_html_with_exact_length_and_escaped_echoes() {
+    let dir = site();
+    let server = start(dir.path());
+    let reply = server.get("GET /%3Cscript%3Ealert(1)%3C/script%3E HTTP/1.0\r\n\r\n");
+    assert_eq!(reply.status(), 404);
+    assert_eq!(
+        reply.header("Content-Type").as_deref(),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(
+        reply.header("Content-Length"),
+        Some(reply.body.len().to_string())
+    );
+    let page = reply.text();
+    assert!(page.contains("404 Not Found"), "{page}");
+    assert!(page.contains("&lt;script&gt;alert(1)"), "{page}");
+    assert!(!page.contains("<script>"), "{page}");
+    let head = server.get("HEAD /missing HTTP/1.0\r\n\r\n");
+    assert!(head.body.is_empty());
+}
+
+#[test]
+fn if_modified_since_answers_304_only_when_the_copy_is_current() {
+    let dir = site();
+    let server = start(dir.path());
+    let first = server.get("GET /notes.txt HTTP/1.0\r\n\r\n");
+    let modified = first.header("Last-Modified").expect("Last-Modified");
+    let cases = [
+        (modified.clone(), 304),
+        ("Thu, 01 Jan 1970 00:00:00 GMT".to_string(), 200),
+        ("not a date".to_string(), 200),
+        ("Fri, 01 Jan 2100 00:00:00 GMT".to_string(), 200),
+    ];
+    for (since, status) in cases {
+        let reply = server.get(&format!(
+            "GET /notes.txt HTTP/1.0\r\nIf-Modified-Since: {since}\r\n\r\n"
+        ));
+        assert_eq!(reply.status(), status, "If-Modified-Since: {since}");
+        if status == 304 {
+            assert!(reply.body.is_empty(), "a 304 has no body");
+        } else {
+            assert_eq!(reply.body, first.body);
+        }
+    }
+}
+
+#[test]
+fn http_1_0_closes_after_each_response_by_default() {
+    let dir = site();
+    let server = start(dir.path());
+    let mut stream = server.connect();
+    stream
+        .write_all(b"GET /notes.txt HTTP/1.0\r\n\r\n")
+        .expect("send");
+    let reply = Reply::parse(&read_to_close(&mut stream));
+    assert_eq!(reply.header("Connection").as_deref(), Some("close"));
+}
+
+#[test]
+fn keep_alive_carries_two_requests_on_one_socket() {
+    let dir = site();
+    let server = start(dir.path());
+    for opening in [
+        "GET /notes.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        "GET /notes.txt HTTP/1.1\r\nHost: x\r\n\r\n",
+    ] {
+        let mut stream = server.connect();
+        stream.write_all(opening.as_bytes()).expect("send");
+        let first = read_one_response(&mut stream);
+        assert_eq!(first.status(), 200);
+        assert_eq!(first.header("Connection").as_deref(), Some("keep-alive"));
+        let keep_alive = first.header("Keep-Alive").expect("Keep-Alive header");
+        assert!(
+            keep_alive.starts_with("timeout=") && keep_alive.contains("max="),
+            "{keep_alive}"
+        );
+        assert_eq!(first.body, "Grüße 😀\n".as_bytes());
+
+        stream
+            .write_all(b"GET /style.css HTTP/1.0\r\nConnection: close\r\n\r\n")
+            .expect("send second");
+        let second = Reply::parse(&read_to_close(&mut stream));
+        assert_eq!(second.status(), 200);
+        assert_eq!(second.body, b"body { color: black }\n");
+    }
+}
+
+#[test]
+fn pipelined_requests_are_answered_in_order() {
+    let dir = site();
+    let server = start(dir.path());
+    let mut stream = server.connect();
+    stream
+        .write_all(
+            b"GET /notes.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .expect("send");
+    let first = read_one_response(&mut stream);
+    assert_eq!(first.body, "Grüße 😀\n".as_bytes());
+    let second = Reply::parse(&read_to_close(&mut stream));
+    assert_eq!(second.body, b"body { color: black }\n");
+}
+
+#[test]
+fn http_1_1_with_connection_close_is_closed() {
+    let dir = site();
+    let server = start(dir.path());
+    let mut stream = server.connect();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("send");
+    let reply = Reply::parse(&read_to_close(&mut stream));
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.header("Connection").as_deref(), Some("close"));
+}
+
+#[test]
+fn an_idle_kept_alive_connection_is_closed_after_a_few_seconds() {
+    let dir = site();
+    let server = start(dir.path());
+    let mut stream = server.connect();
+    stream
+        .write_all(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        .expect("send");
+    let first = read_one_response(&mut stream);
+    let timeout: u64 = first
+        .header("Keep-Alive")
+        .and_then(|value| {
+            value
+                .strip_prefix("timeout=")?
+                .split(',')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .expect("Keep-Alive: timeout=N");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(timeout) + PATIENCE))
+        .expect("timeout");
+    let mut rest = Vec::new();
+    let closed = stream.read_to_end(&mut rest);
+    assert!(
+        closed.is_ok(),
+        "the server did not close the idle connection: {closed:?}"
+    );
+    assert!(rest.is_empty());
+}
+
+/// Reads exactly one response (head, then Content-Length bytes) without waiting for close.
+fn read_one_response(stream: &mut std::net::TcpStream) -> Reply {
+    let mut raw = Vec::new();
+    let mut byte = [0u8; 1];
+    while !raw.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => raw.push(byte[0]),
+            other => panic!(
+                "connection ended inside a head ({other:?}): {:?}",
+                String::from_utf8_lossy(&raw)
+            ),
+        }
+    }
+    let mut reply = Reply::parse(&raw);
+    let length: usize = reply
+        .header("Content-Length")
+        .and_then(|value| value.parse().ok())
+        .expect("Content-Length");
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).expect("body");
+    reply.body = body;
+    reply
+}
