@@ -1,10 +1,41 @@
 //! Deciding what to answer: the method and the path pick a handler.
 //!
-//! GET and HEAD are served from files ([`files::serve`]). Every other method — including
-//! lower-case `get`, since methods are case-sensitive (RFC 1945 §5.1.1) — is answered
+//! Two paths are answered by the server itself rather than from the folder — the course's
+//! first two socket programs, replayed over HTTP so the same lesson works with `httpget`, curl
+//! and a browser form:
+//!
+//! * **`/upper`** — the uppercase service. `GET /upper?text=hello%20world` answers
+//!   `HELLO WORLD`. `POST /upper` takes the text from an HTML form's body
+//!   (`Content-Type: application/x-www-form-urlencoded`, field `text`) or, for any other
+//!   content type, the raw body. Uppercasing is Unicode's, not ASCII's: `straße` → `STRASSE`.
+//! * **`/echo`** — the echo service. The body of the answer is the request exactly as it
+//!   arrived: request line, headers in their order and spelling, blank line, body. It shows what
+//!   a browser or curl really sends. `/echo?show=crlf` writes each CR as `\r` and each LF as
+//!   `\n` (then a real line break), and any other control byte or non-UTF-8 byte as `\xNN`, so
+//!   the line ends the protocol requires can be seen.
+//!
+//! Both answer GET, HEAD (the writer drops the body) and POST, in `text/plain; charset=utf-8`
+//! with `X-Content-Type-Options: nosniff`, so a browser shows what it was sent and never runs
+//! it as a page. They match on the path alone (the query is ignored for matching), take
+//! precedence over files of the same name, and are off with `httpserve --no-routes`.
+//!
+//! A POST body is read by [`crate::request`] before it gets here, under its rules: no
+//! `Content-Length` → **411 Length Required** (RFC 1945 §7.2.2 says a request with a body must
+//! carry one, and 411 names that exact fault — 400 would only say "something is wrong"); more
+//! than [`MAX_BODY_BYTES`](crate::request::MAX_BODY_BYTES) → 413; a body that does not arrive
+//! within [`BODY_TIMEOUT`](crate::request::BODY_TIMEOUT) → the connection is closed.
+//!
+//! Every other path is a file: GET and HEAD are served by [`files::serve`]. Every other method —
+//! including lower-case `get`, since methods are case-sensitive (RFC 1945 §5.1.1) — is answered
 //! 501 Not Implemented (§9.5 lets a server implement only some methods).
+//!
+//! Try: `curl -v --http1.0 'http://127.0.0.1:8080/upper?text=ciao%20%C3%A8'`, then
+//! `curl --http1.0 -d 'text=hello+world' http://127.0.0.1:8080/upper`, then
+//! `curl --http1.0 -d 'any body' 'http://127.0.0.1:8080/echo?show=crlf'`.
 
-use crate::files::{self, Root};
+use percent_encoding::percent_decode;
+
+use crate::files::{self, split_target, Root};
 use crate::request::Request;
 use crate::response::Response;
 use crate::status::Status;
@@ -18,21 +49,421 @@ pub struct Site {
     pub routes_enabled: bool,
 }
 
+/// The path of the uppercase service.
+pub const UPPER_PATH: &str = "/upper";
+/// The path of the echo service.
+pub const ECHO_PATH: &str = "/echo";
+
+/// The one-line hint a `/upper` request without text gets.
+pub const UPPER_USAGE: &str =
+    "Usage: GET /upper?text=hello, or POST /upper with a form field text=hello or a raw text body.";
+
+/// The media type an HTML form sends by default (HTML Living Standard, "URL-encoded form data").
+const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+
 /// Answers one request.
 pub fn respond(site: &Site, request: &Request) -> Response {
+    if site.routes_enabled {
+        let path = split_target(&request.target).map(|parts| parts.path);
+        match path {
+            Some(UPPER_PATH) => return route(request, upper),
+            Some(ECHO_PATH) => return route(request, echo),
+            _ => {}
+        }
+    }
     match request.method.as_str() {
         "GET" | "HEAD" => files::serve(
             &site.root,
             &request.target,
             request.header("If-Modified-Since"),
         ),
-        _ => not_implemented(&request.method),
+        _ => not_implemented(&request.method, "it serves files with GET and HEAD"),
     }
 }
 
-fn not_implemented(method: &str) -> Response {
+/// Runs a route's handler for the methods the routes know; 501 for the rest.
+fn route(request: &Request, handler: fn(&Request) -> Response) -> Response {
+    match request.method.as_str() {
+        "GET" | "HEAD" | "POST" => handler(request)
+            // The answer repeats what the client sent: tell browsers to take the type at its
+            // word, so text that looks like HTML is shown, never run.
+            .with_header("X-Content-Type-Options", "nosniff"),
+        _ => not_implemented(
+            &request.method,
+            "/upper and /echo answer GET, HEAD and POST",
+        ),
+    }
+}
+
+fn not_implemented(method: &str, what_works: &str) -> Response {
     Response::error(
         Status::NotImplemented,
-        &format!("This server does not implement the method {method}; it serves GET and HEAD."),
+        &format!("This server does not implement the method {method}; {what_works}."),
     )
+}
+
+/// The uppercase service: the text, in capitals, or 400 with a hint.
+fn upper(request: &Request) -> Response {
+    match upper_text(request) {
+        Ok(text) => Response::text(Status::Ok, uppercase(&text)),
+        Err(error) => Response::text(Status::BadRequest, format!("{error}\n")),
+    }
+}
+
+/// Unicode's full uppercase mapping: one character may become several (`ß` → `SS`).
+pub fn uppercase(text: &str) -> String {
+    text.to_uppercase()
+}
+
+/// Why `/upper` found no text to work on. Each is answered 400 Bad Request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum UpperError {
+    /// No `text` field in the query or form, or an empty raw body.
+    MissingText,
+    /// The body, or a decoded field, is not UTF-8.
+    NotUtf8,
+}
+
+impl std::fmt::Display for UpperError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UpperError::MissingText => f.write_str(UPPER_USAGE),
+            UpperError::NotUtf8 => f.write_str("The text is not valid UTF-8."),
+        }
+    }
+}
+
+/// Where `/upper` finds its text: the query for GET and HEAD; for POST, the form field or the
+/// raw body, as the `Content-Type` says.
+pub fn upper_text(request: &Request) -> Result<String, UpperError> {
+    if request.method != "POST" {
+        let query = split_target(&request.target).and_then(|parts| parts.query);
+        return form_field(query.unwrap_or_default().as_bytes(), "text");
+    }
+    let content_type = request.header("Content-Type").unwrap_or_default();
+    if media_type_essence(content_type) == FORM_CONTENT_TYPE {
+        return form_field(&request.body, "text");
+    }
+    if request.body.is_empty() {
+        return Err(UpperError::MissingText);
+    }
+    String::from_utf8(request.body.clone()).map_err(|_| UpperError::NotUtf8)
+}
+
+/// The media type without its parameters, in lower case: `Text/HTML; charset=UTF-8` →
+/// `text/html` (RFC 1945 §3.6: type and subtype are case-insensitive; parameters follow `;`).
+pub fn media_type_essence(content_type: &str) -> String {
+    let essence = content_type.split(';').next().unwrap_or_default();
+    essence.trim().to_ascii_lowercase()
+}
+
+/// The first value of `name` in URL-encoded form data: `text=hello+w%C3%B6rld&x=1`.
+///
+/// The rules (HTML Living Standard and the WHATWG URL standard, "application/x-www-form-urlencoded
+/// parsing"): pairs are split on `&`, name from value on the first `=`, then `+` becomes a
+/// space and `%XX` becomes the byte XX. A `%` not followed by two hex digits stays as it is.
+/// Written out here rather than with a lenient library parser because the result must be
+/// refused, not patched with U+FFFD, when its bytes are not UTF-8.
+pub fn form_field(data: &[u8], name: &str) -> Result<String, UpperError> {
+    for pair in data.split(|&byte| byte == b'&') {
+        let (field, value) = match pair.iter().position(|&byte| byte == b'=') {
+            Some(equals) => (&pair[..equals], &pair[equals + 1..]),
+            None => (pair, &pair[pair.len()..]),
+        };
+        if form_decode(field)? == name {
+            return form_decode(value);
+        }
+    }
+    Err(UpperError::MissingText)
+}
+
+/// `+` → space, then percent-decoding, then UTF-8.
+fn form_decode(encoded: &[u8]) -> Result<String, UpperError> {
+    let with_spaces: Vec<u8> = encoded
+        .iter()
+        .map(|&byte| if byte == b'+' { b' ' } else { byte })
+        .collect();
+    let bytes: Vec<u8> = percent_decode(&with_spaces).collect();
+    String::from_utf8(bytes).map_err(|_| UpperError::NotUtf8)
+}
+
+/// The echo service: the request's own bytes, plain or with line ends made visible.
+fn echo(request: &Request) -> Response {
+    let mut received = request.raw_head.clone();
+    received.extend_from_slice(&request.body);
+    let query = split_target(&request.target).and_then(|parts| parts.query);
+    let body = if wants_visible_line_ends(query.unwrap_or_default()) {
+        show_line_ends(&received).into_bytes()
+    } else {
+        received
+    };
+    Response::new(Status::Ok)
+        .with_header("Content-Type", "text/plain; charset=utf-8")
+        .with_body(body)
+}
+
+/// Whether the query asks for `show=crlf`.
+fn wants_visible_line_ends(query: &str) -> bool {
+    matches!(form_field(query.as_bytes(), "show"), Ok(value) if value == "crlf")
+}
+
+/// The bytes as readable text: CR as `\r`, LF as `\n` followed by a real line break, tab as
+/// `\t`, backslash as `\\`, any other control byte and any byte that is not part of UTF-8 text
+/// as `\xNN`. Text, including non-ASCII letters, stays as it is.
+pub fn show_line_ends(bytes: &[u8]) -> String {
+    let mut shown = String::with_capacity(bytes.len() + bytes.len() / 8);
+    for chunk in bytes.utf8_chunks() {
+        for character in chunk.valid().chars() {
+            match character {
+                '\r' => shown.push_str("\\r"),
+                '\n' => shown.push_str("\\n\n"),
+                '\t' => shown.push_str("\\t"),
+                '\\' => shown.push_str("\\\\"),
+                c if c.is_ascii_control() => shown.push_str(&format!("\\x{:02X}", c as u32)),
+                c => shown.push(c),
+            }
+        }
+        for byte in chunk.invalid() {
+            shown.push_str(&format!("\\x{byte:02X}"));
+        }
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::Version;
+    use crate::response::Body;
+
+    fn request(method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Request {
+        let mut raw_head = format!("{method} {target} HTTP/1.0\r\n");
+        for (name, value) in headers {
+            raw_head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        raw_head.push_str("\r\n");
+        Request {
+            method: method.to_string(),
+            target: target.to_string(),
+            version: Version::Http10,
+            headers: headers
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
+            raw_head: raw_head.into_bytes(),
+            body: body.to_vec(),
+        }
+    }
+
+    /// A site over an empty folder: whatever answers is a route, or a 404 from the files.
+    fn site(routes_enabled: bool) -> (Site, tempfile::TempDir) {
+        let folder = tempfile::tempdir().expect("create a temporary folder");
+        let root = Root::open(folder.path()).expect("open the temporary folder");
+        let site = Site {
+            root,
+            routes_enabled,
+        };
+        (site, folder)
+    }
+
+    fn body_text(response: &Response) -> String {
+        match &response.body {
+            Body::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            other => panic!("a route answers from memory, not {other:?}"),
+        }
+    }
+
+    #[test]
+    fn uppercasing_follows_unicode_not_ascii() {
+        for (input, want) in [
+            ("hello world", "HELLO WORLD"),
+            ("straße", "STRASSE"),
+            ("ciao è", "CIAO È"),
+            ("ǆ", "Ǆ"),
+            ("Grüße, 😀!", "GRÜSSE, 😀!"),
+            ("", ""),
+        ] {
+            assert_eq!(uppercase(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn form_fields_decode_plus_then_percent() {
+        let cases: [(&[u8], Result<&str, UpperError>); 11] = [
+            (b"text=hello", Ok("hello")),
+            (b"text=hello+world", Ok("hello world")),
+            (b"text=hello%20world", Ok("hello world")),
+            (b"text=a%2Bb", Ok("a+b")),
+            (b"text=stra%C3%9Fe", Ok("straße")),
+            (b"x=1&text=second&text=third", Ok("second")),
+            (b"text=", Ok("")),
+            (b"te%78t=encoded+name", Ok("encoded name")),
+            (b"text=100%", Ok("100%")),
+            (b"texts=no&xtext=no", Err(UpperError::MissingText)),
+            (b"text=%FF", Err(UpperError::NotUtf8)),
+        ];
+        for (input, want) in cases {
+            let got = form_field(input, "text");
+            assert_eq!(
+                got,
+                want.map(String::from),
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+        assert_eq!(form_field(b"", "text"), Err(UpperError::MissingText));
+        assert_eq!(form_field(b"text", "text"), Ok(String::new()));
+    }
+
+    #[test]
+    fn content_types_compare_by_essence() {
+        for (input, want) in [
+            (
+                "application/x-www-form-urlencoded",
+                "application/x-www-form-urlencoded",
+            ),
+            (
+                "Application/X-WWW-Form-URLEncoded; charset=UTF-8",
+                "application/x-www-form-urlencoded",
+            ),
+            ("  text/plain ;charset=utf-8", "text/plain"),
+            ("", ""),
+        ] {
+            assert_eq!(media_type_essence(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn upper_finds_its_text_where_the_method_and_type_say() {
+        let form = [("Content-Type", "application/x-www-form-urlencoded")];
+        let plain = [("Content-Type", "text/plain")];
+        let cases: Vec<(Request, Result<&str, UpperError>)> = vec![
+            (
+                request("GET", "/upper?text=hi%20there", &[], b""),
+                Ok("hi there"),
+            ),
+            (request("HEAD", "/upper?text=hi", &[], b""), Ok("hi")),
+            (
+                request("GET", "/upper", &[], b""),
+                Err(UpperError::MissingText),
+            ),
+            (
+                request("GET", "/upper?", &[], b""),
+                Err(UpperError::MissingText),
+            ),
+            (request("POST", "/upper", &form, b"text=a+b"), Ok("a b")),
+            (
+                request("POST", "/upper", &plain, b"text=a+b"),
+                Ok("text=a+b"),
+            ),
+            (request("POST", "/upper", &[], "è".as_bytes()), Ok("è")),
+            (
+                request("POST", "/upper", &form, b"other=1"),
+                Err(UpperError::MissingText),
+            ),
+            (
+                request("POST", "/upper", &plain, b""),
+                Err(UpperError::MissingText),
+            ),
+            (
+                request("POST", "/upper", &plain, b"\xff\xfe"),
+                Err(UpperError::NotUtf8),
+            ),
+            // POST reads the body only; a query is not a second source of text.
+            (
+                request("POST", "/upper?text=q", &plain, b""),
+                Err(UpperError::MissingText),
+            ),
+        ];
+        for (input, want) in cases {
+            let got = upper_text(&input);
+            assert_eq!(
+                got,
+                want.map(String::from),
+                "{} {}",
+                input.method,
+                input.target
+            );
+        }
+    }
+
+    #[test]
+    fn line_ends_and_odd_bytes_are_made_visible() {
+        for (input, want) in [
+            (
+                &b"GET / HTTP/1.0\r\n\r\n"[..],
+                "GET / HTTP/1.0\\r\\n\n\\r\\n\n",
+            ),
+            (b"a\nb", "a\\n\nb"),
+            (b"tab\there", "tab\\there"),
+            (b"back\\slash", "back\\\\slash"),
+            (b"\x00\x1b[31m\x7f", "\\x00\\x1B[31m\\x7F"),
+            (b"\xff ok \xc3", "\\xFF ok \\xC3"),
+            ("Grüße 😀".as_bytes(), "Grüße 😀"),
+        ] {
+            assert_eq!(show_line_ends(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn routes_match_on_the_path_and_answer_three_methods() {
+        let (site, _folder) = site(true);
+        let cases = [
+            ("GET", "/upper?text=x", 200),
+            ("HEAD", "/upper?text=x", 200),
+            ("POST", "/upper", 200),
+            ("GET", "/upper", 400),
+            ("GET", "/echo", 200),
+            ("GET", "/echo?show=crlf", 200),
+            ("HEAD", "/echo", 200),
+            ("POST", "/echo", 200),
+            ("GET", "http://example.org/echo?x", 200),
+            ("PUT", "/echo", 501),
+            ("DELETE", "/upper?text=x", 501),
+            ("post", "/upper", 501),
+            ("POST", "/index.html", 501),
+            ("GET", "/upper/", 404),
+            ("GET", "/echo/x", 404),
+        ];
+        for (method, target, want) in cases {
+            let answer = respond(&site, &request(method, target, &[], b"body"));
+            assert_eq!(answer.status.code(), want, "{method} {target}");
+        }
+    }
+
+    #[test]
+    fn route_answers_are_plain_text_never_sniffed() {
+        let (site, _folder) = site(true);
+        for target in ["/upper?text=<b>", "/upper", "/echo"] {
+            let answer = respond(&site, &request("GET", target, &[], b""));
+            assert_eq!(
+                answer.header("Content-Type"),
+                Some("text/plain; charset=utf-8")
+            );
+            assert_eq!(answer.header("X-Content-Type-Options"), Some("nosniff"));
+        }
+    }
+
+    #[test]
+    fn echo_returns_the_head_and_body_as_received() {
+        let (site, _folder) = site(true);
+        let sent = request("POST", "/echo", &[("x-ODD", "1"), ("Host", "h")], b"a\r\nb");
+        let answer = respond(&site, &sent);
+        let mut want = sent.raw_head.clone();
+        want.extend_from_slice(b"a\r\nb");
+        match answer.body {
+            Body::Bytes(bytes) => assert_eq!(bytes, want),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn with_routes_off_the_paths_are_files_again() {
+        let (site, _folder) = site(false);
+        let get = respond(&site, &request("GET", "/upper?text=x", &[], b""));
+        assert_eq!(get.status, Status::NotFound);
+        let post = respond(&site, &request("POST", "/echo", &[], b"x"));
+        assert_eq!(post.status, Status::NotImplemented);
+        assert_ne!(body_text(&get), "X");
+    }
 }
