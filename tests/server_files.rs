@@ -1,0 +1,363 @@
+//! httpserve's path rules: decoding, traversal attempts, symlinks, redirects, listings,
+//! hostile file names — over real sockets.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::process::Command;
+
+use common::{Server, PATIENCE};
+use tempfile::TempDir;
+
+/// File names that break careless servers (after miniserve's fixtures), with their contents.
+const HOSTILE_NAMES: [&str; 12] = [
+    "with space.txt",
+    "😀.data",
+    "#[]{}()@!$&'+,;= %20.test",
+    "<script>alert(1)<b>.txt",
+    "quote\"double.txt",
+    "quote'single.txt",
+    "straße.txt",
+    "ciao è.txt",
+    "a?b.txt",
+    "50%.txt",
+    "hash#tag.txt",
+    "semi;colon.txt",
+];
+
+/// A served folder inside a parent that also holds a secret, outside the served folder.
+struct Fixture {
+    parent: TempDir,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let parent = tempfile::tempdir().expect("temp dir");
+        fs::write(parent.path().join("secret.txt"), "TOP SECRET\n").expect("write");
+        let root = parent.path().join("root");
+        fs::create_dir(&root).expect("mkdir");
+        fs::write(root.join("index.html"), "<h1>home</h1>\n").expect("write");
+        fs::write(root.join("notes.txt"), "notes\n").expect("write");
+        fs::write(root.join("logo.png"), b"\x89PNG\r\n\x1a\n").expect("write");
+        fs::write(root.join("data.json"), "{}\n").expect("write");
+        fs::write(root.join("blob.unknownext"), [0u8, 1, 2]).expect("write");
+        fs::create_dir(root.join("sub")).expect("mkdir");
+        fs::write(root.join("sub").join("b.txt"), "b\n").expect("write");
+        fs::create_dir(root.join("sub").join("Inner")).expect("mkdir");
+        fs::write(root.join("sub").join("A.txt"), "A\n").expect("write");
+        fs::create_dir(root.join("withindex")).expect("mkdir");
+        fs::write(root.join("withindex").join("index.html"), "inner index\n").expect("write");
+        fs::create_dir(root.join("evil.com")).expect("mkdir");
+        fs::create_dir(root.join("hostile")).expect("mkdir");
+        for name in HOSTILE_NAMES {
+            fs::write(
+                root.join("hostile").join(name),
+                format!("content of {name}"),
+            )
+            .expect("write");
+        }
+        symlink(parent.path().join("secret.txt"), root.join("link-out.txt")).expect("symlink");
+        symlink(parent.path(), root.join("dir-link-out")).expect("symlink");
+        symlink(root.join("notes.txt"), root.join("link-in.txt")).expect("symlink");
+        Fixture { parent }
+    }
+
+    fn root(&self) -> std::path::PathBuf {
+        self.parent.path().join("root")
+    }
+}
+
+fn start(fixture: &Fixture) -> Server {
+    Server::start(&fixture.root(), &["--quiet"])
+}
+
+fn encode(name: &str) -> String {
+    percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+#[test]
+fn traversal_attempts_never_leave_the_served_folder() {
+    let fixture = Fixture::new();
+    let server = start(&fixture);
+    for (target, status) in [
+        ("/../secret.txt", 400),
+        ("/..", 400),
+        ("/../", 400),
+        ("/..%2fsecret.txt", 400),
+        ("/..%2Fsecret.txt", 400),
+        ("/%2e%2e/secret.txt", 400),
+        ("/%2E%2E%2Fsecret.txt", 400),
+        ("/sub/../../secret.txt", 400),
+        ("/sub/%2e%2e/%2e%2e/secret.txt", 400),
+        ("/%252e%252e/secret.txt", 404),
+        ("//secret.txt", 404),
+        ("//etc/passwd", 404),
+        ("/..\\secret.txt", 404),
+        ("/..%5csecret.txt", 404),
+        ("/sub/..\\..\\secret.txt", 404),
+        ("http://localhost/../secret.txt", 400),
+        ("http://localhost/%2e%2e/secret.txt", 400),
+        ("/link-out.txt", 403),
+        ("/dir-link-out/secret.txt", 403),
+        ("/dir-link-out/", 403),
+    ] {
+        let reply = server.get(&format!("GET {target} HTTP/1.0\r\n\r\n"));
+        assert_eq!(reply.status(), status, "{target}");
+        assert!(
+            !reply.text().contains("TOP SECRET"),
+            "{target} leaked the secret"
+        );
+    }
+}
+
+#[test]
+fn sub_paths_and_absolute_form_targets_resolve_inside_the_root() {
+    let fixture = Fixture::new();
+    let server = start(&fixture);
+    for (target, status, body) in [
+        ("/sub/../notes.txt", 200, "notes\n"),
+        ("/./notes.txt", 200, "notes\n"),
+        ("//notes.txt", 200, "notes\n"),
+        ("/link-in.txt", 200, "notes\n"),
+        ("http://localhost/notes.txt", 200, "notes\n"),
+        ("http://localhost:8080/notes.txt?x=1", 200, "notes\n"),
+        ("/notes.txt?query=ignored#fragment", 200, "notes\n"),
+        ("/withindex/", 200, "inner index\n"),
+    ] {
+        let reply = server.get(&format!("GET {target} HTTP/1.0\r\n\r\n"));
+        assert_eq!(reply.status(), status, "{target}");
+        assert_eq!(reply.text(), body, "{target}");
+    }
+}
+
+#[test]
+fn bad_percent_encoding_gets_400() {
+    let fixture = Fixture::new();
+    let server = start(&fixture);
+    for target in [
+        "/notes%00.txt",
+        "/%zz",
+        "/notes%2",
+        "/%",
+        "/%ff%fe",
+        "/%C3%28",
+    ] {
+        let reply = server.get(&format!("GET {target} HTTP/1.0\r\n\r\n"));
+        assert_eq!(reply.status(), 400, "{target}");
+    }
+}
+
+#[test]
+fn a_file_asked_for_as_a_folder_is_404() {
+    let fixture = Fixture::new();
+    let server = start(&fixture);
+    for target in [
+        "/notes.txt/",
+        "/notes.txt/extra",
+        "/notes.txt/../notes.txt/x",
+        "/missing",
+        "/sub/missing.txt",
+    ] {
+        let reply = server.get(&format!("GET {target} HTTP/1.0\r\n\r\n"));
+        assert_eq!(reply.status(), 404, "{target}");
+    }
+}
+
+#[test]
+fn a_folder_without_its_slash_redirects_keeping_the_query() {
+    let fixture = Fixture::new();
+    let server = start(&fixture);
+    for (target, location) in [
+        ("/sub", "/sub/"),
+        ("/sub?a=1&b=%20", "/sub/?a=1&b=%20"),
+        ("/sub/Inner", "/sub/Inner/"),
+        ("//evil.com", "/evil.com/"),
+        ("/%2Fevil.com", "/evil.com/"),
+        ("/.//evil.com", "/evil.com/"),
+        ("http://other-host//evil.com", "/evil.com/"),
+    ] {
+        let reply = server.get(&format!("GET {target} HTTP/1.0\r\n\r\n"));
+        assert_eq!(reply.status(), 301, "{target}");
+        assert_eq!(
+            reply.header("Location").as_deref(),
+            Some(location),
+            "{target}"
+        );
+        assert_eq!(
+            reply.header("Content-Length"),
+            Some(reply.body.len().to_string())
+        );
+    }
+}
+
+#[test]
+fn content_types_come_from_the_extension() {
+    let fixture = Fixture::new();
+    let server = start(&fixture);
+    for (path, content_type) in [
+        ("/index.html", "text/html; charset=utf-8"),
+        ("/notes.txt", "text/plain; charset=utf-8"),
+        ("/data.json", "application/json; charset=utf-8"),
+        ("/logo.png", "image/png"),
+        ("/blob.unknownext", "application/octet-stream"),
+        ("/sub/", "text/html; charset=utf-8"),
+    ] {
+        let reply = server.get(&format!("GET {path} HTTP/1.0\r\n\r\n"));
+        assert_eq!(
+            reply.header("Content-Type").as_deref(),
+            Some(content_type),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn hostile_file_names_open_by_their_encoded_urls() {
+    let fixture = Fixture::new();
+    let server = start(&fixture);
+    for name in HOSTILE_NAMES {
+        let reply = server.get(&format!("GET /hostile/{} HTTP/1.0\r\n\r\n", encode(name)));
+        assert_eq!(reply.status(), 200, "{name}");
+        assert_eq!(reply.text(), format!("content of {name}"), "{name}");
+    }
+}
+
+#[test]
+fn listings_escape_names_and_their_links_open() {
+    let fixture = Fixture::new();
+    let server = start(&fixture);
+    let page = server.get("GET /hostile/ HTTP/1.0\r\n\r\n").text();
+    assert!(
+        !page.contains("<script>alert"),
+        "a file name became markup:\n{page}"
+    );
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;b&gt;.txt"),
+        "{page}"
+    );
+    let hrefs = hrefs(&page);
+    assert_eq!(hrefs[0], "../", "'..' comes first");
+    assert_eq!(hrefs.len(), HOSTILE_NAMES.len() + 1, "{hrefs:?}");
+    for href in &hrefs[1..] {
+        let reply = server.get(&format!("GET /hostile/{href} HTTP/1.0\r\n\r\n"));
+        assert_eq!(reply.status(), 200, "link {href}");
+        assert!(reply.text().starts_with("content of "), "link {href}");
+    }
+}
+
+#[test]
+fn listings_sort_by_name_mark_folders_and_show_size_and_time() {
+    let fixture = Fixture::new();
+    let server = start(&fixture);
+    let page = server.get("GET /sub/ HTTP/1.0\r\n\r\n").text();
+    assert_eq!(hrefs(&page), ["../", "A.txt", "b.txt", "Inner/"]);
+    assert!(
+        page.contains(">Inner/</a>"),
+        "folders end with '/':\n{page}"
+    );
+    assert!(page.contains("2 B"), "sizes are shown:\n{page}");
+    assert!(
+        page.contains(" GMT"),
+        "modification times are shown:\n{page}"
+    );
+
+    let root_page = server.get("GET / HTTP/1.0\r\n\r\n");
+    assert_eq!(
+        root_page.text(),
+        "<h1>home</h1>\n",
+        "a folder with index.html serves it"
+    );
+    fs::remove_file(fixture.root().join("index.html")).expect("rm");
+    let root_listing = server.get("GET / HTTP/1.0\r\n\r\n").text();
+    assert!(
+        !hrefs(&root_listing).contains(&"../".to_string()),
+        "no '..' at the root"
+    );
+}
+
+#[test]
+fn special_files_are_forbidden() {
+    let fixture = Fixture::new();
+    let fifo = fixture.root().join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !matches!(made, Ok(status) if status.success()) {
+        println!("skipped: mkfifo not available");
+        return;
+    }
+    let server = start(&fixture);
+    let reply = server.get("GET /pipe HTTP/1.0\r\n\r\n");
+    assert_eq!(reply.status(), 403, "a FIFO would block the worker forever");
+}
+
+#[test]
+fn unreadable_files_and_folders_are_forbidden() {
+    if is_root() {
+        println!("skipped: running as root, which can read any file");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let fixture = Fixture::new();
+    let locked_file = fixture.root().join("locked.txt");
+    fs::write(&locked_file, "locked").expect("write");
+    fs::set_permissions(&locked_file, fs::Permissions::from_mode(0o000)).expect("chmod");
+    let locked_dir = fixture.root().join("locked");
+    fs::create_dir(&locked_dir).expect("mkdir");
+    fs::set_permissions(&locked_dir, fs::Permissions::from_mode(0o000)).expect("chmod");
+    let server = start(&fixture);
+    for target in ["/locked.txt", "/locked/"] {
+        let reply = server.get(&format!("GET {target} HTTP/1.0\r\n\r\n"));
+        assert_eq!(reply.status(), 403, "{target}");
+    }
+    fs::set_permissions(&locked_dir, fs::Permissions::from_mode(0o755)).expect("chmod back");
+}
+
+#[test]
+fn curl_fetches_files_byte_for_byte() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        println!("skipped: curl not found");
+        return;
+    }
+    let fixture = Fixture::new();
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    fs::write(fixture.root().join("big.bin"), &big).expect("write");
+    let server = start(&fixture);
+    for (path, want) in [
+        ("/big.bin".to_string(), big.clone()),
+        ("/notes.txt".to_string(), b"notes\n".to_vec()),
+        (
+            format!("/hostile/{}", encode("😀.data")),
+            "content of 😀.data".as_bytes().to_vec(),
+        ),
+    ] {
+        let output = Command::new("curl")
+            .args(["--http1.0", "-s", "-S", "--max-time"])
+            .arg(PATIENCE.as_secs().to_string())
+            .arg(server.url(&path))
+            .output()
+            .expect("run curl");
+        assert!(
+            output.status.success(),
+            "curl {path}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.stdout == want, "curl got different bytes for {path}");
+    }
+}
+
+/// The `href` values of a listing, in page order.
+fn hrefs(page: &str) -> Vec<String> {
+    page.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|output| output.stdout.starts_with(b"0"))
+        .unwrap_or(false)
+}
