@@ -1,0 +1,269 @@
+//! httpget against scripted servers, one reply shape each: how the body is framed, how a broken
+//! or hostile reply fails, and what the request looks like on the wire.
+
+mod httpget_support;
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use httpget_support::{httpget, ok_reply, send, Scripted, Step};
+
+/// Bytes 0..=255 repeated: every byte value, NUL included, so any text handling shows.
+fn every_byte(length: usize) -> Vec<u8> {
+    (0..length).map(|index| (index % 256) as u8).collect()
+}
+
+#[test]
+fn request_is_get_host_user_agent_accept_and_crlfs() {
+    let server = Scripted::once(ok_reply(b"x"));
+    let run = httpget(&[&server.url("/path/a%20b?q=1#not-sent")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let want = format!(
+        "GET /path/a%20b?q=1 HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nUser-Agent: httpget/{}\r\n\
+         Accept: */*\r\n\r\n",
+        server.port,
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(server.request(), want);
+}
+
+#[test]
+fn content_length_body_is_written_byte_exact() {
+    let body = every_byte(70_000);
+    let server = Scripted::once(ok_reply(&body));
+    let run = httpget(&[&server.url("/")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, body);
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn body_with_nul_bytes_goes_to_a_pipe_unchanged() {
+    let body = b"\0\0a\0\xff\r\n\0".to_vec();
+    let server = Scripted::once(ok_reply(&body));
+    let run = httpget(&[&server.url("/")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, body);
+}
+
+#[test]
+fn reply_without_content_length_ends_when_the_server_closes() {
+    let server = Scripted::start(1, |_| {
+        vec![
+            send("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nfirst "),
+            Step::Pause(Duration::from_millis(50)),
+            send("second"),
+        ]
+    });
+    let run = httpget(&["-v", &server.url("/")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.text(), "first second");
+    assert!(run.stderr.contains("§7.2.2"), "{}", run.stderr);
+}
+
+#[test]
+fn head_dribbled_one_byte_per_write_is_reassembled() {
+    let reply = ok_reply(b"dribbled body");
+    let server = Scripted::start(1, move |_| {
+        let mut steps = Vec::new();
+        for byte in &reply {
+            steps.push(Step::Send(vec![*byte]));
+            steps.push(Step::Pause(Duration::from_millis(1)));
+        }
+        steps
+    });
+    let run = httpget(&["--trace-reads", &server.url("/")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, b"dribbled body");
+    let reads = run
+        .stderr
+        .lines()
+        .filter(|line| line.contains("read #"))
+        .count();
+    assert!(
+        reads > 10,
+        "expected many small reads, got {reads}:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn chunked_http11_reply_is_decoded_with_a_note() {
+    let server = Scripted::start(1, |_| {
+        vec![
+            send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"),
+            Step::Pause(Duration::from_millis(20)),
+            send("lo\r\n7;name=value\r\n, world\r\n"),
+            Step::Pause(Duration::from_millis(20)),
+            send("0\r\nX-Trailer: t\r\n\r\n"),
+        ]
+    });
+    let run = httpget(&["-v", &server.url("/")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.text(), "hello, world");
+    assert!(run.stderr.contains("chunked"), "{}", run.stderr);
+    assert!(run.stderr.contains("HTTP/1.1"), "{}", run.stderr);
+}
+
+#[test]
+fn chunked_reply_without_its_last_chunk_exits_18() {
+    let server =
+        Scripted::once("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+    let run = httpget(&[&server.url("/")]);
+    assert_eq!(run.code, Some(18), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("before the last chunk"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn chunk_size_that_is_not_hex_exits_8() {
+    let server = Scripted::once("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+    let run = httpget(&[&server.url("/")]);
+    assert_eq!(run.code, Some(8), "{}", run.stderr);
+}
+
+#[test]
+fn http09_reply_is_all_body_with_a_note() {
+    let server = Scripted::once("<html>no status line</html>\n");
+    let run = httpget(&["-v", &server.url("/")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.text(), "<html>no status line</html>\n");
+    assert!(run.stderr.contains("HTTP/0.9"), "{}", run.stderr);
+}
+
+#[test]
+fn head_with_bare_lf_line_ends_is_accepted_with_a_note() {
+    let server = Scripted::once("HTTP/1.0 200 OK\nContent-Length: 3\n\nabc");
+    let run = httpget(&["-v", &server.url("/")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.text(), "abc");
+    assert!(run.stderr.contains("bare LF"), "{}", run.stderr);
+}
+
+#[test]
+fn five_mib_body_arrives_whole() {
+    let body = every_byte(5 * 1024 * 1024);
+    let server = Scripted::once(ok_reply(&body));
+    let run = httpget(&[&server.url("/big")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout.len(), body.len());
+    assert!(run.stdout == body, "the 5 MiB body differs");
+}
+
+#[test]
+fn reply_cut_short_of_content_length_exits_18() {
+    let server = Scripted::once("HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..");
+    let run = httpget(&[&server.url("/")]);
+    assert_eq!(run.code, Some(18), "{}", run.stderr);
+    assert!(run.stderr.contains("10 of the 100"), "{}", run.stderr);
+}
+
+#[test]
+fn malformed_status_line_exits_8() {
+    let server = Scripted::once("HTTP/1.0 two-hundred OK\r\n\r\n");
+    let run = httpget(&[&server.url("/")]);
+    assert_eq!(run.code, Some(8), "{}", run.stderr);
+    assert!(run.stderr.starts_with("httpget: "), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "one line: {}", run.stderr);
+}
+
+#[test]
+fn oversized_head_exits_8_without_reading_on() {
+    let server = Scripted::start(1, |_| {
+        let mut steps = vec![send("HTTP/1.0 200 OK\r\n")];
+        for _ in 0..40 {
+            steps.push(send(format!("X-Padding: {}\r\n", "p".repeat(4000))));
+        }
+        steps
+    });
+    let run = httpget(&[&server.url("/")]);
+    assert_eq!(run.code, Some(8), "{}", run.stderr);
+    assert!(run.stderr.contains("65536"), "{}", run.stderr);
+}
+
+#[test]
+fn server_closing_without_a_byte_exits_52() {
+    let server = Scripted::start(1, |_| Vec::new());
+    let run = httpget(&[&server.url("/")]);
+    assert_eq!(run.code, Some(52), "{}", run.stderr);
+}
+
+#[test]
+fn server_that_never_answers_times_out_with_exit_28() {
+    let server = Scripted::start(1, |_| vec![Step::Hang]);
+    let run = httpget(&["-m", "0.5", &server.url("/")]);
+    assert_eq!(run.code, Some(28), "{}", run.stderr);
+    assert!(run.took < Duration::from_secs(5), "took {:?}", run.took);
+    assert!(run.stderr.contains("timed out"), "{}", run.stderr);
+}
+
+#[test]
+fn body_slower_than_max_time_exits_28() {
+    let server = Scripted::start(1, |_| {
+        vec![
+            send("HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\nab"),
+            Step::Hang,
+        ]
+    });
+    let run = httpget(&["-m", "0.5", &server.url("/")]);
+    assert_eq!(run.code, Some(28), "{}", run.stderr);
+    assert_eq!(run.stdout, b"ab", "what arrived was written");
+}
+
+#[test]
+fn ipv6_literal_url_connects_and_brackets_the_host_header() {
+    let Ok(listener) = TcpListener::bind("[::1]:0") else {
+        eprintln!("skipped: no IPv6 loopback here");
+        return;
+    };
+    let server = Scripted::serve(listener, 1, |_| vec![send(ok_reply(b"six"))]);
+    let url = format!("http://[::1]:{}/", server.port);
+    let run = httpget(&["-6", &url]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, b"six");
+    let host_line = format!("Host: [::1]:{}\r\n", server.port);
+    assert!(server.request().contains(&host_line));
+}
+
+#[test]
+fn ipv4_only_refuses_an_ipv6_literal_with_exit_6() {
+    let run = httpget(&["-4", "http://[::1]:9/"]);
+    assert_eq!(run.code, Some(6), "{}", run.stderr);
+    assert!(run.stderr.contains("IPv4"), "{}", run.stderr);
+}
+
+#[test]
+fn status_404_with_a_body_exits_0_and_writes_the_body() {
+    let server = Scripted::once("HTTP/1.0 404 Not Found\r\nContent-Length: 9\r\n\r\nnot here\n");
+    let run = httpget(&[&server.url("/missing")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.text(), "not here\n");
+}
+
+#[test]
+fn status_404_with_fail_exits_22_and_writes_nothing() {
+    let server = Scripted::once("HTTP/1.0 404 Not Found\r\nContent-Length: 9\r\n\r\nnot here\n");
+    let run = httpget(&["-f", &server.url("/missing")]);
+    assert_eq!(run.code, Some(22), "{}", run.stderr);
+    assert_eq!(run.stdout, b"");
+    assert!(run.stderr.contains("404 Not Found"), "{}", run.stderr);
+}
+
+#[test]
+fn head_request_prints_the_head_and_reads_no_body() {
+    // The server wrongly sends a body with its HEAD reply; a HEAD reply never has one.
+    let server = Scripted::start(1, |_| {
+        vec![
+            send("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n"),
+            Step::Pause(Duration::from_millis(20)),
+            send("extra"),
+        ]
+    });
+    let run = httpget(&["-I", &server.url("/")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.text(), "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n");
+    assert!(server.request().starts_with("HEAD / HTTP/1.0\r\n"));
+}
