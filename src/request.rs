@@ -189,6 +189,11 @@ impl Connection {
                     }
                     return Ok(request);
                 }
+                // Checked on the whole buffer, blank lines before the request included, so
+                // no input can make it grow past the limit.
+                HeadStatus::Partial if self.unread.len() >= MAX_HEAD_BYTES => {
+                    return Err(too_large_head(&self.unread));
+                }
                 HeadStatus::Partial => {}
             }
             let now = Instant::now();

@@ -244,6 +244,17 @@ fn a_head_over_16_kib_or_100_lines_gets_431() {
 }
 
 #[test]
+fn endless_blank_lines_before_a_request_are_cut_off_at_the_head_limit() {
+    let dir = site();
+    let server = start(dir.path());
+    let mut stream = server.connect();
+    // Blank lines before a request are skipped (RFC 1945 §4.1), but not without limit.
+    let blank_lines = vec![b'\n'; 64 * 1024];
+    let _ = stream.write_all(&blank_lines);
+    assert_eq!(read_one_response(&mut stream).status(), 431);
+}
+
+#[test]
 fn error_pages_are_html_with_exact_length_and_escaped_echoes() {
     let dir = site();
     let server = start(dir.path());

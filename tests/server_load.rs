@@ -1,0 +1,233 @@
+//! httpserve under many clients, stalled clients, hostile bytes and vanishing clients.
+//! Bounded in count and time; loopback only.
+
+mod common;
+
+use std::fs;
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{read_to_close, Reply, Server, PATIENCE};
+use tempfile::TempDir;
+
+/// The server's deadline for a whole request head (`http10::server::HEAD_TIMEOUT`).
+const HEAD_TIMEOUT: Duration = http10::server::HEAD_TIMEOUT;
+
+fn site() -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::write(dir.path().join("notes.txt"), "notes\n").expect("write");
+    // 32 MiB of zeros, sparse on disk: large enough that a download takes many writes.
+    let big = fs::File::create(dir.path().join("big.bin")).expect("create");
+    big.set_len(32 * 1024 * 1024).expect("set_len");
+    dir
+}
+
+fn get_notes(server: &Server) -> Reply {
+    server.get("GET /notes.txt HTTP/1.0\r\n\r\n")
+}
+
+#[test]
+fn two_hundred_concurrent_clients_are_all_served() {
+    let dir = site();
+    let server = Server::start(dir.path(), &["--quiet"]);
+    let start_together = Arc::new(Barrier::new(200));
+    let clients: Vec<_> = (0..200)
+        .map(|_| {
+            let addr = server.addr();
+            let start_together = Arc::clone(&start_together);
+            thread::spawn(move || {
+                let mut stream = TcpStream::connect(addr).expect("connect");
+                stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
+                start_together.wait();
+                stream
+                    .write_all(b"GET /notes.txt HTTP/1.0\r\n\r\n")
+                    .expect("send");
+                Reply::parse(&read_to_close(&mut stream))
+            })
+        })
+        .collect();
+    for client in clients {
+        let reply = client.join().expect("client thread");
+        assert_eq!(reply.status(), 200);
+        assert_eq!(reply.body, b"notes\n");
+    }
+}
+
+#[test]
+fn two_hundred_stalled_clients_do_not_delay_a_normal_request() {
+    let dir = site();
+    let server = Server::start(dir.path(), &["--quiet"]);
+    let mut stalled = Vec::new();
+    for index in 0..200 {
+        let mut stream = server.connect();
+        if index % 2 == 1 {
+            // Half a head: a request line, a header, and no blank line.
+            stream
+                .write_all(b"GET /notes.txt HTTP/1.0\r\nHost: x")
+                .expect("send");
+        }
+        stalled.push(stream);
+    }
+    let started = Instant::now();
+    let reply = get_notes(&server);
+    assert_eq!(reply.status(), 200);
+    assert!(
+        started.elapsed() < HEAD_TIMEOUT,
+        "the normal request waited for the stalled ones to time out"
+    );
+
+    // And the stalled ones are cut off by the head deadline, not kept forever.
+    for stream in stalled.iter_mut().take(2) {
+        stream
+            .set_read_timeout(Some(HEAD_TIMEOUT + PATIENCE))
+            .expect("timeout");
+        let mut rest = Vec::new();
+        let ended = stream.read_to_end(&mut rest);
+        assert!(
+            ended.is_ok(),
+            "a stalled client was never cut off: {ended:?}"
+        );
+    }
+}
+
+#[test]
+fn a_client_dribbling_its_head_is_cut_off_by_the_whole_head_deadline() {
+    let dir = site();
+    let server = Server::start(dir.path(), &["--quiet"]);
+    let mut stream = server.connect();
+    stream
+        .write_all(b"GET /notes.txt HTTP/1.0\r\nX-Slow: ")
+        .expect("send");
+    let started = Instant::now();
+    let give_up = HEAD_TIMEOUT + PATIENCE;
+    // One byte every 200 ms would keep a per-read timeout happy forever.
+    let cut_off = loop {
+        if started.elapsed() > give_up {
+            break false;
+        }
+        match stream.write_all(b"a") {
+            Ok(()) => {}
+            Err(_) => break true,
+        }
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
+        let mut byte = [0u8; 1];
+        match stream.read(&mut byte) {
+            Ok(0) => break true,
+            Ok(_) => break true,
+            Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => break true,
+        }
+    };
+    assert!(
+        cut_off,
+        "the dribbling client was still connected after {give_up:?}"
+    );
+}
+
+#[test]
+fn over_the_connection_limit_a_client_gets_503_and_the_slot_comes_back() {
+    let dir = site();
+    let server = Server::start(dir.path(), &["--max-connections", "3", "--verbose"]);
+    let mut holders: Vec<TcpStream> = (0..3).map(|_| server.connect()).collect();
+    let deadline = Instant::now() + PATIENCE;
+    while server
+        .stderr()
+        .iter()
+        .filter(|line| line.ends_with(" connected"))
+        .count()
+        < 3
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the three holders were not all accepted"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    let refused = get_notes(&server);
+    assert_eq!(refused.status(), 503);
+    assert_eq!(refused.header("Retry-After").as_deref(), Some("1"));
+    assert!(refused.text().contains("503 Service Unavailable"));
+
+    // A holder leaves; soon a new client is served again.
+    holders.pop();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let reply = get_notes(&server);
+        if reply.status() == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the freed slot never came back");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_client_vanishing_mid_download_harms_no_one() {
+    let dir = site();
+    let server = Server::start(dir.path(), &[]);
+    for _ in 0..5 {
+        let mut quitter = server.connect();
+        quitter
+            .write_all(b"GET /big.bin HTTP/1.0\r\n\r\n")
+            .expect("send");
+        let mut some = [0u8; 64 * 1024];
+        quitter.read_exact(&mut some).expect("first bytes");
+        drop(quitter);
+    }
+    let mut stayer = server.connect();
+    stayer
+        .write_all(b"GET /big.bin HTTP/1.0\r\n\r\n")
+        .expect("send");
+    let reply = Reply::parse(&read_to_close(&mut stayer));
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.body.len(), 32 * 1024 * 1024);
+    assert!(reply.body.iter().all(|&byte| byte == 0));
+    assert_eq!(get_notes(&server).status(), 200);
+    server.wait_for_stderr(|line| line.contains("\"GET /big.bin HTTP/1.0\" 200 33554432"));
+}
+
+#[test]
+fn hostile_bytes_never_end_the_process() {
+    let dir = site();
+    let server = Server::start(dir.path(), &["--quiet"]);
+    let mut seed: u32 = 12345;
+    let mut next = move || {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        (seed >> 16) as u8
+    };
+    let mut inputs: Vec<Vec<u8>> = vec![
+        vec![0u8; 100],
+        vec![b'\n'; 20_000],
+        b"GET / HTTP/1.0\r\nContent-Length: 99999999999999999999\r\n\r\n".to_vec(),
+        b"GET / HTTP/1.0\r\nContent-Length: -1\r\n\r\n".to_vec(),
+        b"GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec(),
+        b"GET /\xc3\x28 HTTP/1.0\r\n\r\n".to_vec(),
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03".to_vec(),
+        b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec(),
+        b"GET / HTTP/1.0\r\nX: \xff\xfe\r\n\r\n".to_vec(),
+        b"GET / HTTP/1.0\r\n\tfolded\r\n\r\n".to_vec(),
+    ];
+    for length in [1, 10, 100, 1000, 10_000, 30_000] {
+        inputs.push((0..length).map(|_| next()).collect());
+    }
+    for input in &inputs {
+        let mut stream = server.connect();
+        let _ = stream.write_all(input);
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        let mut reply = Vec::new();
+        let _ = stream.read_to_end(&mut reply);
+        if !reply.is_empty() {
+            assert!(
+                reply.starts_with(b"HTTP/1.0 "),
+                "{:?}",
+                String::from_utf8_lossy(&reply[..reply.len().min(80)])
+            );
+        }
+    }
+    assert_eq!(get_notes(&server).status(), 200, "the server survived");
+}
