@@ -1,0 +1,130 @@
+//! # Exercise 3.1: a consonant counter, over UDP
+//!
+//! The client asks for a sentence and sends it in one datagram; the server answers with the
+//! number of consonants in it, as text (`7`); the client prints a sentence around that number.
+//!
+//! ```text
+//! cargo run --example consonants -- server               # UDP, 0.0.0.0:12000
+//! cargo run --example consonants -- client               # then type: Hello, World!
+//! ```
+//!
+//! A consonant is a letter that is not a vowel (`a e i o u`, in either case): `y` counts,
+//! spaces, digits and punctuation do not. Only the English letters `A`–`Z` are counted:
+//! whether `é`, `ß` or `ж` is a consonant depends on the language, and the exercise has one
+//! rule for all. So `Hello, World!` has 7 (H l l W r l d), and `Ça va` has 1: the `v`.
+//!
+//! As in every UDP client, a lost datagram means no reply ever comes: this one waits
+//! [`REPLY_TIMEOUT`] and says so.
+//!
+//! Try: a sentence in capitals; one in another language; the client with no server running.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use clap::{Parser, Subcommand};
+use common::say;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// The receive buffer of both sides: a longer sentence is cut, and only its start is counted.
+const BUFFER_SIZE: usize = 2048;
+
+/// How long the client waits for the count.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Exercise 3.1: the server counts the consonants of a sentence.
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    role: Role,
+    /// Server: the address to listen on [default: 0.0.0.0]. Client: the server's address
+    /// [default: 127.0.0.1].
+    #[arg(short, long, global = true)]
+    address: Option<String>,
+    /// The port, 1024-65535; a server may use 0 to let the OS choose (it prints the port).
+    #[arg(short, long, global = true, default_value_t = 12000, value_parser = common::parse_port)]
+    port: u16,
+}
+
+#[derive(Subcommand)]
+enum Role {
+    /// Answer each datagram with the number of consonants in it.
+    Server,
+    /// Send a sentence from stdin and print how many consonants it has.
+    Client,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    common::run(|| match cli.role {
+        Role::Server => server(&cli),
+        Role::Client => client(&cli),
+    })
+}
+
+/// Counts the letters A–Z, either case, that are not vowels.
+fn count_consonants(text: &str) -> usize {
+    let mut count = 0;
+    for character in text.chars() {
+        let is_vowel = matches!(character.to_ascii_lowercase(), 'a' | 'e' | 'i' | 'o' | 'u');
+        if character.is_ascii_alphabetic() && !is_vowel {
+            count += 1;
+        }
+    }
+    count
+}
+
+fn server(cli: &Cli) -> Result<(), String> {
+    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+    let socket = common::bind_udp(address)?;
+    common::stop_on_ctrl_c()?;
+    let mut buffer = [0u8; BUFFER_SIZE];
+    loop {
+        let (size, sender) = match socket.recv_from(&mut buffer) {
+            Ok(received) => received,
+            Err(error) => {
+                say!("receive failed: {error}");
+                continue;
+            }
+        };
+        let count = count_consonants(&String::from_utf8_lossy(&buffer[..size]));
+        say!("request from {sender}: {count} consonants");
+        if let Err(error) = socket.send_to(count.to_string().as_bytes(), sender) {
+            say!("cannot answer {sender}: {error}");
+        }
+    }
+}
+
+fn client(cli: &Cli) -> Result<(), String> {
+    let server = common::client_address(cli.address.as_deref(), cli.port)?;
+    let socket = common::udp_client(server, REPLY_TIMEOUT)?;
+    let sentence = match common::ask("Sentence: ")? {
+        Some(sentence) => sentence,
+        None => return Err("no sentence to send: stdin ended".to_string()),
+    };
+    if let Err(error) = socket.send_to(sentence.as_bytes(), server) {
+        return Err(format!("cannot send to {server}: {error}"));
+    }
+    let mut buffer = [0u8; BUFFER_SIZE];
+    let size = match socket.recv_from(&mut buffer) {
+        Ok((size, _sender)) => size,
+        Err(error) if common::is_timeout(&error) => {
+            return Err(format!(
+                "no answer from {server} within {} s: lost, or no server listening",
+                REPLY_TIMEOUT.as_secs()
+            ))
+        }
+        Err(error) => return Err(format!("no answer from {server}: {error}")),
+    };
+    let answer = String::from_utf8_lossy(&buffer[..size]);
+    match answer.trim().parse::<usize>() {
+        Ok(1) => say!("\"{sentence}\" has 1 consonant."),
+        Ok(count) => say!("\"{sentence}\" has {count} consonants."),
+        Err(_) => {
+            return Err(format!(
+                "{server} answered {answer:?}, which is not a count"
+            ))
+        }
+    }
+    Ok(())
+}

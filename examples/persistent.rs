@@ -1,0 +1,131 @@
+//! # Lesson 3: a persistent connection, one client at a time
+//!
+//! One TCP connection now carries many lines: the client sends each line you type, the server
+//! answers it in capitals, and the line `.` ends the session. Because TCP is a stream of bytes
+//! with no message boundaries, each line ends with `\n` and the reader splits on it (the session
+//! is in `line_session/mod.rs`, shared with `threaded.rs`).
+//!
+//! ```text
+//! cargo run --example persistent -- server --backlog 1   # 0.0.0.0:12000
+//! cargo run --example persistent -- client               # in four other terminals
+//! ```
+//!
+//! This server serves **one client at a time**: while it talks to one, the others wait in the
+//! *listen queue* (the backlog), which the kernel fills by itself: it completes their TCP
+//! handshakes, so their `connect` succeeds, and holds them until the server calls `accept`.
+//! std's `TcpListener::bind` always asks for a queue of 128; `--backlog` sets it with the
+//! `socket2` crate, which exposes `listen(2)` as it is.
+//!
+//! ## The exercise: four clients against `--backlog 1`
+//!
+//! What Linux does (measured on Linux 6.x; `tests/examples.rs` pins it):
+//!
+//! 1. the first client is accepted and served;
+//! 2. the second and the third connect at once and can even send their lines, but get no reply:
+//!    Linux keeps up to *backlog + 1* finished handshakes in the queue, so with `--backlog 1`
+//!    there is room for two;
+//! 3. the fourth does not get a refusal: the queue is full, so the kernel silently drops its
+//!    connection request (SYN) and the client's kernel sends it again after 1 s, 3 s, 7 s… The
+//!    client waits; this one gives up after 5 s with "no answer" (`common::CONNECT_TIMEOUT`).
+//!    If the first client leaves within those seconds, a place frees up, a resent SYN gets in,
+//!    and the fourth connects after all.
+//!
+//! Dropping rather than refusing is deliberate: a full queue is usually a brief burst, and a
+//! refusal would make the client give up when waiting a second would have worked. (Setting the
+//! sysctl `net.ipv4.tcp_abort_on_overflow` to 1 makes Linux refuse instead. Other systems count
+//! the backlog differently: it is a hint, not a promise.)
+//!
+//! Try: the exercise above; then `threaded.rs`, where nobody waits.
+
+#[path = "common/mod.rs"]
+mod common;
+#[path = "line_session/mod.rs"]
+mod line_session;
+
+use clap::{Parser, Subcommand};
+use common::say;
+use socket2::{Domain, Socket, Type};
+use std::net::{SocketAddr, TcpListener};
+use std::process::ExitCode;
+
+/// A persistent connection: many lines in capitals over one connection, one client at a time.
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    role: Role,
+    /// Server: the address to listen on [default: 0.0.0.0]. Client: the server's address
+    /// [default: 127.0.0.1].
+    #[arg(short, long, global = true)]
+    address: Option<String>,
+    /// The port, 1024-65535; a server may use 0 to let the OS choose (it prints the port).
+    #[arg(short, long, global = true, default_value_t = 12000, value_parser = common::parse_port)]
+    port: u16,
+}
+
+#[derive(Subcommand)]
+enum Role {
+    /// Serve one client at a time; the others wait in the listen queue.
+    Server {
+        /// The length of the listen queue: how many connected clients may wait for `accept`.
+        #[arg(short, long, default_value_t = 5, value_parser = clap::value_parser!(i32).range(0..=65535))]
+        backlog: i32,
+    },
+    /// Send each line typed on stdin and print its answer; `.` ends the session.
+    Client,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    common::run(|| match cli.role {
+        Role::Server { backlog } => server(&cli, backlog),
+        Role::Client => {
+            let server = common::client_address(cli.address.as_deref(), cli.port)?;
+            line_session::client(server)
+        }
+    })
+}
+
+fn server(cli: &Cli, backlog: i32) -> Result<(), String> {
+    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+    let listener = listen_with_backlog(address, backlog)?;
+    common::announce(&listener.local_addr())?;
+    say!("backlog {backlog}: serving one client at a time");
+    common::stop_on_ctrl_c()?;
+    loop {
+        let (connection, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                say!("accept failed: {error}");
+                continue;
+            }
+        };
+        say!("connection from {peer}");
+        // The whole session runs here, in the accepting thread: nobody else is accepted until
+        // it ends. That is the lesson, and what `threaded.rs` changes.
+        match line_session::serve(connection, peer) {
+            Ok(answered) => say!("{peer} done after {answered} lines"),
+            Err(error) => say!("{peer}: {error}"),
+        }
+    }
+}
+
+/// `socket()`, `bind()` and `listen(backlog)`, the three calls `TcpListener::bind` makes for us,
+/// spelled out so that we choose the backlog.
+fn listen_with_backlog(address: SocketAddr, backlog: i32) -> Result<TcpListener, String> {
+    let socket = match Socket::new(Domain::for_address(address), Type::STREAM, None) {
+        Ok(socket) => socket,
+        Err(error) => return Err(format!("cannot create a socket: {error}")),
+    };
+    // As std does: a restarted server may bind its port again while the old connections linger
+    // in TIME_WAIT.
+    if let Err(error) = socket.set_reuse_address(true) {
+        return Err(format!("cannot set SO_REUSEADDR: {error}"));
+    }
+    if let Err(error) = socket.bind(&address.into()) {
+        return Err(format!("cannot listen on {address}: {error}"));
+    }
+    if let Err(error) = socket.listen(backlog) {
+        return Err(format!("cannot listen with backlog {backlog}: {error}"));
+    }
+    Ok(TcpListener::from(socket))
+}

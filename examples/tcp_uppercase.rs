@@ -1,0 +1,134 @@
+//! # Lesson 1: a first TCP client and server
+//!
+//! The client reads one line from the keyboard, connects, sends it, prints the server's reply
+//! and closes. The server answers every connection with the line in capitals and closes that
+//! connection, but not its listening socket: it goes back to `accept` and waits for the next.
+//!
+//! Two sockets on the server's side are the point of the lesson: the *listening* socket only
+//! takes new connections; each `accept` returns a *connected* socket for one client.
+//!
+//! ```text
+//! cargo run --example tcp_uppercase -- server            # listens on 0.0.0.0:12000
+//! cargo run --example tcp_uppercase -- client            # type a line, get it back in capitals
+//! cargo run --example tcp_uppercase -- client -a 192.168.1.20 -p 12000
+//! ```
+//!
+//! Try: run the client with no server (the OS refuses the connection at once); run two clients
+//! one after the other and watch the server print each one's address and port (a new port each
+//! time: the client's OS picks it); stop the server with Ctrl+C.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use clap::{Parser, Subcommand};
+use common::say;
+use std::io::{BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::ExitCode;
+
+/// The longest line the server reads; a longer one is refused.
+const MAX_LINE: usize = 2048;
+
+/// The longest reply the client reads: capitals can take more bytes than the small letters
+/// (`ß` becomes `SS`, `ΐ` becomes three characters), at most three times as many.
+const MAX_REPLY: usize = 3 * MAX_LINE;
+
+/// The first TCP lesson: a line goes to the server and comes back in capitals.
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    role: Role,
+    /// Server: the address to listen on [default: 0.0.0.0]. Client: the server's address
+    /// [default: 127.0.0.1].
+    #[arg(short, long, global = true)]
+    address: Option<String>,
+    /// The port, 1024-65535; a server may use 0 to let the OS choose (it prints the port).
+    #[arg(short, long, global = true, default_value_t = 12000, value_parser = common::parse_port)]
+    port: u16,
+}
+
+#[derive(Subcommand)]
+enum Role {
+    /// Answer each connection with its line in capitals.
+    Server,
+    /// Send one line from stdin and print the reply.
+    Client,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    common::run(|| match cli.role {
+        Role::Server => server(&cli),
+        Role::Client => client(&cli),
+    })
+}
+
+fn server(cli: &Cli) -> Result<(), String> {
+    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+    let listener = common::listen_tcp(address)?;
+    common::stop_on_ctrl_c()?;
+    loop {
+        let (connection, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                // A client that gave up before we accepted it is no reason to stop serving.
+                say!("accept failed: {error}");
+                continue;
+            }
+        };
+        say!("connection from {peer}");
+        if let Err(error) = answer(connection) {
+            say!("{peer}: {error}");
+        }
+        // `connection` was moved into `answer` and dropped there, which closed it.
+    }
+}
+
+/// Reads one line from the client, sends it back in capitals; the connection closes when this
+/// function returns and drops it.
+fn answer(connection: TcpStream) -> Result<(), String> {
+    common::set_timeouts(&connection, common::CLIENT_TIMEOUT)?;
+    let mut reader = BufReader::new(&connection);
+    let line = match common::read_line(&mut reader, MAX_LINE) {
+        Ok(Some(line)) => line,
+        Ok(None) => return Err("closed without sending a line".to_string()),
+        Err(error) => return Err(format!("cannot read the line: {error}")),
+    };
+    let reply = format!("{}\n", line.to_uppercase());
+    let mut writer = &connection;
+    match writer.write_all(reply.as_bytes()) {
+        Ok(()) => Ok(()),
+        Err(error) => Err(format!("cannot send the reply: {error}")),
+    }
+}
+
+fn client(cli: &Cli) -> Result<(), String> {
+    let server = common::client_address(cli.address.as_deref(), cli.port)?;
+    let line = match common::ask("Input lowercase sentence: ")? {
+        Some(line) => line,
+        None => return Err("no sentence to send: stdin ended".to_string()),
+    };
+    let mut connection = common::connect_tcp(server, common::REPLY_TIMEOUT)?;
+    // The newline tells the server where the sentence ends: TCP itself carries no boundaries.
+    if let Err(error) = connection.write_all(format!("{line}\n").as_bytes()) {
+        return Err(format!("cannot send to {server}: {error}"));
+    }
+    // The server closes after its reply, so "everything until the close" is the reply.
+    let mut reply = Vec::new();
+    let mut limited = (&connection).take(MAX_REPLY as u64);
+    match limited.read_to_end(&mut reply) {
+        Ok(_) => {}
+        Err(error) if common::is_timeout(&error) => {
+            return Err(format!(
+                "no reply from {server} within {} s",
+                common::REPLY_TIMEOUT.as_secs()
+            ))
+        }
+        Err(error) => return Err(format!("no reply from {server}: {error}")),
+    }
+    say!(
+        "From server: {}",
+        String::from_utf8_lossy(&reply).trim_end()
+    );
+    Ok(())
+}

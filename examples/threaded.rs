@@ -1,0 +1,97 @@
+//! # Lesson 4: a multithreaded server
+//!
+//! The protocol of `persistent.rs` (lines in capitals over one connection, `.` to end; the
+//! session is in `line_session/mod.rs`), but the server starts a thread for every connection it
+//! accepts and goes straight back to `accept`. Several clients are now served at once; nobody
+//! waits in the listen queue for longer than an `accept` takes.
+//!
+//! ```text
+//! cargo run --example threaded -- server                 # 0.0.0.0:12000
+//! cargo run --example threaded -- client                 # in several terminals at once
+//! ```
+//!
+//! ## Three ways to serve many clients
+//!
+//! | paradigm | how | cost | when |
+//! |---|---|---|---|
+//! | a thread per connection (here) | `accept`, then `thread::spawn` the session | a stack (a few KiB touched, 2 MiB reserved) and a kernel thread per client; shared memory needs locks | tens to thousands of clients; the simplest code, each session reads top to bottom |
+//! | a process per connection | `accept`, then `fork()` (Python's `ForkingTCPServer`, classic Apache); the child serves, the parent accepts | a whole process each; nothing shared, so a crashing session harms no other | isolation matters more than memory; Rust's std has no `fork`, since forking a threaded program is hazardous |
+//! | one multiplexing worker | one thread asks the kernel which sockets are ready (`select`, `poll`, `epoll`; Rust's `mio`, under `tokio`) and does a little for each | one loop for every client, but each session becomes a state machine (or `async` code) | many thousands of mostly idle connections (nginx, Node.js) |
+//!
+//! This server has no cap on its threads: every connection gets one. A real server bounds them
+//! (a pool, as `httpserve` has), so that a flood of connections cannot exhaust the machine.
+//!
+//! Try: open three clients and type in each, in any order; compare with `persistent.rs`.
+
+#[path = "common/mod.rs"]
+mod common;
+#[path = "line_session/mod.rs"]
+mod line_session;
+
+use clap::{Parser, Subcommand};
+use common::say;
+use std::process::ExitCode;
+use std::thread;
+
+/// The persistent-connection protocol, with a thread per client.
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    role: Role,
+    /// Server: the address to listen on [default: 0.0.0.0]. Client: the server's address
+    /// [default: 127.0.0.1].
+    #[arg(short, long, global = true)]
+    address: Option<String>,
+    /// The port, 1024-65535; a server may use 0 to let the OS choose (it prints the port).
+    #[arg(short, long, global = true, default_value_t = 12000, value_parser = common::parse_port)]
+    port: u16,
+}
+
+#[derive(Subcommand)]
+enum Role {
+    /// Serve every client at once, a thread for each.
+    Server,
+    /// Send each line typed on stdin and print its answer; `.` ends the session.
+    Client,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    common::run(|| match cli.role {
+        Role::Server => server(&cli),
+        Role::Client => {
+            let server = common::client_address(cli.address.as_deref(), cli.port)?;
+            line_session::client(server)
+        }
+    })
+}
+
+fn server(cli: &Cli) -> Result<(), String> {
+    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+    let listener = common::listen_tcp(address)?;
+    common::stop_on_ctrl_c()?;
+    loop {
+        let (connection, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                say!("accept failed: {error}");
+                continue;
+            }
+        };
+        say!("connection from {peer}");
+        // `move` hands the connection to the new thread; the accepting thread keeps nothing
+        // of it and is back in `accept` at once.
+        let session = move || match line_session::serve(connection, peer) {
+            Ok(answered) => say!("{peer} done after {answered} lines"),
+            Err(error) => say!("{peer}: {error}"),
+        };
+        let spawned = thread::Builder::new()
+            .name(format!("client {peer}"))
+            .spawn(session);
+        if let Err(error) = spawned {
+            // The connection was moved into the closure, which is dropped: the client sees
+            // the connection close.
+            say!("cannot start a thread for {peer}: {error}");
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! # Lesson 6: a timestamp echo, over TCP and over UDP
+//!
+//! The server stamps whatever it receives with the time it received it:
+//! `hello` comes back as `[Sat Nov 21 10:00:00 2026] hello`. The client asks for lines at a
+//! `> ` prompt and prints each answer; an empty line ends it. The TCP client keeps one
+//! connection for all its lines; the UDP client (`--udp`) sends each line as one datagram.
+//!
+//! ```text
+//! cargo run --example timestamp -- server                # TCP, 0.0.0.0:21567
+//! cargo run --example timestamp -- client
+//! cargo run --example timestamp -- server --udp          # the same over UDP
+//! cargo run --example timestamp -- client --udp
+//! ```
+//!
+//! The server answers each *read*, as the lesson's original does: over TCP a read is not a
+//! message, so two lines sent in quick succession may come back under one stamp. The client
+//! waits for each answer before it sends the next line, which keeps them apart in practice.
+//!
+//! About the time: the stamp is C's `ctime()` format, but in UTC. Rust's standard library knows
+//! no time zones (the local offset lives in the system's tz database); on a machine set to UTC,
+//! as servers and CI usually are, UTC *is* the local time.
+//!
+//! Try: stop the TCP server while a client is connected, then type a line; do the same with UDP.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use clap::{Parser, Subcommand};
+use common::say;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+/// How much either side reads at a time (the lesson's `BUFSIZ`).
+const BUFFER_SIZE: usize = 1024;
+
+/// How long a client waits for each answer.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long the TCP server keeps a connection on which nothing arrives.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Timestamp echo: every message comes back stamped with the server's time.
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    role: Role,
+    /// Server: the address to listen on [default: 0.0.0.0]. Client: the server's address
+    /// [default: 127.0.0.1].
+    #[arg(short, long, global = true)]
+    address: Option<String>,
+    /// The port, 1024-65535; a server may use 0 to let the OS choose (it prints the port).
+    #[arg(short, long, global = true, default_value_t = 21567, value_parser = common::parse_port)]
+    port: u16,
+    /// Use UDP instead of TCP.
+    #[arg(short, long, global = true)]
+    udp: bool,
+}
+
+#[derive(Subcommand)]
+enum Role {
+    /// Answer every message with `[time] message`.
+    Server,
+    /// Send lines typed at a `> ` prompt until an empty line.
+    Client,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    common::run(|| match (&cli.role, cli.udp) {
+        (Role::Server, false) => tcp_server(&cli),
+        (Role::Server, true) => udp_server(&cli),
+        (Role::Client, false) => tcp_client(&cli),
+        (Role::Client, true) => udp_client(&cli),
+    })
+}
+
+/// `[Sat Nov 21 10:00:00 2026] data`: the server's whole answer.
+fn stamp(data: &[u8]) -> Vec<u8> {
+    let mut answer = format!("[{}] ", ctime(SystemTime::now())).into_bytes();
+    answer.extend_from_slice(data);
+    answer
+}
+
+/// The time as C's `ctime()` writes it (`Sat Nov  1 10:00:00 2026`, the day padded with a
+/// space), in UTC. The calendar work is done by `http10::date`, which writes the same fields
+/// in the HTTP order (`Sat, 01 Nov 2026 10:00:00 GMT`); we only move them around.
+fn ctime(time: SystemTime) -> String {
+    let http_date = http10::date::format_http_date(time);
+    let fields: Vec<&str> = http_date.split(' ').collect();
+    match fields.as_slice() {
+        [weekday, day, month, year, clock, _zone] => {
+            let weekday = weekday.trim_end_matches(',');
+            let day = day.trim_start_matches('0');
+            format!("{weekday} {month} {day:>2} {clock} {year}")
+        }
+        _ => http_date,
+    }
+}
+
+fn tcp_server(cli: &Cli) -> Result<(), String> {
+    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+    let listener = common::listen_tcp(address)?;
+    common::stop_on_ctrl_c()?;
+    loop {
+        let (connection, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                say!("accept failed: {error}");
+                continue;
+            }
+        };
+        say!("connection from {peer}");
+        match stamp_connection(connection) {
+            Ok(()) => say!("{peer} left"),
+            Err(error) => say!("{peer}: {error}"),
+        }
+    }
+}
+
+/// Answers every read on one connection until the client closes it.
+fn stamp_connection(mut connection: TcpStream) -> Result<(), String> {
+    common::set_timeouts(&connection, IDLE_TIMEOUT)?;
+    let mut buffer = [0u8; BUFFER_SIZE];
+    loop {
+        let size = match connection.read(&mut buffer) {
+            Ok(0) => return Ok(()),
+            Ok(size) => size,
+            Err(error) => return Err(format!("cannot read: {error}")),
+        };
+        if let Err(error) = connection.write_all(&stamp(&buffer[..size])) {
+            return Err(format!("cannot answer: {error}"));
+        }
+    }
+}
+
+fn tcp_client(cli: &Cli) -> Result<(), String> {
+    let server = common::client_address(cli.address.as_deref(), cli.port)?;
+    let mut connection = common::connect_tcp(server, REPLY_TIMEOUT)?;
+    let mut buffer = [0u8; BUFFER_SIZE];
+    loop {
+        let line = match common::ask("> ")? {
+            Some(line) if !line.is_empty() => line,
+            _ => return Ok(()), // an empty line, or the end of stdin
+        };
+        if let Err(error) = connection.write_all(line.as_bytes()) {
+            return Err(format!("cannot send to {server}: {error}"));
+        }
+        let size = match connection.read(&mut buffer) {
+            Ok(0) => return Err(format!("{server} closed the connection")),
+            Ok(size) => size,
+            Err(error) if common::is_timeout(&error) => {
+                return Err(format!(
+                    "no answer from {server} within {} s",
+                    REPLY_TIMEOUT.as_secs()
+                ))
+            }
+            Err(error) => return Err(format!("cannot read the answer: {error}")),
+        };
+        say!("{}", String::from_utf8_lossy(&buffer[..size]));
+    }
+}
+
+fn udp_server(cli: &Cli) -> Result<(), String> {
+    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+    let socket = common::bind_udp(address)?;
+    common::stop_on_ctrl_c()?;
+    let mut buffer = [0u8; BUFFER_SIZE];
+    loop {
+        let (size, sender) = match socket.recv_from(&mut buffer) {
+            Ok(received) => received,
+            Err(error) => {
+                say!("receive failed: {error}");
+                continue;
+            }
+        };
+        say!("datagram from {sender}");
+        if let Err(error) = socket.send_to(&stamp(&buffer[..size]), sender) {
+            say!("cannot answer {sender}: {error}");
+        }
+    }
+}
+
+fn udp_client(cli: &Cli) -> Result<(), String> {
+    let server = common::client_address(cli.address.as_deref(), cli.port)?;
+    let socket = common::udp_client(server, REPLY_TIMEOUT)?;
+    let mut buffer = [0u8; BUFFER_SIZE];
+    loop {
+        let line = match common::ask("> ")? {
+            Some(line) if !line.is_empty() => line,
+            _ => return Ok(()),
+        };
+        if let Err(error) = socket.send_to(line.as_bytes(), server) {
+            return Err(format!("cannot send to {server}: {error}"));
+        }
+        match socket.recv_from(&mut buffer) {
+            Ok((size, _sender)) => say!("{}", String::from_utf8_lossy(&buffer[..size])),
+            Err(error) if common::is_timeout(&error) => {
+                return Err(format!(
+                    "no answer from {server} within {} s: lost, or no server listening",
+                    REPLY_TIMEOUT.as_secs()
+                ))
+            }
+            Err(error) => return Err(format!("no answer from {server}: {error}")),
+        }
+    }
+}

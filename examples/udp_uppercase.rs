@@ -1,0 +1,111 @@
+//! # Lesson 2: the same service over UDP
+//!
+//! The capitals service of `tcp_uppercase.rs`, with datagrams instead of a connection. There is
+//! no `connect`, `listen` or `accept`: the client puts the server's address on each datagram
+//! (`send_to`), and the server learns who wrote from each datagram it receives (`recv_from`) —
+//! that address is where its reply goes. One socket on each side, one datagram each way.
+//!
+//! ```text
+//! cargo run --example udp_uppercase -- server            # 0.0.0.0:12000 (UDP)
+//! cargo run --example udp_uppercase -- client            # type a line, get it back in capitals
+//! ```
+//!
+//! UDP promises nothing: a datagram may be lost, and then its reply never comes. So the client
+//! waits at most [`REPLY_TIMEOUT`] and then says so, rather than waiting forever.
+//!
+//! Try: run the client with no server — with TCP the connection was refused at once; here the
+//! datagram leaves happily and the client can only notice the silence. Send a line longer than
+//! [`BUFFER_SIZE`] bytes and see it cut: the rest of a datagram that does not fit the buffer is
+//! thrown away.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use clap::{Parser, Subcommand};
+use common::say;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// The receive buffer of both sides, as in the lesson: a datagram is read whole, in one
+/// `recv_from`, and any part beyond the buffer is lost.
+const BUFFER_SIZE: usize = 2048;
+
+/// How long the client waits for the reply before deciding it will not come.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The UDP lesson: a datagram goes to the server and comes back in capitals.
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    role: Role,
+    /// Server: the address to listen on [default: 0.0.0.0]. Client: the server's address
+    /// [default: 127.0.0.1].
+    #[arg(short, long, global = true)]
+    address: Option<String>,
+    /// The port, 1024-65535; a server may use 0 to let the OS choose (it prints the port).
+    #[arg(short, long, global = true, default_value_t = 12000, value_parser = common::parse_port)]
+    port: u16,
+}
+
+#[derive(Subcommand)]
+enum Role {
+    /// Answer each datagram with its text in capitals.
+    Server,
+    /// Send one line from stdin as a datagram and print the reply.
+    Client,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    common::run(|| match cli.role {
+        Role::Server => server(&cli),
+        Role::Client => client(&cli),
+    })
+}
+
+fn server(cli: &Cli) -> Result<(), String> {
+    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+    let socket = common::bind_udp(address)?;
+    common::stop_on_ctrl_c()?;
+    let mut buffer = [0u8; BUFFER_SIZE];
+    loop {
+        let (size, sender) = match socket.recv_from(&mut buffer) {
+            Ok(received) => received,
+            Err(error) => {
+                say!("receive failed: {error}");
+                continue;
+            }
+        };
+        say!("datagram of {size} bytes from {sender}");
+        let capitals = String::from_utf8_lossy(&buffer[..size]).to_uppercase();
+        if let Err(error) = socket.send_to(capitals.as_bytes(), sender) {
+            say!("cannot answer {sender}: {error}");
+        }
+    }
+}
+
+fn client(cli: &Cli) -> Result<(), String> {
+    let server = common::client_address(cli.address.as_deref(), cli.port)?;
+    let socket = common::udp_client(server, REPLY_TIMEOUT)?;
+    let line = match common::ask("Input lowercase sentence: ")? {
+        Some(line) => line,
+        None => return Err("no sentence to send: stdin ended".to_string()),
+    };
+    // One datagram is one message: no newline is needed to mark where it ends.
+    if let Err(error) = socket.send_to(line.as_bytes(), server) {
+        return Err(format!("cannot send to {server}: {error}"));
+    }
+    let mut buffer = [0u8; BUFFER_SIZE];
+    match socket.recv_from(&mut buffer) {
+        Ok((size, _sender)) => {
+            say!("From server: {}", String::from_utf8_lossy(&buffer[..size]));
+            Ok(())
+        }
+        Err(error) if common::is_timeout(&error) => Err(format!(
+            "no reply from {server} within {} s: the datagram or its reply was lost, \
+             or no server is listening (UDP does not tell)",
+            REPLY_TIMEOUT.as_secs()
+        )),
+        Err(error) => Err(format!("no reply from {server}: {error}")),
+    }
+}
