@@ -1,0 +1,277 @@
+//! httpserve as a program: start-up line, start-up errors, addresses, access log, Ctrl+C.
+
+mod common;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use common::{read_to_close, Reply, Server, PATIENCE};
+use tempfile::TempDir;
+
+fn site() -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::write(dir.path().join("notes.txt"), "notes\n").expect("write");
+    let big = fs::File::create(dir.path().join("big.bin")).expect("create");
+    big.set_len(16 * 1024 * 1024).expect("set_len");
+    dir
+}
+
+/// Runs httpserve to completion (it must exit by itself: start-up errors, --help).
+fn run_to_exit(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_httpserve"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start httpserve");
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("httpserve {args:?} did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn assert_one_clear_line(output: &Output, wanted: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line, not: {stderr}");
+    assert!(stderr.starts_with("httpserve: "), "{stderr}");
+    assert!(stderr.contains(wanted), "{stderr:?} lacks {wanted:?}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_start_up_line_names_address_port_folder_and_how_to_stop() {
+    let dir = site();
+    let server = Server::start(dir.path(), &[]);
+    let banner = &server.banner;
+    let folder = fs::canonicalize(dir.path()).expect("canonical");
+    assert!(banner.contains("127.0.0.1"), "{banner}");
+    assert!(
+        banner.contains(&format!("port {}", server.port)),
+        "{banner}"
+    );
+    assert!(banner.contains(&folder.display().to_string()), "{banner}");
+    assert!(banner.contains("Ctrl+C"), "{banner}");
+    assert_ne!(server.port, 0, "the real port, not 0");
+}
+
+#[test]
+fn a_port_in_use_is_one_line_and_exit_1() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let dir = site();
+    let dir_text = dir.path().to_str().expect("utf-8");
+    let output = run_to_exit(&[&port, "--bind", "127.0.0.1", "--dir", dir_text]);
+    assert_one_clear_line(&output, "already in use");
+}
+
+#[test]
+fn a_missing_or_wrong_folder_is_one_line_and_exit_1() {
+    let dir = site();
+    let missing = dir.path().join("no-such-folder");
+    let file = dir.path().join("notes.txt");
+    for folder in [missing, file] {
+        let folder_text = folder.to_str().expect("utf-8");
+        let output = run_to_exit(&["0", "--bind", "127.0.0.1", "--dir", folder_text]);
+        assert_one_clear_line(&output, "cannot serve folder");
+    }
+}
+
+#[test]
+fn a_privileged_port_without_rights_is_one_line_and_exit_1() {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|output| output.stdout.starts_with(b"0"))
+        .unwrap_or(true);
+    if is_root {
+        println!("skipped: running as root, which may listen on port 80");
+        return;
+    }
+    let dir = site();
+    let dir_text = dir.path().to_str().expect("utf-8");
+    let output = run_to_exit(&["80", "--bind", "127.0.0.1", "--dir", dir_text]);
+    assert_one_clear_line(&output, "no permission");
+}
+
+#[test]
+fn bad_arguments_exit_2_and_help_names_the_exit_codes() {
+    let output = run_to_exit(&["not-a-port"]);
+    assert_eq!(output.status.code(), Some(2));
+    let help = run_to_exit(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("Exit status"), "{text}");
+    for flag in [
+        "--dir",
+        "--bind",
+        "--quiet",
+        "--verbose",
+        "--max-connections",
+        "--no-routes",
+    ] {
+        assert!(text.contains(flag), "--help lacks {flag}");
+    }
+    let version = run_to_exit(&["--version"]);
+    assert!(String::from_utf8_lossy(&version.stdout).contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn the_folder_defaults_to_the_current_directory() {
+    let dir = site();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_httpserve"))
+        .args(["0", "--bind", "127.0.0.1", "--quiet"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start");
+    let mut banner = String::new();
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut byte = [0u8; 1];
+    while !banner.ends_with('\n') && stdout.read(&mut byte).unwrap_or(0) == 1 {
+        banner.push(byte[0] as char);
+    }
+    let port = common::port_from_banner(&banner).expect("port");
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
+    stream
+        .write_all(b"GET /notes.txt HTTP/1.0\r\n\r\n")
+        .expect("send");
+    let reply = Reply::parse(&read_to_close(&mut stream));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(reply.body, b"notes\n");
+}
+
+#[test]
+fn ipv6_loopback_and_all_interfaces_work() {
+    if TcpListener::bind("[::1]:0").is_err() {
+        println!("skipped: this machine has no IPv6 loopback");
+        return;
+    }
+    let dir = site();
+    let dir_text = dir.path().to_str().expect("utf-8");
+    for (bind, connect_to) in [("::1", "[::1]"), ("::", "[::1]"), ("::", "127.0.0.1")] {
+        let server = Server::start_with_args(&["0", "--bind", bind, "--dir", dir_text, "--quiet"]);
+        let mut stream =
+            TcpStream::connect(format!("{connect_to}:{}", server.port)).expect("connect");
+        stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
+        stream
+            .write_all(b"GET /notes.txt HTTP/1.0\r\n\r\n")
+            .expect("send");
+        let reply = Reply::parse(&read_to_close(&mut stream));
+        assert_eq!(
+            reply.body, b"notes\n",
+            "--bind {bind}, connecting to {connect_to}"
+        );
+    }
+}
+
+#[test]
+fn the_access_log_has_one_common_log_format_line_per_request() {
+    let dir = site();
+    let server = Server::start(dir.path(), &[]);
+    server.get("GET /notes.txt HTTP/1.0\r\n\r\n");
+    let line = server.wait_for_stderr(|line| line.contains("/notes.txt"));
+    // 127.0.0.1 - - [21/Nov/2026:10:00:00 +0000] "GET /notes.txt HTTP/1.0" 200 6
+    let (prefix, rest) = line.split_once(" [").expect("a [date]");
+    assert_eq!(prefix, "127.0.0.1 - -");
+    let (date, request_and_status) = rest.split_once("] ").expect("date]");
+    assert!(
+        date.ends_with(" +0000") && date.len() == "21/Nov/2026:10:00:00 +0000".len(),
+        "{date}"
+    );
+    assert_eq!(request_and_status, "\"GET /notes.txt HTTP/1.0\" 200 6");
+
+    // A request line with control characters cannot forge a second log line.
+    server.exchange(b"GET /a\x1b[2J\rfake HTTP/1.0\r\n\r\n");
+    let escaped = server.wait_for_stderr(|line| line.contains("fake"));
+    assert!(escaped.contains("\\x1B[2J\\x0Dfake"), "{escaped}");
+    assert!(
+        escaped.ends_with("\" 400 ") || escaped.contains("\" 400 "),
+        "{escaped}"
+    );
+}
+
+#[test]
+fn quiet_silences_the_log_and_verbose_shows_connections_and_heads() {
+    let dir = site();
+    let quiet = Server::start(dir.path(), &["--quiet"]);
+    quiet.get("GET /notes.txt HTTP/1.0\r\n\r\n");
+    let verbose = Server::start(dir.path(), &["--verbose"]);
+    verbose.get("GET /notes.txt HTTP/1.0\r\nUser-Agent: lesson\ttab\r\n\r\n");
+    verbose.wait_for_stderr(|line| line.ends_with(" connected"));
+    verbose.wait_for_stderr(|line| line.ends_with("> GET /notes.txt HTTP/1.0"));
+    verbose.wait_for_stderr(|line| line.ends_with("> User-Agent: lesson\\x09tab"));
+    verbose.wait_for_stderr(|line| line.contains("closed after 1 request"));
+    assert!(
+        quiet.stderr().is_empty(),
+        "--quiet logged: {:?}",
+        quiet.stderr()
+    );
+}
+
+#[test]
+fn ctrl_c_finishes_the_download_in_flight_then_exits_0() {
+    let dir = site();
+    let mut server = Server::start(dir.path(), &["--quiet"]);
+    let mut download = server.connect();
+    download
+        .write_all(b"GET /big.bin HTTP/1.0\r\n\r\n")
+        .expect("send");
+    let mut first = [0u8; 1024];
+    download
+        .read_exact(&mut first)
+        .expect("the download started");
+
+    interrupt(server.pid());
+    let rest = read_to_close(&mut download);
+    let reply = Reply::parse(&[&first[..], &rest[..]].concat());
+    assert_eq!(
+        reply.body.len(),
+        16 * 1024 * 1024,
+        "the download in flight was finished"
+    );
+    assert_eq!(server.wait_for_exit(), Some(0));
+    let goodbye = server.next_stdout_line().expect("a goodbye line");
+    assert!(goodbye.contains("stopped"), "{goodbye}");
+    assert!(
+        TcpStream::connect(server.addr()).is_err(),
+        "still accepting after Ctrl+C"
+    );
+}
+
+#[test]
+fn ctrl_c_closes_idle_kept_alive_connections_promptly() {
+    let dir = site();
+    let mut server = Server::start(dir.path(), &["--quiet"]);
+    let mut idle = server.connect();
+    idle.write_all(b"GET /notes.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("send");
+    let mut head = [0u8; 10];
+    idle.read_exact(&mut head).expect("a response");
+    interrupt(server.pid());
+    assert_eq!(server.wait_for_exit(), Some(0));
+}
+
+/// Sends SIGINT, as Ctrl+C in the terminal does, to the server we started.
+fn interrupt(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+}
