@@ -65,7 +65,10 @@ impl Server {
         let stderr_sink = Arc::clone(&stderr_lines);
         thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                stderr_sink.lock().expect("no test panics holding it").push(line);
+                stderr_sink
+                    .lock()
+                    .expect("no test panics holding it")
+                    .push(line);
             }
         });
 
@@ -179,7 +182,9 @@ pub fn port_from_banner(banner: &str) -> Option<u16> {
     let url = banner[start..].split_whitespace().next()?;
     let host_and_port = url.trim_start_matches("http://").trim_end_matches('/');
     let (_, port) = host_and_port.rsplit_once(':')?;
-    port.trim_end_matches(|c: char| !c.is_ascii_digit()).parse().ok()
+    port.trim_end_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .ok()
 }
 
 /// Reads until the peer closes (or the read timeout hits, which fails the test).
