@@ -392,3 +392,24 @@ fn help_documents_timeouts_and_exit_codes() {
         assert!(help.contains(wanted), "no {wanted:?} in --help");
     }
 }
+
+#[test]
+fn redirect_to_https_exits_1_with_the_tls_message() {
+    let server = routed(
+        1,
+        vec![(
+            "/",
+            redirect("301 Moved Permanently", "https://example.com/"),
+        )],
+    );
+    let run = httpget(&["-L", &server.url("/")]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("TLS"), "{}", run.stderr);
+}
+
+#[test]
+fn location_that_is_not_a_url_exits_8() {
+    let server = routed(1, vec![("/", redirect("302 Found", "http://[broken"))]);
+    let run = httpget(&["-L", &server.url("/")]);
+    assert_eq!(run.code, Some(8), "{}", run.stderr);
+}

@@ -218,10 +218,8 @@ fn fetch(cli: &Cli, options: &Options, index: usize, input: &str) -> Result<(), 
         Framing::Length(length) => Some(length),
         _ => None,
     };
-    let show_progress = matches!(destination, Destination::File(_))
-        && !cli.silent
-        && io::stderr().is_terminal()
-        && length.is_some_and(|length| length >= PROGRESS_MIN_BYTES);
+    let show_progress =
+        matches!(destination, Destination::File(_)) && !cli.silent && io::stderr().is_terminal();
     let guard_terminal = matches!(destination, Destination::Stdout { explicit: false })
         && io::stdout().is_terminal();
     let mut output: Box<dyn Write> = match &destination {
@@ -242,13 +240,9 @@ fn fetch(cli: &Cli, options: &Options, index: usize, input: &str) -> Result<(), 
             write_out(&mut output, &head.raw)?;
         }
     }
-    let progress = if show_progress {
-        progress_bar(length.unwrap_or_default())
-    } else {
-        ProgressBar::hidden()
-    };
-    let copied = copy_body(&mut response, &mut output, guard_terminal, &progress);
-    progress.finish_and_clear();
+    let mut progress = Progress::new(show_progress, length);
+    let copied = copy_body(&mut response, &mut output, guard_terminal, &mut progress);
+    progress.finish();
     copied?;
     if let Err(error) = output.flush() {
         return Err(write_failure(error));
@@ -264,7 +258,7 @@ fn copy_body(
     response: &mut Response<'_>,
     output: &mut dyn Write,
     guard_terminal: bool,
-    progress: &ProgressBar,
+    progress: &mut Progress,
 ) -> Result<(), Failure> {
     let mut buffer = vec![0; BODY_BUFFER_BYTES];
     let mut first = true;
@@ -284,7 +278,7 @@ fn copy_body(
         }
         first = false;
         write_out(output, piece)?;
-        progress.inc(count as u64);
+        progress.advance(count, response.body.received());
     }
 }
 
@@ -300,13 +294,55 @@ fn write_failure(error: io::Error) -> Failure {
     }
 }
 
-fn progress_bar(length: u64) -> ProgressBar {
-    let style = ProgressStyle::with_template(
-        "{bytes:>10}/{total_bytes} [{bar:30}] {bytes_per_sec:>12}, {eta} left",
-    )
-    .map(|style| style.progress_chars("=> "))
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
-    ProgressBar::new(length).with_style(style)
+/// The progress display on stderr for a long download to a file: a bar with speed and time
+/// left when the length is known, a running count with speed when it is not. Hidden for small
+/// bodies, which finish before anyone could read it.
+struct Progress {
+    allowed: bool,
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    fn new(allowed: bool, length: Option<u64>) -> Progress {
+        let bar = match length {
+            Some(length) if allowed && length >= PROGRESS_MIN_BYTES => {
+                let bar = ProgressBar::new(length);
+                bar.set_style(progress_style(
+                    "{bytes:>10}/{total_bytes} [{bar:30}] {bytes_per_sec:>12}, {eta} left",
+                ));
+                Some(bar)
+            }
+            _ => None,
+        };
+        Progress { allowed, bar }
+    }
+
+    fn advance(&mut self, count: usize, received: u64) {
+        if self.bar.is_none() && self.allowed && received >= PROGRESS_MIN_BYTES {
+            // No Content-Length: the size is unknown until the server closes.
+            let spinner = ProgressBar::new_spinner();
+            spinner.set_style(progress_style(
+                "{spinner} {bytes:>10} so far, {bytes_per_sec:>12} (no Content-Length)",
+            ));
+            spinner.set_position(received - count as u64);
+            self.bar = Some(spinner);
+        }
+        if let Some(bar) = &self.bar {
+            bar.inc(count as u64);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn progress_style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .map(|style| style.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
 fn narrator_note_done(response: &Response<'_>, started: Instant) {
