@@ -413,3 +413,17 @@ fn location_that_is_not_a_url_exits_8() {
     let run = httpget(&["-L", &server.url("/")]);
     assert_eq!(run.code, Some(8), "{}", run.stderr);
 }
+
+#[test]
+fn interactive_error_after_part_of_the_body_gets_its_own_line() {
+    let server = Scripted::once("HTTP/1.0 200 OK\r\nContent-Length: 50\r\n\r\npartial");
+    let input = format!("{}\n", server.url("/"));
+    let run = httpget_with_input(&[], input.as_bytes());
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let out = run.text();
+    assert!(
+        out.contains("partial\nerror: the connection closed after 7 of the 50"),
+        "{out}"
+    );
+    assert!(out.ends_with("URL: \n"), "the prompt came back: {out}");
+}

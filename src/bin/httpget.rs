@@ -248,7 +248,7 @@ fn fetch(cli: &Cli, options: &Options, index: usize, input: &str) -> Result<(), 
         return Err(write_failure(error));
     }
     if cli.verbose {
-        narrator_note_done(&response, started);
+        note_done(&response, started);
     }
     Ok(())
 }
@@ -345,7 +345,7 @@ fn progress_style(template: &str) -> ProgressStyle {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
-fn narrator_note_done(response: &Response<'_>, started: Instant) {
+fn note_done(response: &Response<'_>, started: Instant) {
     let _ = writeln!(
         io::stderr(),
         "* {} body bytes received, {} ms in all",
@@ -414,7 +414,16 @@ fn show(cli: &Cli, options: &Options, input: &str) -> Result<(), Failure> {
     let mut binary = false;
     let mut ends_with_newline = true;
     loop {
-        let count = response.body.read(&mut buffer)?;
+        let count = match response.body.read(&mut buffer) {
+            Ok(count) => count,
+            Err(error) => {
+                // The error gets a line of its own, not the end of a half-printed one.
+                if !ends_with_newline {
+                    write_out(&mut out, b"\n")?;
+                }
+                return Err(Failure::Get(error));
+            }
+        };
         if count == 0 {
             break;
         }
