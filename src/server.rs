@@ -186,8 +186,14 @@ impl ShutdownHandle {
     pub fn stop(&self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
         self.shared.work_ready.notify_all();
-        // `accept` has no timeout: wake it with a connection of our own.
-        let _ = TcpStream::connect_timeout(&self.wake_addr, Duration::from_secs(1));
+        // `accept` has no timeout: wake it with a connection of our own. A server on `::`
+        // is reached on ::1, or on 127.0.0.1 where IPv6 loopback is missing.
+        let fallback = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), self.wake_addr.port());
+        for addr in [self.wake_addr, fallback] {
+            if TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok() {
+                break;
+            }
+        }
     }
 }
 

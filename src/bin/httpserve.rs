@@ -77,7 +77,17 @@ fn main() -> ExitCode {
     };
 
     let shutdown = server.shutdown_handle();
-    if let Err(error) = ctrlc::set_handler(move || shutdown.stop()) {
+    let mut already_asked = false;
+    let on_interrupt = move || {
+        if already_asked {
+            // A second Ctrl+C means "now": do not wait for the responses in flight.
+            say("httpserve: stopped at once (second Ctrl+C)");
+            std::process::exit(1);
+        }
+        already_asked = true;
+        shutdown.stop();
+    };
+    if let Err(error) = ctrlc::set_handler(on_interrupt) {
         eprintln!("httpserve: cannot catch Ctrl+C ({error}); stop with kill");
     }
 
