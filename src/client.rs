@@ -15,6 +15,26 @@
 //! Every limit is a constant or an [`Options`] field, and each failure is a [`GetError`] with a
 //! sentence and curl's exit code.
 //!
+//! Used from a program, the whole client is:
+//!
+//! ```no_run
+//! use http10::client::{self, Options, Silent};
+//!
+//! let url = client::parse_input("127.0.0.1:8080/index.html")?;
+//! let mut observer = Silent; // or your own Observer, to see each step
+//! let mut response = client::get(&url, &Options::default(), &mut observer)?;
+//! println!("{} {}", response.head.status, response.head.reason);
+//! let mut buffer = vec![0; client::BODY_BUFFER_BYTES];
+//! loop {
+//!     let count = response.body.read(&mut buffer)?;
+//!     if count == 0 {
+//!         break; // the body is complete
+//!     }
+//!     // … use &buffer[..count] …
+//! }
+//! # Ok::<(), client::GetError>(())
+//! ```
+//!
 //! Try: `httpget -v --trace-reads http://127.0.0.1:8080/` and compare with
 //! `curl -v --http1.0 http://127.0.0.1:8080/`.
 

@@ -3,9 +3,10 @@
 
 mod httpget_support;
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
+use http10::client::{self, Head, Observer, Options, Target};
 use httpget_support::{httpget, ok_reply, send, Scripted, Step};
 
 /// Bytes 0..=255 repeated: every byte value, NUL included, so any text handling shows.
@@ -266,4 +267,68 @@ fn head_request_prints_the_head_and_reads_no_body() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(run.text(), "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n");
     assert!(server.request().starts_with("HEAD / HTTP/1.0\r\n"));
+}
+
+/// Records what the library reports, in order, as short strings.
+#[derive(Default)]
+struct Recorder {
+    events: Vec<String>,
+    request: Vec<u8>,
+}
+
+impl Observer for Recorder {
+    fn connecting(&mut self, host: &str, address: SocketAddr) {
+        self.events.push(format!("connecting {host} {address}"));
+    }
+    fn connected(&mut self, _address: SocketAddr, _took: Duration) {
+        self.events.push("connected".into());
+    }
+    fn request(&mut self, bytes: &[u8]) {
+        self.request = bytes.to_vec();
+        self.events.push("request".into());
+    }
+    fn received(&mut self, bytes: usize, _since_request: Duration) {
+        self.events.push(format!("read {bytes}"));
+    }
+    fn response_head(&mut self, head: &Head) {
+        self.events.push(format!("head {}", head.status));
+    }
+}
+
+#[test]
+fn library_reports_each_step_to_its_observer_in_order() {
+    let server = Scripted::start(1, |_| {
+        vec![
+            send("HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\n"),
+            Step::Pause(Duration::from_millis(30)),
+            send("abcdef"),
+        ]
+    });
+    let url = client::parse_input(&server.url("/lib")).expect("url");
+    let options = Options::default();
+    let mut recorder = Recorder::default();
+    let mut response = client::get(&url, &options, &mut recorder).expect("reply");
+    assert_eq!(response.head.status, 200);
+    let mut buffer = [0; 64];
+    let mut body = Vec::new();
+    loop {
+        let count = response.body.read(&mut buffer).expect("body");
+        if count == 0 {
+            break;
+        }
+        body.extend_from_slice(&buffer[..count]);
+    }
+    drop(response);
+    assert_eq!(body, b"abcdef");
+    let target = Target::from_url(&url).expect("target");
+    assert_eq!(recorder.request, client::build_request(&target, &options));
+    let address = format!("connecting 127.0.0.1 127.0.0.1:{}", server.port);
+    let want = [address.as_str(), "connected", "request"];
+    assert_eq!(recorder.events[..3], want);
+    assert!(recorder.events.contains(&"head 200".to_string()));
+    assert_eq!(
+        recorder.events.last().map(String::as_str),
+        Some("read 6"),
+        "Content-Length says when to stop: no wait for the close"
+    );
 }
