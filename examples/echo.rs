@@ -81,9 +81,9 @@ fn main() -> ExitCode {
 }
 
 fn tcp_server(cli: &Cli) -> Result<(), String> {
+    common::stop_on_ctrl_c()?;
     let address = common::server_address(cli.address.as_deref(), cli.port)?;
     let listener = common::listen_tcp(address)?;
-    common::stop_on_ctrl_c()?;
     loop {
         let (connection, peer) = match listener.accept() {
             Ok(accepted) => accepted,
@@ -137,9 +137,9 @@ fn tcp_client(cli: &Cli, message: &str) -> Result<(), String> {
 }
 
 fn udp_server(cli: &Cli) -> Result<(), String> {
+    common::stop_on_ctrl_c()?;
     let address = common::server_address(cli.address.as_deref(), cli.port)?;
     let socket = common::bind_udp(address)?;
-    common::stop_on_ctrl_c()?;
     let mut buffer = [0u8; BUFFER_SIZE];
     loop {
         let (size, sender) = match socket.recv_from(&mut buffer) {

@@ -120,8 +120,8 @@ fn client() -> Result<(), String> {
 // ---- the server -------------------------------------------------------------------------
 
 fn server(address: &str, port: u16, dir: &Path) -> Result<(), String> {
-    let listener = common::listen_tcp(common::resolve(address, port)?)?;
     common::stop_on_ctrl_c()?;
+    let listener = common::listen_tcp(common::resolve(address, port)?)?;
     loop {
         let (connection, peer) = match listener.accept() {
             Ok(accepted) => accepted,

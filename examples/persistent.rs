@@ -86,11 +86,11 @@ fn main() -> ExitCode {
 }
 
 fn server(cli: &Cli, backlog: i32) -> Result<(), String> {
+    common::stop_on_ctrl_c()?;
     let address = common::server_address(cli.address.as_deref(), cli.port)?;
     let listener = listen_with_backlog(address, backlog)?;
     common::announce(&listener.local_addr())?;
     say!("backlog {backlog}: serving one client at a time");
-    common::stop_on_ctrl_c()?;
     loop {
         let (connection, peer) = match listener.accept() {
             Ok(accepted) => accepted,

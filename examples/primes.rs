@@ -148,9 +148,9 @@ fn pow_mod(base: u64, mut exponent: u64, n: u64) -> u64 {
 }
 
 fn server(cli: &Cli) -> Result<(), String> {
+    common::stop_on_ctrl_c()?;
     let address = common::server_address(cli.address.as_deref(), cli.port)?;
     let socket = common::bind_udp(address)?;
-    common::stop_on_ctrl_c()?;
     let mut buffer = [0u8; BUFFER_SIZE];
     loop {
         let (size, sender) = match socket.recv_from(&mut buffer) {

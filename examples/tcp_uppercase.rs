@@ -64,9 +64,9 @@ fn main() -> ExitCode {
 }
 
 fn server(cli: &Cli) -> Result<(), String> {
+    common::stop_on_ctrl_c()?;
     let address = common::server_address(cli.address.as_deref(), cli.port)?;
     let listener = common::listen_tcp(address)?;
-    common::stop_on_ctrl_c()?;
     loop {
         let (connection, peer) = match listener.accept() {
             Ok(accepted) => accepted,

@@ -12,14 +12,22 @@
 //!
 //! ## Three ways to serve many clients
 //!
-//! | paradigm | how | cost | when |
-//! |---|---|---|---|
-//! | a thread per connection (here) | `accept`, then `thread::spawn` the session | a stack (a few KiB touched, 2 MiB reserved) and a kernel thread per client; shared memory needs locks | tens to thousands of clients; the simplest code, each session reads top to bottom |
-//! | a process per connection | `accept`, then `fork()` (Python's `ForkingTCPServer`, classic Apache); the child serves, the parent accepts | a whole process each; nothing shared, so a crashing session harms no other | isolation matters more than memory; Rust's std has no `fork`, since forking a threaded program is hazardous |
-//! | one multiplexing worker | one thread asks the kernel which sockets are ready (`select`, `poll`, `epoll`; Rust's `mio`, under `tokio`) and does a little for each | one loop for every client, but each session becomes a state machine (or `async` code) | many thousands of mostly idle connections (nginx, Node.js) |
+//! * **A thread per connection** (here): `accept`, then `thread::spawn` the session. Each
+//!   session still reads top to bottom, as in `persistent.rs`. Each client costs a kernel thread
+//!   and its stack (2 MiB reserved, a few KiB used), and anything the sessions share needs a
+//!   lock. Good for tens to thousands of clients.
+//! * **A process per connection**: `accept`, then `fork()`; the child serves the client while
+//!   the parent goes back to `accept` (classic Apache, Python's `ForkingTCPServer`). Nothing is
+//!   shared, so a session that crashes harms no other; each client costs a whole process. Rust's
+//!   std has no `fork`: forking a program that has threads is hazardous.
+//! * **One multiplexing worker**: a single thread asks the kernel which sockets are ready
+//!   (`select`, `poll`, `epoll`; in Rust `mio`, under `tokio`) and does a little work for each.
+//!   One loop serves thousands of mostly idle connections (nginx, Node.js), but each session
+//!   becomes a state machine, or `async` code that the compiler turns into one.
 //!
 //! This server has no cap on its threads: every connection gets one. A real server bounds them
-//! (a pool, as `httpserve` has), so that a flood of connections cannot exhaust the machine.
+//! (`httpserve` keeps a bounded pool, see `src/server.rs`), so that a flood of connections
+//! cannot exhaust the machine.
 //!
 //! Try: open three clients and type in each, in any order; compare with `persistent.rs`.
 
@@ -67,9 +75,9 @@ fn main() -> ExitCode {
 }
 
 fn server(cli: &Cli) -> Result<(), String> {
+    common::stop_on_ctrl_c()?;
     let address = common::server_address(cli.address.as_deref(), cli.port)?;
     let listener = common::listen_tcp(address)?;
-    common::stop_on_ctrl_c()?;
     loop {
         let (connection, peer) = match listener.accept() {
             Ok(accepted) => accepted,

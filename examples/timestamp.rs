@@ -100,9 +100,9 @@ fn ctime(time: SystemTime) -> String {
 }
 
 fn tcp_server(cli: &Cli) -> Result<(), String> {
+    common::stop_on_ctrl_c()?;
     let address = common::server_address(cli.address.as_deref(), cli.port)?;
     let listener = common::listen_tcp(address)?;
-    common::stop_on_ctrl_c()?;
     loop {
         let (connection, peer) = match listener.accept() {
             Ok(accepted) => accepted,
@@ -163,9 +163,9 @@ fn tcp_client(cli: &Cli) -> Result<(), String> {
 }
 
 fn udp_server(cli: &Cli) -> Result<(), String> {
+    common::stop_on_ctrl_c()?;
     let address = common::server_address(cli.address.as_deref(), cli.port)?;
     let socket = common::bind_udp(address)?;
-    common::stop_on_ctrl_c()?;
     let mut buffer = [0u8; BUFFER_SIZE];
     loop {
         let (size, sender) = match socket.recv_from(&mut buffer) {

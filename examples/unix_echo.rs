@@ -99,16 +99,16 @@ impl Drop for SocketFile {
 #[cfg(unix)]
 fn server(path: &Path) -> Result<(), String> {
     remove_stale_socket(path)?;
+    let path_for_handler = path.to_path_buf();
+    common::on_ctrl_c(move || {
+        let _ = std::fs::remove_file(&path_for_handler);
+    })?;
     let listener = match UnixListener::bind(path) {
         Ok(listener) => listener,
         Err(error) => return Err(format!("cannot listen on {}: {error}", path.display())),
     };
     let _socket_file = SocketFile(path.to_path_buf());
     say!("listening on {}", path.display());
-    let path_for_handler = path.to_path_buf();
-    common::on_ctrl_c(move || {
-        let _ = std::fs::remove_file(&path_for_handler);
-    })?;
     loop {
         let connection = match listener.accept() {
             Ok((connection, _address)) => connection,

@@ -231,6 +231,9 @@ pub fn ask(prompt: &str) -> Result<Option<String>, String> {
 
 /// Makes Ctrl+C (and `kill`'s SIGTERM) end the process with a clean line and exit code 0,
 /// after running `cleanup` (which removes, for instance, a Unix socket's file).
+///
+/// A server calls it before it prints `listening on …`: a Ctrl+C that comes right after that
+/// line must find the handler in place, or it would kill the process the default way.
 pub fn on_ctrl_c(cleanup: impl Fn() + Send + 'static) -> Result<(), String> {
     let handler = move || {
         cleanup();
