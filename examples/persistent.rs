@@ -14,11 +14,12 @@
 //! *listen queue* (the backlog), which the kernel fills by itself: it completes their TCP
 //! handshakes, so their `connect` succeeds, and holds them until the server calls `accept`.
 //! std's `TcpListener::bind` always asks for a queue of 128; `--backlog` sets it with the
-//! `socket2` crate, which exposes `listen(2)` as it is.
+//! `socket2` crate, which exposes `listen(2)` as it is. (`ss -ltn` shows a listening socket's
+//! queue length in its `Send-Q` column, and how many wait in it right now in `Recv-Q`.)
 //!
 //! ## The exercise: four clients against `--backlog 1`
 //!
-//! What Linux does (measured on Linux 6.x; `tests/examples.rs` pins it):
+//! What Linux does (measured on Linux 6.18; `tests/examples.rs` pins it):
 //!
 //! 1. the first client is accepted and served;
 //! 2. the second and the third connect at once and can even send their lines, but get no reply:
@@ -31,11 +32,12 @@
 //!    and the fourth connects after all.
 //!
 //! Dropping rather than refusing is deliberate: a full queue is usually a brief burst, and a
-//! refusal would make the client give up when waiting a second would have worked. (Setting the
-//! sysctl `net.ipv4.tcp_abort_on_overflow` to 1 makes Linux refuse instead. Other systems count
-//! the backlog differently: it is a hint, not a promise.)
+//! refusal would make the client give up when waiting a second would have worked. The kernel
+//! counts every dropped request: `nstat -az TcpExtListenOverflows`. Other systems count the
+//! backlog their own way: it is a hint to the kernel, not a promise.
 //!
-//! Try: the exercise above; then `threaded.rs`, where nobody waits.
+//! Try: the exercise above, with `ss -ltn` in a fifth terminal; then `threaded.rs`, where
+//! nobody waits.
 
 #[path = "common/mod.rs"]
 mod common;

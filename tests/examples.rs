@@ -372,10 +372,63 @@ fn a_client_is_refused_port_zero_with_a_message() {
 }
 
 #[test]
-fn a_client_with_no_server_fails_in_one_line() {
+fn every_tcp_client_with_no_server_fails_in_one_line() {
     let port = unused_port().to_string();
-    let finished = run_client("tcp_uppercase", &["client", "-p", &port], "hello\n");
+    for name in [
+        "tcp_uppercase",
+        "persistent",
+        "threaded",
+        "echo",
+        "timestamp",
+        "stream_pieces",
+    ] {
+        let finished = run_client(name, &["client", "-p", &port], "hello\n");
+        assert_one_line_failure(&finished, "cannot connect");
+    }
+    let url = format!("http://127.0.0.1:{port}/\n");
+    let finished = run_client("mini_http", &["client"], &url);
     assert_one_line_failure(&finished, "cannot connect");
+}
+
+#[test]
+fn a_server_on_a_port_already_taken_fails_in_one_line() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("address").port().to_string();
+    let args = ["server", "-a", "127.0.0.1", "-p", &port];
+    let finished = run_client("tcp_uppercase", &args, "");
+    assert_one_line_failure(&finished, "cannot listen");
+    let finished = run_client("persistent", &args, "");
+    assert_one_line_failure(&finished, "cannot listen");
+}
+
+#[test]
+fn every_example_explains_itself_with_help() {
+    for name in [
+        "tcp_uppercase",
+        "udp_uppercase",
+        "persistent",
+        "threaded",
+        "echo",
+        "timestamp",
+        "consonants",
+        "primes",
+        "stream_pieces",
+        "unix_echo",
+        "mini_http",
+    ] {
+        let finished = run_client(name, &["--help"], "");
+        assert!(finished.status.success(), "{name}: {}", finished.stderr);
+        assert!(
+            finished.stdout.contains("server"),
+            "{name}: {}",
+            finished.stdout
+        );
+        assert!(
+            finished.stdout.contains("client"),
+            "{name}: {}",
+            finished.stdout
+        );
+    }
 }
 
 #[test]
@@ -532,6 +585,10 @@ fn backlog_1_queues_two_waiting_clients_and_leaves_the_next_waiting() {
     let second = &waiting[0];
     second.set_read_timeout(Some(PATIENCE)).expect("timeout");
     assert_eq!(read_line(second).as_deref(), Some("WAITING"));
+
+    // That accept made room in the queue: a new client connects again.
+    let later = TcpStream::connect_timeout(&server.address(), PATIENCE);
+    assert!(later.is_ok(), "{later:?}");
 }
 
 #[test]
