@@ -4,7 +4,8 @@
 //! `data.json` tells the truth about content types. The third drives a real headless Chromium
 //! through chromedriver (see `browser_support/`): the lab sheet loads with its stylesheet, image
 //! and favicon and no failed request, the uppercase form submitted by a click comes back in
-//! capitals, and `/echo` shows the browser its own `User-Agent`. Without Chromium and
+//! capitals, `/echo` shows the browser its own `User-Agent`, and the lesson page, a listing and
+//! the non-ASCII notes load too. Without Chromium and
 //! chromedriver it prints "skipped: …" and passes, so `cargo test` works on a bare machine.
 
 mod browser_support;
@@ -297,6 +298,28 @@ fn drive(browser: &Browser, server: &Server) -> Result<(), String> {
         .find_map(|line| line.strip_prefix("User-Agent: "))
         .map(|agent| agent.trim_end_matches('\r'));
     assert_eq!(echoed_agent, Some(user_agent), "echo:\n{echoed}");
+
+    // 5. The other pages: a folder with its own index, a listing, text that is not ASCII.
+    browser.goto(&server.url("/lesson/"))?;
+    let heading = browser.eval("return document.querySelector('h1').textContent;")?;
+    assert_eq!(heading, "Anatomy of an exchange");
+    browser.goto(&server.url("/files/"))?;
+    let listed = browser
+        .eval("return Array.from(document.querySelectorAll('a'), a => a.textContent).join('|');")?;
+    let listed = listed.as_str().unwrap_or_default();
+    assert!(
+        listed.contains("with space.txt") && listed.contains("ünïcödé ☃.txt"),
+        "the listing: {listed}"
+    );
+    browser.goto(&server.url("/notes.txt"))?;
+    let notes = browser.eval("return document.body.innerText;")?;
+    assert!(
+        notes
+            .as_str()
+            .unwrap_or_default()
+            .contains("Grüße, ciao è, 😀"),
+        "notes.txt decoded wrongly: {notes}"
+    );
 
     // Nothing the browser asked for failed: every request it made is in the access log.
     let failed: Vec<String> = server
