@@ -197,6 +197,8 @@ fn echo(request: &Request) -> Response {
     } else {
         received
     };
+    // Not `Response::text`, which takes a String: the bytes a client sent need not be UTF-8,
+    // and the plain echo must return them unchanged.
     Response::new(Status::Ok)
         .with_header("Content-Type", "text/plain; charset=utf-8")
         .with_body(body)
