@@ -166,7 +166,7 @@ impl Connection {
     ///
     /// `idle_limit` is how long to wait for the first byte (the keep-alive timeout between
     /// requests); once a byte arrives, the whole head must follow within [`HEAD_TIMEOUT`].
-    /// While no byte has arrived, `stopping` is checked every [`IDLE_POLL`].
+    /// While no byte has arrived, `stopping` is checked four times a second.
     pub fn read_request(
         &mut self,
         idle_limit: Duration,

@@ -469,7 +469,10 @@ fn serve_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
         if shared.log == LogLevel::Verbose {
             log_head(shared, peer, &request);
         }
+        let response = routes::respond(&shared.site, &request);
+        let status = response.status;
         let keep_alive = request.wants_keep_alive()
+            && !loses_framing(status)
             && served < KEEP_ALIVE_MAX
             && !shared.stopping.load(Ordering::SeqCst);
         let persistence = if keep_alive {
@@ -480,8 +483,6 @@ fn serve_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
         } else {
             Persistence::Close
         };
-        let response = routes::respond(&shared.site, &request);
-        let status = response.status;
         let framing = Framing {
             head_only: request.method == "HEAD",
             simple: request.version == Version::Http09,
@@ -509,6 +510,16 @@ fn serve_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
         LogLevel::Verbose,
         &format!("{peer} closed after {served} request{plural}: {ending}"),
     );
+}
+
+/// After these answers the server cannot be sure where the client's next request starts — a
+/// request it could not read, or a method it does not know, whose body may follow without a
+/// `Content-Length` — so it closes the connection, as nginx does.
+fn loses_framing(status: Status) -> bool {
+    matches!(
+        status,
+        Status::BadRequest | Status::NotImplemented | Status::VersionNotSupported
+    )
 }
 
 /// Answers 503 to a connection over the limit, without giving it a worker.

@@ -359,6 +359,28 @@ fn pipelined_requests_are_answered_in_order() {
 }
 
 #[test]
+fn an_unimplemented_method_closes_the_connection_so_its_body_is_never_a_request() {
+    let dir = site();
+    let server = start(dir.path());
+    let mut stream = server.connect();
+    // Without Content-Length the server cannot know where a PUT's body ends; what follows
+    // must not be taken as a second request.
+    stream
+        .write_all(
+            b"PUT /notes.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /notes.txt HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        .expect("send");
+    let raw = read_to_close(&mut stream);
+    let reply = Reply::parse(&raw);
+    assert_eq!(reply.status(), 501);
+    assert_eq!(reply.header("Connection").as_deref(), Some("close"));
+    assert!(
+        !reply.text().contains("HTTP/1.0 200"),
+        "the body was answered as a request"
+    );
+}
+
+#[test]
 fn http_1_1_with_connection_close_is_closed() {
     let dir = site();
     let server = start(dir.path());
