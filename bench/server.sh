@@ -1,0 +1,286 @@
+#!/usr/bin/env bash
+# Server benchmark: httpserve against nginx and python3 -m http.server, in one run.
+#
+#   bash bench/server.sh
+#
+# Serves one fixture (a 1 KiB index.html, a 100 MiB file) on 127.0.0.1 from each server and
+# measures, ROUNDS times each (median reported):
+#   ab -n N -c 50        HTTP/1.0, a new connection per request
+#   ab -k -n N -c 50     keep-alive
+#   wrk -t2 -c50 -dD     HTTP/1.1 (keep-alive where the server allows it)
+#   curl of the 100 MiB file (MiB/s)
+# plus each server's peak RSS (VmHWM) and the failed requests over all runs. Prints a markdown
+# table on stdout; progress goes to stderr. Everything lives in a mktemp -d folder removed at
+# exit, and only the processes this script started are stopped.
+#
+# Knobs (environment): ROUNDS=3 N=20000 CONC=50 WRK_DURATION=10s AB_TIMELIMIT=20 (seconds,
+# per ab run: caps the slow python runs)
+set -euo pipefail
+
+ROUNDS=${ROUNDS:-3}
+N=${N:-20000}
+CONC=${CONC:-50}
+WRK_DURATION=${WRK_DURATION:-10s}
+AB_TIMELIMIT=${AB_TIMELIMIT:-20}
+BIG_BYTES=$((100 * 1024 * 1024))
+SERVERS=(httpserve nginx python)
+
+say() { printf '%s\n' "$*" >&2; }
+
+# --- tools -----------------------------------------------------------------------------------
+NGINX=$(command -v nginx || true)
+[[ -z $NGINX && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
+missing=()
+[[ -n $NGINX ]] || missing+=(nginx)
+for tool in ab wrk curl python3 cargo; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+    say "bench/server.sh: missing: ${missing[*]}"
+    say "install them with:  apt-get install nginx-light apache2-utils wrk curl time"
+    say "(python3 and cargo come from python3 and rustup)"
+    exit 1
+fi
+
+# --- build -----------------------------------------------------------------------------------
+cd "$(dirname "$0")/.."
+say "building httpserve (cargo build --release)…"
+cargo build --release --quiet --bin httpserve
+HTTPSERVE=$PWD/target/release/httpserve
+
+# --- temp folder, fixture, cleanup -----------------------------------------------------------
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/http10-bench.XXXXXX")
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+FIX=$TMP/www
+mkdir -p "$FIX"
+{
+    printf '<!DOCTYPE html>\n<html><head><title>bench</title></head><body>\n<p>'
+    head -c 2000 /dev/zero | tr '\0' 'x'
+} | head -c 1019 >"$FIX/index.html"
+printf '</p>\n' >>"$FIX/index.html" # 1019 + 5 = 1024 bytes
+head -c 100M /dev/urandom >"$FIX/big.bin"
+[[ $(stat -c %s "$FIX/index.html") == 1024 && $(stat -c %s "$FIX/big.bin") == "$BIG_BYTES" ]]
+
+# Three free loopback ports, held open together so they differ.
+read -r P_HTTPSERVE P_NGINX P_PYTHON < <(python3 - <<'EOF'
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))
+for s in socks:
+    s.close()
+EOF
+)
+declare -A PORT=([httpserve]=$P_HTTPSERVE [nginx]=$P_NGINX [python]=$P_PYTHON)
+declare -A PID
+
+# --- servers ---------------------------------------------------------------------------------
+"$HTTPSERVE" "$P_HTTPSERVE" --dir "$FIX" --bind 127.0.0.1 --quiet >"$TMP/httpserve.out" 2>"$TMP/httpserve.err" &
+PID[httpserve]=$!
+PIDS+=("$!")
+
+mkdir -p "$TMP/nginx"
+# As root the workers would drop to "nobody", which cannot read the 0700 temp folder.
+user_line=""
+[[ $(id -u) == 0 ]] && user_line="user root;"
+cat >"$TMP/nginx.conf" <<EOF
+$user_line
+worker_processes 2;
+daemon off;
+master_process on;
+error_log $TMP/nginx/error.log;
+pid $TMP/nginx/nginx.pid;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    client_body_temp_path $TMP/nginx/body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    server {
+        listen 127.0.0.1:$P_NGINX;
+        root $FIX;
+    }
+}
+EOF
+"$NGINX" -c "$TMP/nginx.conf" -p "$TMP/nginx/" >"$TMP/nginx.out" 2>&1 &
+PID[nginx]=$!
+PIDS+=("$!")
+
+python3 -m http.server "$P_PYTHON" --bind 127.0.0.1 --directory "$FIX" >/dev/null 2>&1 &
+PID[python]=$!
+PIDS+=("$!")
+
+for s in "${SERVERS[@]}"; do
+    for _ in $(seq 100); do
+        curl -sf -o /dev/null "http://127.0.0.1:${PORT[$s]}/" && continue 2
+        kill -0 "${PID[$s]}" 2>/dev/null || break
+        sleep 0.1
+    done
+    say "bench/server.sh: $s did not start on port ${PORT[$s]}"
+    cat "$TMP/$s".* >&2 2>/dev/null || true
+    [[ $s == nginx ]] && cat "$TMP/nginx/error.log" >&2 2>/dev/null
+    exit 1
+done
+# The python3 shim (pyenv) may exec or fork: find the process really listening.
+if [[ $(cat "/proc/${PID[python]}/comm" 2>/dev/null) != python* ]]; then
+    child=$(ps -o pid= --ppid "${PID[python]}" | head -n1 | tr -d ' ')
+    [[ -n $child ]] && PID[python]=$child
+fi
+
+# --- measures --------------------------------------------------------------------------------
+declare -A VALS FAILED
+for s in "${SERVERS[@]}"; do FAILED[$s]=0; done
+
+# ab: prints "rps failed". Each run stops after N requests or AB_TIMELIMIT seconds, whichever
+# comes first (python3's server is slow enough to hit the limit); requests an aborted run did
+# not complete count as failed.
+run_ab() {
+    local url=$1
+    shift
+    local out rps complete failed non2xx
+    out=$(timeout $((AB_TIMELIMIT + 60)) ab -q -r -s 30 -t "$AB_TIMELIMIT" "$@" -n "$N" -c "$CONC" "$url" 2>&1 || true)
+    rps=$(awk '/^Requests per second/ {print $4}' <<<"$out")
+    complete=$(awk '/^Complete requests/ {print $3}' <<<"$out")
+    failed=$(awk '/^Failed requests/ {print $3}' <<<"$out")
+    non2xx=$(awk '/^Non-2xx responses/ {print $3}' <<<"$out")
+    if [[ -z $rps ]]; then
+        complete=$(grep -o 'Total of [0-9]*' <<<"$out" | awk '{print $3}')
+        say "  ab did not finish: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+        echo "0 $((N - ${complete:-0}))"
+        return
+    fi
+    ((complete < N)) && say "  (time limit: $complete of $N requests in ${AB_TIMELIMIT}s)"
+    echo "$rps $((${failed:-0} + ${non2xx:-0}))"
+}
+
+# wrk: prints "rps errors" (socket errors of every kind plus non-2xx/3xx).
+run_wrk() {
+    local out rps errors non2xx
+    out=$(timeout 120 wrk -t2 -c"$CONC" -d"$WRK_DURATION" "$1" 2>&1 || true)
+    rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+    errors=$(awk -F'[ ,]+' '/Socket errors/ {print $4 + $6 + $8 + $10}' <<<"$out")
+    non2xx=$(awk '/Non-2xx or 3xx/ {print $NF}' <<<"$out")
+    if [[ -z $rps ]]; then
+        say "  wrk did not finish: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+        echo "0 1"
+        return
+    fi
+    echo "$rps $((${errors:-0} + ${non2xx:-0}))"
+}
+
+# curl of the big file: prints "MiB/s failed".
+run_curl() {
+    local out code size speed
+    out=$(curl -s -o /dev/null --max-time 120 -w '%{http_code} %{size_download} %{speed_download}' "$1" || true)
+    read -r code size speed <<<"$out"
+    if [[ $code != 200 || $size != "$BIG_BYTES" ]]; then
+        say "  curl failed: $out"
+        echo "0 1"
+        return
+    fi
+    awk -v b="$speed" 'BEGIN {printf "%.1f 0\n", b / 1048576}'
+}
+
+record() { # server measure "value failed"
+    local value failed
+    read -r value failed <<<"$3"
+    VALS[$1:$2]+="$value "
+    FAILED[$1]=$((FAILED[$1] + failed))
+    say "  $(printf '%-9s %-6s %10s  failed %s' "$1" "$2" "$value" "$failed")"
+}
+
+vmhwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+nginx_workers() { ps -o pid= --ppid "${PID[nginx]}" | tr -d ' '; }
+
+# Peak RSS in MiB: httpserve and python are one process each; nginx is reported as its
+# largest worker (the master is noted separately).
+declare -A RSS
+snapshot_rss() { # label
+    local w max=0 kib
+    RSS[httpserve:$1]=$(vmhwm_kib "${PID[httpserve]}")
+    RSS[python:$1]=$(vmhwm_kib "${PID[python]}")
+    for w in $(nginx_workers); do
+        kib=$(vmhwm_kib "$w")
+        ((kib > max)) && max=$kib
+    done
+    RSS[nginx:$1]=$max
+    RSS[nginxmaster:$1]=$(vmhwm_kib "${PID[nginx]}")
+}
+
+say "warming up…"
+for s in "${SERVERS[@]}"; do
+    timeout 60 ab -q -r -s 30 -n 2000 -c "$CONC" "http://127.0.0.1:${PORT[$s]}/" >/dev/null 2>&1 || true
+done
+
+START=$(date +%s)
+for ((r = 0; r < ROUNDS; r++)); do
+    # Rotate the order each round so no server always runs first after a pause.
+    order=("${SERVERS[@]:r%3}" "${SERVERS[@]:0:r%3}")
+    say "round $((r + 1))/$ROUNDS"
+    for s in "${order[@]}"; do record "$s" ab "$(run_ab "http://127.0.0.1:${PORT[$s]}/")"; done
+    for s in "${order[@]}"; do record "$s" abk "$(run_ab "http://127.0.0.1:${PORT[$s]}/" -k)"; done
+    for s in "${order[@]}"; do record "$s" wrk "$(run_wrk "http://127.0.0.1:${PORT[$s]}/")"; done
+done
+snapshot_rss load
+for ((r = 0; r < ROUNDS; r++)); do
+    say "100 MiB fetch $((r + 1))/$ROUNDS"
+    for s in "${SERVERS[@]}"; do record "$s" big "$(run_curl "http://127.0.0.1:${PORT[$s]}/big.bin")"; done
+done
+snapshot_rss all
+ELAPSED=$(($(date +%s) - START))
+
+# --- table -----------------------------------------------------------------------------------
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f×", a / b; else print "–"}'; }
+# ok VALUE OP LIMIT: "yes" or "**no**"
+ok() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {r = (op == ">=") ? v >= l : v <= l; print r ? "yes" : "**no**"}'; }
+
+declare -A MED
+for s in "${SERVERS[@]}"; do
+    for m in ab abk wrk big; do MED[$s:$m]=$(median <<<"${VALS[$s:$m]}"); done
+done
+
+cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+echo "Server benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, ${cpu:-unknown CPU}, load average at end $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "ab/ab -k: -n $N -c $CONC (each run capped at ${AB_TIMELIMIT}s); wrk: -t2 -c$CONC -d$WRK_DURATION; median of $ROUNDS runs each; measured in ${ELAPSED}s."
+echo
+echo "| measure | httpserve | nginx | python | httpserve/nginx | target | met |"
+echo "|---|---:|---:|---:|---:|---|---|"
+row() { # label key target-op target-ratio target-text
+    local h=${MED[httpserve:$2]} n=${MED[nginx:$2]} p=${MED[python:$2]} q
+    q=$(awk -v a="$h" -v b="$n" 'BEGIN {print (b > 0) ? a / b : 0}')
+    echo "| $1 | $h | $n | $p | $(ratio "$h" "$n") | $5 | $(ok "$q" "$3" "$4") |"
+}
+row "ab req/s (new connection each)" ab ">=" 1.0 "≥ 1.0× nginx"
+row "ab -k req/s (keep-alive)" abk ">=" 1.0 "≥ 1.0× nginx"
+row "wrk req/s" wrk ">=" 1.0 "≥ 1.0× nginx"
+row "100 MiB by curl, MiB/s" big ">=" 0.9 "≥ 0.9× nginx"
+hl=${RSS[httpserve:load]} nl=${RSS[nginx:load]}
+echo "| peak RSS MiB after the request loads | $(mib "$hl") | $(mib "$nl") | $(mib "${RSS[python:load]}") | $(ratio "$hl" "$nl") | ≤ 8 MiB | $(ok "$hl" "<=" 8192) |"
+ha=${RSS[httpserve:all]} na=${RSS[nginx:all]}
+echo "| peak RSS MiB after the 100 MiB fetches too | $(mib "$ha") | $(mib "$na") | $(mib "${RSS[python:all]}") | $(ratio "$ha" "$na") | ≤ 8 MiB | $(ok "$ha" "<=" 8192) |"
+echo "| failed requests (all runs) | ${FAILED[httpserve]} | ${FAILED[nginx]} | ${FAILED[python]} | – | 0 | $( ((FAILED[httpserve] == 0)) && echo yes || echo '**no**') |"
+echo
+echo "Peak RSS is VmHWM from /proc/PID/status; for nginx, its larger worker (the master: $(mib "${RSS[nginxmaster:all]}") MiB)."
+echo "Failed = ab failed + non-2xx + unfinished, wrk socket errors + non-2xx/3xx, curl errors or short bodies."
