@@ -13,8 +13,10 @@
 //!    Request**: no honest client sends one (browsers and curl remove them before sending), so
 //!    it is a malformed request, answered the way nginx answers it.
 //! 4. The segments are joined onto the root, which was made absolute and free of symlinks
-//!    ([`Root::open`]) once at start. The joined path is canonicalized too; if a symlink leads
-//!    outside the root → **403**. (A backslash is an ordinary character in a Linux file name,
+//!    ([`Root::open`]) once at start. The file is opened, and then the kernel is asked where
+//!    the *opened* file really is (on Linux, `/proc/self/fd/N`); if a symlink led outside the
+//!    root → **403**. Checking what was opened, not the path, leaves no moment in which a link
+//!    could be swapped between the check and the open. (A backslash is an ordinary character in a Linux file name,
 //!    so `..\..\etc` names a file called that, which does not exist → 404.)
 //! 5. Missing → 404; unreadable → 403; a file asked for as a folder (`/notes.txt/` or
 //!    `/notes.txt/extra`) → 404; a folder without its trailing slash → 301 to the same path with
@@ -218,57 +220,93 @@ pub fn serve(root: &Root, target: &str, if_modified_since: Option<&str>) -> Resp
     let mut fs_path = root.path.clone();
     fs_path.extend(&url_path.segments);
 
-    let metadata = match checked_metadata(root, &fs_path) {
-        Ok(metadata) => metadata,
+    // A folder's own page first: one open instead of two for the most common request, `/`.
+    if url_path.trailing_slash {
+        let index = fs_path.join(INDEX_FILE);
+        if let Ok(opened) = open_inside(root, &index) {
+            if opened.metadata.is_file() {
+                return serve_file(opened, &index, if_modified_since);
+            }
+        }
+    }
+    let opened = match open_inside(root, &fs_path) {
+        Ok(opened) => opened,
         Err(status) => return refusal(status, &shown_path()),
     };
-    if metadata.is_dir() {
-        if !url_path.trailing_slash {
-            // Relative links in the page must resolve inside the folder, so send the browser
-            // to the slashed URL. Built from the normalized segments, it always starts with a
-            // single '/', so it can never be read as '//other-host' (an open redirect).
-            let mut location = encode_path(&url_path.segments);
-            location.push('/');
-            if let Some(query) = parts.query {
-                location.push('?');
-                location.push_str(query);
-            }
-            let note = format!("Moved to {location}\n");
-            return Response::new(Status::MovedPermanently)
-                .with_header("Location", location)
-                .with_header("Content-Type", "text/plain; charset=utf-8")
-                .with_body(note.into_bytes());
+    if opened.metadata.is_dir() {
+        if url_path.trailing_slash {
+            return listing(&fs_path, &url_path.segments);
         }
-        let index = fs_path.join(INDEX_FILE);
-        return match checked_metadata(root, &index) {
-            Ok(index_metadata) if index_metadata.is_file() => {
-                serve_file(&index, if_modified_since, &shown_path())
-            }
-            _ => listing(&fs_path, &url_path.segments),
-        };
+        // Relative links in the page must resolve inside the folder, so send the browser
+        // to the slashed URL. Built from the normalized segments, it always starts with a
+        // single '/', so it can never be read as '//other-host' (an open redirect).
+        let mut location = encode_path(&url_path.segments);
+        location.push('/');
+        if let Some(query) = parts.query {
+            location.push('?');
+            location.push_str(query);
+        }
+        let note = format!("Moved to {location}\n");
+        return Response::new(Status::MovedPermanently)
+            .with_header("Location", location)
+            .with_header("Content-Type", "text/plain; charset=utf-8")
+            .with_body(note.into_bytes());
     }
-    if url_path.trailing_slash || !metadata.is_file() {
-        // A file asked for as a folder, or a FIFO or device: nothing we serve.
-        return refusal(
-            if metadata.is_file() {
-                Status::NotFound
-            } else {
-                Status::Forbidden
-            },
-            &shown_path(),
-        );
+    if !opened.metadata.is_file() {
+        // A FIFO, a socket or a device: nothing a web server should hand out.
+        return refusal(Status::Forbidden, &shown_path());
     }
-    serve_file(&fs_path, if_modified_since, &shown_path())
+    if url_path.trailing_slash {
+        // A file asked for as a folder.
+        return refusal(Status::NotFound, &shown_path());
+    }
+    serve_file(opened, &fs_path, if_modified_since)
 }
 
-/// `fs::metadata`, but refusing anything whose real location is outside the root.
-fn checked_metadata(root: &Root, path: &Path) -> Result<Metadata, Status> {
-    let metadata = fs::metadata(path).map_err(|error| status_for(&error))?;
-    let real_path = fs::canonicalize(path).map_err(|error| status_for(&error))?;
+/// A file or folder opened for reading, and what `fstat` says about it.
+struct Opened {
+    file: File,
+    metadata: Metadata,
+}
+
+/// Opens `path` and checks that what was opened really lies under the root, whatever
+/// symlinks led there. Checking the *opened* file, not the path, leaves no moment in which a
+/// link could be swapped between the check and the open.
+fn open_inside(root: &Root, path: &Path) -> Result<Opened, Status> {
+    let file = open_for_reading(path).map_err(|error| status_for(&error))?;
+    let metadata = file.metadata().map_err(|error| status_for(&error))?;
+    let real_path = real_path(&file, path).map_err(|error| status_for(&error))?;
     if !real_path.starts_with(&root.path) {
         return Err(Status::Forbidden);
     }
-    Ok(metadata)
+    Ok(Opened { file, metadata })
+}
+
+/// Opens read-only. On Unix with `O_NONBLOCK`: opening a FIFO for reading otherwise waits for
+/// a writer, which would hold a worker forever. (Reads from regular files ignore the flag.)
+fn open_for_reading(path: &Path) -> io::Result<File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    options.open(path)
+}
+
+/// Where an open file really is, every symlink resolved. Linux answers in one call through
+/// `/proc/self/fd/N`; elsewhere the path is resolved component by component.
+fn real_path(file: &File, path: &Path) -> io::Result<PathBuf> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        if let Ok(real_path) = fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+            return Ok(real_path);
+        }
+    }
+    let _ = file;
+    fs::canonicalize(path)
 }
 
 /// The status for a failed file-system call: missing → 404, not allowed → 403.
@@ -288,19 +326,11 @@ fn refusal(status: Status, shown_path: &str) -> Response {
 }
 
 /// A file, or 304 if the client's copy is current (RFC 1945 §10.9).
-fn serve_file(path: &Path, if_modified_since: Option<&str>, shown_path: &str) -> Response {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(error) => return refusal(status_for(&error), shown_path),
-    };
-    let metadata = match file.metadata() {
-        Ok(metadata) => metadata,
-        Err(error) => return refusal(status_for(&error), shown_path),
-    };
+fn serve_file(opened: Opened, path: &Path, if_modified_since: Option<&str>) -> Response {
+    let Opened { file, metadata } = opened;
     let now = SystemTime::now();
     // A file stamped in the future would claim to be newer than the response itself.
     let modified = truncate_to_second(metadata.modified().unwrap_or(now).min(now));
-    let content_type = content_type_for(path);
     let length = metadata.len();
 
     let still_fresh = if_modified_since
@@ -312,7 +342,7 @@ fn serve_file(path: &Path, if_modified_since: Option<&str>, shown_path: &str) ->
         Status::Ok
     };
     let mut response = Response::new(status)
-        .with_header("Content-Type", content_type)
+        .with_header("Content-Type", content_type_for(path))
         .with_header("Last-Modified", format_http_date(modified));
     // A 304 announces the length the 200 would have had (RFC 7230 §3.3.2) but sends no body.
     response.body = Body::File { file, length };

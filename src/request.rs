@@ -39,8 +39,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// Time allowed to send a request body, once its head has arrived.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
-/// How often a connection waiting for its next request checks whether the server is stopping.
-const IDLE_POLL: Duration = Duration::from_millis(250);
+/// The longest a single `read` waits. Deadlines and "is the server stopping?" are checked
+/// between reads, so they hold to within this much; the socket's timeout is set once per
+/// connection, not before every read.
+const READ_SLICE: Duration = Duration::from_millis(250);
 /// How much to ask the kernel for in one `read`.
 const READ_CHUNK: usize = 4096;
 
@@ -146,6 +148,7 @@ pub enum ReadError {
 pub struct Connection {
     stream: TcpStream,
     unread: Vec<u8>,
+    read_timeout_set: bool,
 }
 
 impl Connection {
@@ -154,6 +157,7 @@ impl Connection {
         Connection {
             stream,
             unread: Vec::with_capacity(READ_CHUNK),
+            read_timeout_set: false,
         }
     }
 
@@ -197,17 +201,14 @@ impl Connection {
                 HeadStatus::Partial => {}
             }
             let now = Instant::now();
-            let wait = match head_deadline {
+            match head_deadline {
                 Some(deadline) if now >= deadline => return Err(ReadError::Incomplete),
-                Some(deadline) => deadline - now,
-                None => {
-                    if stopping.load(Ordering::Relaxed) || now >= waiting_since + idle_limit {
-                        return Err(ReadError::Idle);
-                    }
-                    (waiting_since + idle_limit - now).min(IDLE_POLL)
-                }
-            };
-            match self.read_more(wait) {
+                Some(_) => {}
+                None if stopping.load(Ordering::Relaxed) => return Err(ReadError::Idle),
+                None if now >= waiting_since + idle_limit => return Err(ReadError::Idle),
+                None => {}
+            }
+            match self.read_more() {
                 Ok(0) if self.unread.is_empty() => return Err(ReadError::Closed),
                 Ok(0) => return Err(ReadError::Incomplete),
                 Ok(_) => {
@@ -224,11 +225,10 @@ impl Connection {
     fn read_body(&mut self, length: usize) -> Result<Vec<u8>, ReadError> {
         let deadline = Instant::now() + BODY_TIMEOUT;
         while self.unread.len() < length {
-            let now = Instant::now();
-            if now >= deadline {
+            if Instant::now() >= deadline {
                 return Err(ReadError::Incomplete);
             }
-            match self.read_more(deadline - now) {
+            match self.read_more() {
                 Ok(0) => return Err(ReadError::Incomplete),
                 Ok(_) => {}
                 Err(error) if is_timeout(&error) => {}
@@ -239,11 +239,12 @@ impl Connection {
         Ok(self.unread.drain(..length).collect())
     }
 
-    /// One `read` from the socket into the buffer, waiting at most `wait`.
-    fn read_more(&mut self, wait: Duration) -> io::Result<usize> {
-        // A zero timeout means "block forever" to the OS, so never pass one.
-        self.stream
-            .set_read_timeout(Some(wait.max(Duration::from_millis(1))))?;
+    /// One `read` from the socket into the buffer, waiting at most [`READ_SLICE`].
+    fn read_more(&mut self) -> io::Result<usize> {
+        if !self.read_timeout_set {
+            self.stream.set_read_timeout(Some(READ_SLICE))?;
+            self.read_timeout_set = true;
+        }
         let filled = self.unread.len();
         self.unread.resize(filled + READ_CHUNK, 0);
         let result = self.stream.read(&mut self.unread[filled..]);

@@ -1,4 +1,4 @@
-//! The server's life: listen, accept, hand each connection to a worker thread, log, stop.
+//! The server's life: listen, accept, serve each connection on a worker thread, log, stop.
 //!
 //! ## Which of the three paradigms, and why
 //!
@@ -9,13 +9,16 @@
 //!
 //! * It reads like the lesson: each connection is a plain loop of blocking `read` and `write`
 //!   calls, top to bottom, with no state machine and no callbacks.
-//! * It is fast enough: a Linux thread costs a few tens of KiB of touched memory and a context
-//!   switch per request; with the threads kept and reused, hundreds of connections are cheap.
-//!   (A process per connection would copy page tables and file tables on every `fork`, and a
-//!   multiplexing worker needs `epoll`, which `std` does not offer.)
+//! * It is cheap: a Linux thread costs a few tens of KiB of touched memory, and threads are kept
+//!   and reused. Idle workers wait in `accept` themselves ("leader and followers"), so the
+//!   kernel hands each new connection straight to the thread that will serve it. (A process
+//!   per connection would copy page tables and file tables on every `fork`.)
 //! * It is bounded: at most [`Config::max_connections`] connections are served at once; the
 //!   next one is answered `503 Service Unavailable` at once and closed, so a flood can neither
 //!   queue up without end nor start unlimited threads.
+//! * Its price, measured in `bench/`: every request wakes a sleeping thread, and on two cores
+//!   that context switch is about a fifth of the server's CPU time. One multiplexing worker per
+//!   core (nginx's way) avoids it, at the cost of a state machine per connection.
 //!
 //! Each blocking call has a deadline, so no client can hold a thread forever: the whole request
 //! head must arrive within [`HEAD_TIMEOUT`] (a deadline for the whole head, not for each byte,
@@ -28,7 +31,6 @@
 //! [`ShutdownHandle::stop`] (which `httpserve` calls on Ctrl+C) stops accepting, lets the
 //! responses in flight finish for at most [`SHUTDOWN_GRACE`], and returns from [`Server::run`].
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -58,8 +60,9 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 /// How long a stopping server waits for responses in flight.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-/// How long a worker thread with nothing to do stays around for the next connection.
-const IDLE_WORKER_LIFETIME: Duration = Duration::from_secs(30);
+/// How many workers may wait in `accept` at once; a worker finishing a connection beyond that
+/// retires, so a burst of clients leaves no crowd of idle threads behind.
+const MAX_SPARE_WORKERS: usize = 32;
 /// Stack for each worker: the request buffer and bodies live on the heap, so 256 KiB is ample.
 const WORKER_STACK_BYTES: usize = 256 * 1024;
 /// After an error response, how long to keep reading (and discarding) what the client still
@@ -135,31 +138,30 @@ impl std::error::Error for StartError {}
 
 /// A listening server, ready to [`run`](Server::run).
 pub struct Server {
-    listener: TcpListener,
     local_addr: SocketAddr,
     shared: Arc<Shared>,
 }
 
-/// What the accepting thread and every worker share.
+/// What every worker shares.
 struct Shared {
+    listener: TcpListener,
     site: Site,
     log: LogLevel,
     max_connections: usize,
     stopping: AtomicBool,
     pool: Mutex<Pool>,
-    /// Signalled when a connection is queued for an idle worker, or when stopping.
-    work_ready: Condvar,
-    /// Signalled when the last active connection ends.
-    all_done: Condvar,
+    /// Signalled when a worker leaves, a connection ends, or the server is asked to stop.
+    changed: Condvar,
 }
 
 /// The worker pool's bookkeeping, under one lock.
 #[derive(Default)]
 struct Pool {
-    /// Connections handed over but not yet picked up; never longer than `idle_workers`.
-    handed_over: VecDeque<(TcpStream, SocketAddr)>,
-    idle_workers: usize,
+    /// Workers blocked in `accept`, waiting for the next client.
+    accepting: usize,
+    /// All workers alive.
     workers: usize,
+    /// Connections being served.
     active_connections: usize,
 }
 
@@ -171,29 +173,33 @@ impl Shared {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    fn wait_for_change<'a>(
+        &'a self,
+        pool: MutexGuard<'a, Pool>,
+        limit: Duration,
+    ) -> MutexGuard<'a, Pool> {
+        match self.changed.wait_timeout(pool, limit) {
+            Ok((pool, _)) => pool,
+            Err(poisoned) => poisoned.into_inner().0,
+        }
+    }
 }
 
 /// Stops a running server from another thread (a Ctrl+C handler).
 #[derive(Clone)]
 pub struct ShutdownHandle {
     shared: Arc<Shared>,
-    wake_addr: SocketAddr,
 }
 
 impl ShutdownHandle {
     /// Asks the server to stop: no new connections; [`Server::run`] returns once the
     /// connections in flight finish or [`SHUTDOWN_GRACE`] passes.
     pub fn stop(&self) {
+        let pool = self.shared.pool();
         self.shared.stopping.store(true, Ordering::SeqCst);
-        self.shared.work_ready.notify_all();
-        // `accept` has no timeout: wake it with a connection of our own. A server on `::`
-        // is reached on ::1, or on 127.0.0.1 where IPv6 loopback is missing.
-        let fallback = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), self.wake_addr.port());
-        for addr in [self.wake_addr, fallback] {
-            if TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok() {
-                break;
-            }
-        }
+        drop(pool);
+        self.shared.changed.notify_all();
     }
 }
 
@@ -217,6 +223,7 @@ impl Server {
             )
         })?;
         let shared = Arc::new(Shared {
+            listener,
             site: Site {
                 root,
                 routes_enabled: config.routes_enabled,
@@ -225,14 +232,9 @@ impl Server {
             max_connections: config.max_connections.max(1),
             stopping: AtomicBool::new(false),
             pool: Mutex::new(Pool::default()),
-            work_ready: Condvar::new(),
-            all_done: Condvar::new(),
+            changed: Condvar::new(),
         });
-        Ok(Server {
-            listener,
-            local_addr,
-            shared,
-        })
+        Ok(Server { local_addr, shared })
     }
 
     /// The address and real port the server listens on.
@@ -258,43 +260,63 @@ impl Server {
 
     /// A handle that stops this server.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
-        let wake_ip = match self.local_addr.ip() {
+        ShutdownHandle {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Serves until stopped, then waits (bounded) for the connections in flight.
+    pub fn run(self) -> Stopped {
+        let shared = &self.shared;
+        let mut pool = shared.pool();
+        pool.workers += 1;
+        pool.accepting += 1;
+        drop(pool);
+        if let Err(error) = spawn_worker(shared) {
+            log_line(
+                shared,
+                LogLevel::Quiet,
+                &format!("cannot start a worker: {error}"),
+            );
+            return Stopped { cut_off: 0 };
+        }
+
+        let mut pool = shared.pool();
+        while !shared.stopping.load(Ordering::SeqCst) {
+            pool = shared.wait_for_change(pool, Duration::from_secs(3600));
+        }
+
+        // Workers blocked in `accept` have no timeout: wake each with a connection of our own.
+        // They see that the server is stopping and leave; those serving a client finish first.
+        let deadline = Instant::now() + SHUTDOWN_GRACE;
+        while (pool.accepting > 0 || pool.active_connections > 0) && Instant::now() < deadline {
+            let sleepers = pool.accepting;
+            drop(pool);
+            for _ in 0..sleepers {
+                self.wake_one_acceptor();
+            }
+            pool = shared.pool();
+            pool = shared.wait_for_change(pool, Duration::from_millis(100));
+        }
+        Stopped {
+            cut_off: pool.active_connections,
+        }
+    }
+
+    /// Connects to our own port, so that one worker waiting in `accept` returns. A server on
+    /// `::` is reached on ::1, or on 127.0.0.1 where IPv6 loopback is missing.
+    fn wake_one_acceptor(&self) {
+        let port = self.local_addr.port();
+        let own_ip = match self.local_addr.ip() {
             IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
             IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
             ip => ip,
         };
-        ShutdownHandle {
-            shared: Arc::clone(&self.shared),
-            wake_addr: SocketAddr::new(wake_ip, self.local_addr.port()),
-        }
-    }
-
-    /// Accepts connections until stopped, then waits (bounded) for those in flight.
-    pub fn run(self) -> Stopped {
-        let shared = &self.shared;
-        while !shared.stopping.load(Ordering::SeqCst) {
-            match self.listener.accept() {
-                Ok(_) if shared.stopping.load(Ordering::SeqCst) => break,
-                Ok((stream, peer)) => dispatch(shared, stream, peer),
-                Err(error) => accept_failed(shared, &error),
+        for ip in [own_ip, IpAddr::V4(Ipv4Addr::LOCALHOST)] {
+            let addr = SocketAddr::new(ip, port);
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok() {
+                return;
             }
-        }
-        drop(self.listener);
-
-        let deadline = Instant::now() + SHUTDOWN_GRACE;
-        let mut pool = shared.pool();
-        while pool.active_connections > 0 {
-            let now = Instant::now();
-            if now >= deadline {
-                break;
-            }
-            pool = match shared.all_done.wait_timeout(pool, deadline - now) {
-                Ok((pool, _)) => pool,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
-        }
-        Stopped {
-            cut_off: pool.active_connections,
         }
     }
 }
@@ -330,88 +352,86 @@ fn listen(bind: Option<IpAddr>, port: u16) -> Result<TcpListener, StartError> {
     Err(last_error.expect("there is always at least one candidate address"))
 }
 
-/// Gives a new connection to an idle worker, or a new one, or — at the limit — a 503.
-fn dispatch(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
-    let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
-    let mut pool = shared.pool();
-    if pool.active_connections >= shared.max_connections {
-        drop(pool);
-        refuse_busy(shared, stream, peer);
-        return;
-    }
-    pool.active_connections += 1;
-    if pool.idle_workers > pool.handed_over.len() {
-        pool.handed_over.push_back((stream, peer));
-        drop(pool);
-        shared.work_ready.notify_one();
-        return;
-    }
-    pool.workers += 1;
-    drop(pool);
-
+/// Starts a worker thread (already counted in the pool by the caller).
+fn spawn_worker(shared: &Arc<Shared>) -> io::Result<()> {
     let worker_shared = Arc::clone(shared);
-    let spawned = thread::Builder::new()
+    thread::Builder::new()
         .name("http10-worker".into())
         .stack_size(WORKER_STACK_BYTES)
-        .spawn(move || worker(worker_shared, Some((stream, peer))));
-    if let Err(error) = spawned {
-        // The system would not give us another thread; the connection (moved into the
-        // closure that never ran) is closed as it is dropped.
-        let mut pool = shared.pool();
-        pool.workers -= 1;
-        pool.active_connections -= 1;
-        drop(pool);
-        log_line(
-            shared,
-            LogLevel::Quiet,
-            &format!("{peer} dropped: no thread for it ({error})"),
-        );
-    }
+        .spawn(move || worker(worker_shared))
+        .map(|_| ())
 }
 
-/// A worker: serve the connection it was started with, then wait for more; retire after
-/// [`IDLE_WORKER_LIFETIME`] without work.
-fn worker(shared: Arc<Shared>, mut next: Option<(TcpStream, SocketAddr)>) {
+/// A worker's life: wait in `accept`, serve that client, come back — "leader and followers".
+///
+/// The kernel hands each new connection to exactly one of the workers blocked in `accept`, so
+/// no thread has to pass connections to another. Before serving, a worker makes sure someone
+/// else is still waiting in `accept` (starting a new worker if needed), so new clients are
+/// always answered. At the limit, the one worker allowed beyond it answers `503` and goes
+/// back to `accept`; a worker that finds enough others already waiting retires.
+fn worker(shared: Arc<Shared>) {
     loop {
-        if let Some((stream, peer)) = next.take() {
-            let outcome =
-                panic::catch_unwind(AssertUnwindSafe(|| serve_connection(&shared, stream, peer)));
-            if outcome.is_err() {
+        let accepted = shared.listener.accept();
+        let mut pool = shared.pool();
+        pool.accepting -= 1;
+        if shared.stopping.load(Ordering::SeqCst) {
+            pool.workers -= 1;
+            drop(pool);
+            shared.changed.notify_all();
+            return;
+        }
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                pool.accepting += 1;
+                drop(pool);
+                accept_failed(&shared, &error);
+                continue;
+            }
+        };
+        let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
+        if pool.active_connections >= shared.max_connections {
+            pool.accepting += 1;
+            drop(pool);
+            refuse_busy(&shared, stream, peer);
+            continue;
+        }
+        pool.active_connections += 1;
+        // Up to max_connections workers serve, and one more keeps accepting (and refusing).
+        if pool.accepting == 0 && pool.workers <= shared.max_connections {
+            pool.workers += 1;
+            pool.accepting += 1;
+            if let Err(error) = spawn_worker(&shared) {
+                pool.workers -= 1;
+                pool.accepting -= 1;
                 log_line(
                     &shared,
                     LogLevel::Quiet,
-                    &format!("{peer} internal error: connection dropped"),
+                    &format!("cannot start a worker: {error}"),
                 );
             }
-            let mut pool = shared.pool();
-            pool.active_connections -= 1;
-            if pool.active_connections == 0 {
-                shared.all_done.notify_all();
-            }
+        }
+        drop(pool);
+
+        let outcome =
+            panic::catch_unwind(AssertUnwindSafe(|| serve_connection(&shared, stream, peer)));
+        if outcome.is_err() {
+            let note = format!("{peer} internal error: connection dropped");
+            log_line(&shared, LogLevel::Quiet, &note);
         }
 
         let mut pool = shared.pool();
-        pool.idle_workers += 1;
-        let idle_since = Instant::now();
-        loop {
-            if let Some(connection) = pool.handed_over.pop_front() {
-                pool.idle_workers -= 1;
-                next = Some(connection);
-                break;
-            }
-            let idle_for = idle_since.elapsed();
-            if shared.stopping.load(Ordering::SeqCst) || idle_for >= IDLE_WORKER_LIFETIME {
-                pool.idle_workers -= 1;
-                pool.workers -= 1;
-                return;
-            }
-            pool = match shared
-                .work_ready
-                .wait_timeout(pool, IDLE_WORKER_LIFETIME - idle_for)
-            {
-                Ok((pool, _)) => pool,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
+        pool.active_connections -= 1;
+        let retire = shared.stopping.load(Ordering::SeqCst) || pool.accepting >= MAX_SPARE_WORKERS;
+        if retire {
+            pool.workers -= 1;
+        } else {
+            pool.accepting += 1;
+        }
+        drop(pool);
+        shared.changed.notify_all();
+        if retire {
+            return;
         }
     }
 }
