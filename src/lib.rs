@@ -10,8 +10,9 @@
 //!   and a deadline ([`request`]), decide what to answer ([`routes`], [`files`]), write the
 //!   status line, headers and body ([`response`]), and log one line.
 //!
-//! Shared by both: [`status`] codes and reason phrases, HTTP [`date`]s, and the [`escape`]
-//! rules that keep network text from becoming HTML or terminal control codes.
+//! Shared by both: [`status`] codes and reason phrases, HTTP [`date`]s, the [`headers`] rules
+//! (names without case, tokens, `Content-Length`), and the [`escape`] rules that keep network
+//! text from becoming HTML or terminal control codes.
 //!
 //! The binaries under `src/bin/` only parse arguments and print; everything testable is here.
 
@@ -22,6 +23,7 @@ pub mod client;
 pub mod date;
 pub mod escape;
 pub mod files;
+pub mod headers;
 pub mod request;
 pub mod response;
 pub mod routes;

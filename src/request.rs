@@ -25,6 +25,7 @@ use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::headers::{self, is_token_byte, LengthError};
 use crate::status::Status;
 
 /// The most bytes a request head may have before the server answers 431.
@@ -88,19 +89,12 @@ pub struct Request {
 impl Request {
     /// The first header with this name, compared case-insensitively (RFC 1945 §4.2).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(field, _)| field.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        headers::first(&self.headers, name)
     }
 
     /// Whether a comma-separated header (such as `Connection`) lists `token`, in any case.
     pub fn header_has_token(&self, name: &str, token: &str) -> bool {
-        self.headers
-            .iter()
-            .filter(|(field, _)| field.eq_ignore_ascii_case(name))
-            .flat_map(|(_, value)| value.split(','))
-            .any(|item| item.trim().eq_ignore_ascii_case(token))
+        headers::lists_token(&self.headers, name, token)
     }
 
     /// The request line as sent, for the access log: `GET / HTTP/1.0`.
@@ -454,11 +448,6 @@ fn parse_version(text: &str) -> Result<Version, (Status, String)> {
     }
 }
 
-/// The characters a method may have: RFC 1945 §2.2 `token`.
-fn is_token_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
-}
-
 /// How many body bytes follow the head (RFC 1945 §7.2.2: only `Content-Length` says so).
 fn body_length(request: &Request) -> Result<usize, ReadError> {
     let bad =
@@ -469,31 +458,19 @@ fn body_length(request: &Request) -> Result<usize, ReadError> {
             "Send the body with a Content-Length; HTTP/1.0 has no chunked requests.",
         ));
     }
-    let mut lengths = request
-        .headers
-        .iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case("Content-Length"))
-        .map(|(_, value)| value.as_str());
-    let length = match lengths.next() {
-        None if request.method == "POST" => {
+    let length = match headers::content_length(&request.headers) {
+        Ok(Some(length)) => length,
+        Ok(None) if request.method == "POST" => {
             return Err(bad(
                 Status::LengthRequired,
                 "A POST request needs a Content-Length header (RFC 1945 §7.2.2).",
             ))
         }
-        None => return Ok(0),
-        Some(text) => text,
+        Ok(None) => return Ok(0),
+        Err(LengthError::TooLarge(_)) => u64::MAX,
+        Err(error) => return Err(bad(Status::BadRequest, &format!("{error}."))),
     };
-    if lengths.any(|other| other != length) {
-        return Err(bad(
-            Status::BadRequest,
-            "Two different Content-Length headers.",
-        ));
-    }
-    if length.is_empty() || !length.bytes().all(|byte| byte.is_ascii_digit()) {
-        return Err(bad(Status::BadRequest, "Content-Length is not a number."));
-    }
-    match length.parse::<usize>() {
+    match usize::try_from(length) {
         Ok(length) if length <= MAX_BODY_BYTES => Ok(length),
         _ => Err(bad(
             Status::PayloadTooLarge,

@@ -125,10 +125,7 @@ impl Response {
 
     /// The value of one of this response's own headers.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(field, _)| field.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        crate::headers::first(&self.headers, name)
     }
 }
 

@@ -54,27 +54,8 @@ pub fn framing(method: Method, head: &Head) -> Result<Framing, GetError> {
     if chunked {
         return Ok(Framing::Chunked);
     }
-    let mut length = None;
-    for value in head.all("Content-Length") {
-        let value = value.trim();
-        let parsed = if value.bytes().all(|byte| byte.is_ascii_digit()) {
-            value.parse::<u64>().ok()
-        } else {
-            None
-        };
-        let Some(parsed) = parsed else {
-            return Err(GetError::BadResponse(format!(
-                "Content-Length {value:?} is not a number"
-            )));
-        };
-        // Two different lengths mean no one knows where the body ends.
-        if length.is_some_and(|earlier| earlier != parsed) {
-            return Err(GetError::BadResponse(
-                "two different Content-Length headers".into(),
-            ));
-        }
-        length = Some(parsed);
-    }
+    let length = crate::headers::content_length(&head.headers)
+        .map_err(|error| GetError::BadResponse(error.to_string()))?;
     Ok(match length {
         Some(length) => Framing::Length(length),
         None => Framing::UntilClose,

@@ -61,19 +61,12 @@ impl Head {
 
     /// The first header called `name` (compared without regard to case, RFC 1945 §4.2).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(field, _)| field.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        crate::headers::first(&self.headers, name)
     }
 
     /// Every header called `name`, in order.
-    pub fn all(&self, name: &str) -> impl Iterator<Item = &str> {
-        let name = name.to_string();
-        self.headers
-            .iter()
-            .filter(move |(field, _)| field.eq_ignore_ascii_case(&name))
-            .map(|(_, value)| value.as_str())
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        crate::headers::values(&self.headers, name)
     }
 
     /// The reason phrase, or the usual one for the code when the server sent none.

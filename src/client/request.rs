@@ -44,10 +44,7 @@ pub fn build_request(target: &Target, options: &Options) -> Vec<u8> {
         ("Accept", "*/*"),
     ];
     for (name, value) in defaults {
-        let replaced = options
-            .headers
-            .iter()
-            .any(|(extra, _)| extra.eq_ignore_ascii_case(name));
+        let replaced = crate::headers::first(&options.headers, name).is_some();
         if !replaced {
             // RFC 1945 §4.2: HTTP-header = field-name ":" [ field-value ] CRLF
             request.push_str(&format!("{name}: {value}\r\n"));
@@ -71,9 +68,7 @@ pub fn parse_header_arg(text: &str) -> Result<(String, String), String> {
     let Some((name, value)) = text.split_once(':') else {
         return Err(format!("{text:?} is not 'Name: value'"));
     };
-    let is_token_byte =
-        |byte: u8| byte.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&byte);
-    if name.is_empty() || !name.bytes().all(is_token_byte) {
+    if name.is_empty() || !name.bytes().all(crate::headers::is_token_byte) {
         return Err(format!("{name:?} is not a valid header name"));
     }
     let value = value.trim();
