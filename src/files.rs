@@ -297,15 +297,17 @@ fn open_for_reading(path: &Path) -> io::Result<File> {
 
 /// Where an open file really is, every symlink resolved. Linux answers in one call through
 /// `/proc/self/fd/N`; elsewhere the path is resolved component by component.
+#[cfg(target_os = "linux")]
 fn real_path(file: &File, path: &Path) -> io::Result<PathBuf> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        if let Ok(real_path) = fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
-            return Ok(real_path);
-        }
+    use std::os::fd::AsRawFd;
+    match fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+        Ok(real_path) => Ok(real_path),
+        Err(_) => fs::canonicalize(path), // /proc is not mounted
     }
-    let _ = file;
+}
+
+#[cfg(not(target_os = "linux"))]
+fn real_path(_file: &File, path: &Path) -> io::Result<PathBuf> {
     fs::canonicalize(path)
 }
 

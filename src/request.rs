@@ -59,7 +59,7 @@ pub enum Version {
 }
 
 impl Version {
-    /// The version as written in a request line (`-` style empty for HTTP/0.9).
+    /// The version as written in a request line; empty for HTTP/0.9, which has none.
     pub fn as_str(self) -> &'static str {
         match self {
             Version::Http09 => "",

@@ -147,7 +147,10 @@ pub fn upper_text(request: &Request) -> Result<String, UpperError> {
     if request.body.is_empty() {
         return Err(UpperError::MissingText);
     }
-    String::from_utf8(request.body.clone()).map_err(|_| UpperError::NotUtf8)
+    match std::str::from_utf8(&request.body) {
+        Ok(text) => Ok(text.to_string()),
+        Err(_) => Err(UpperError::NotUtf8),
+    }
 }
 
 /// The media type without its parameters, in lower case: `Text/HTML; charset=UTF-8` →

@@ -250,12 +250,19 @@ impl Server {
     /// A URL a person on this machine can open: the loopback address when listening on all
     /// interfaces.
     pub fn local_url(&self) -> String {
-        let ip = match self.local_addr.ip() {
-            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            ip => ip,
+        format!("http://{}/", self.reachable_addr())
+    }
+
+    /// An address on this machine that reaches the server: its own, or 127.0.0.1 when it
+    /// listens on all interfaces (`0.0.0.0`, or `::`, which on Linux takes IPv4 too).
+    fn reachable_addr(&self) -> SocketAddr {
+        let ip = self.local_addr.ip();
+        let ip = if ip.is_unspecified() {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        } else {
+            ip
         };
-        format!("http://{}/", SocketAddr::new(ip, self.local_addr.port()))
+        SocketAddr::new(ip, self.local_addr.port())
     }
 
     /// A handle that stops this server.
@@ -304,16 +311,10 @@ impl Server {
     }
 
     /// Connects to our own port, so that one worker waiting in `accept` returns. A server on
-    /// `::` is reached on ::1, or on 127.0.0.1 where IPv6 loopback is missing.
+    /// `::` that takes no IPv4 is reached on ::1 instead.
     fn wake_one_acceptor(&self) {
-        let port = self.local_addr.port();
-        let own_ip = match self.local_addr.ip() {
-            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-            ip => ip,
-        };
-        for ip in [own_ip, IpAddr::V4(Ipv4Addr::LOCALHOST)] {
-            let addr = SocketAddr::new(ip, port);
+        let ipv6_loopback = SocketAddr::new(Ipv6Addr::LOCALHOST.into(), self.local_addr.port());
+        for addr in [self.reachable_addr(), ipv6_loopback] {
             if TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok() {
                 return;
             }
@@ -487,6 +488,7 @@ fn serve_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
         };
         served += 1;
         if shared.log == LogLevel::Verbose {
+            // Only then: formatting every head is work the access log does not need.
             log_head(shared, peer, &request);
         }
         let response = routes::respond(&shared.site, &request);
@@ -627,9 +629,7 @@ fn log_head(shared: &Shared, peer: SocketAddr, request: &Request) {
     if !request.body.is_empty() {
         text.push_str(&format!("{peer} > ({} body bytes)\n", request.body.len()));
     }
-    if shared.log == LogLevel::Verbose {
-        write_stderr(text.trim_end());
-    }
+    log_line(shared, LogLevel::Verbose, text.trim_end());
 }
 
 fn log_line(shared: &Shared, level: LogLevel, text: &str) {
