@@ -10,20 +10,19 @@
 //! \r\n                                  <- the blank line ends the head
 //! ```
 //!
-//! TCP delivers bytes, not messages: one `read` may return half a line or two requests. So
-//! [`Connection::read_request`] keeps a buffer, reads until the blank line shows up, and gives up
-//! with a status code when the client sends too much ([`MAX_HEAD_BYTES`]) or takes too long
+//! TCP delivers bytes, not messages: one `read` may return half a line or two requests. So a
+//! [`RequestBuffer`] keeps what has arrived, says whether a whole request is there yet, and
+//! gives up with a status code when the client sends too much ([`MAX_HEAD_BYTES`]). Time limits
 //! ([`HEAD_TIMEOUT`], a deadline on the whole head, so a client dribbling one byte a second
-//! cannot hold a worker forever). The request line is split by hand, below, because that is
-//! the lesson; the header lines are parsed by `httparse`.
+//! cannot hold the server's attention forever) are kept by the server loop, which owns the
+//! clock. The request line is split by hand, below, because that is the lesson; the header
+//! lines are parsed by `httparse`.
 //!
 //! Try: `printf 'GET / HTTP/1.0\n\n' | nc 127.0.0.1 8080` (bare LF is accepted, RFC 1945
 //! Appendix B), or `printf 'GET /\r\n' | nc 127.0.0.1 8080` for an HTTP/0.9 Simple-Request.
 
 use std::io::{self, Read};
-use std::net::TcpStream;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::headers::{self, is_token_byte, LengthError};
 use crate::status::Status;
@@ -40,12 +39,11 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// Time allowed to send a request body, once its head has arrived.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
-/// The longest a single `read` waits. Deadlines and "is the server stopping?" are checked
-/// between reads, so they hold to within this much; the socket's timeout is set once per
-/// connection, not before every read.
-const READ_SLICE: Duration = Duration::from_millis(250);
-/// How much to ask the kernel for in one `read`.
-const READ_CHUNK: usize = 4096;
+/// "Method SP target SP HTTP/x.y": a first line longer than the longest target allowed, plus
+/// room for the rest, can only be a target that is too long (or garbage).
+const MAX_REQUEST_LINE_BYTES: usize = MAX_TARGET_BYTES + 32;
+/// How much [`RequestBuffer::read_from`] asks the kernel for in one `read`.
+pub const READ_CHUNK: usize = 4096;
 
 /// The protocol version a request was sent with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,143 +114,115 @@ impl Request {
     }
 }
 
-/// Why no request could be read.
+/// A request the server will not serve: answer with `status` and `reason`, then close.
 #[derive(Debug)]
-pub enum ReadError {
-    /// The client closed the connection before sending a byte of a new request: a normal end.
-    Closed,
-    /// No request started before the idle time ran out, or the server is stopping.
-    Idle,
-    /// The head (or body) did not arrive before its deadline, or the client closed mid-way.
-    Incomplete,
-    /// The request is bad: answer with this status and explanation, then close.
-    Rejected {
-        /// The status code to answer with.
-        status: Status,
-        /// A one-line explanation for the error page.
-        reason: String,
-        /// The start of what was received, for the access log.
-        first_line: Vec<u8>,
-    },
-    /// The socket failed.
-    Io(io::Error),
+pub struct Rejected {
+    /// The status code to answer with.
+    pub status: Status,
+    /// A one-line explanation for the error page.
+    pub reason: String,
+    /// The start of what was received, for the access log.
+    pub first_line: Vec<u8>,
 }
 
-/// A client connection: the socket and the bytes read from it but not yet used.
-pub struct Connection {
-    stream: TcpStream,
-    unread: Vec<u8>,
-    read_timeout_set: bool,
+/// How far the bytes received so far go towards the next request.
+#[derive(Debug)]
+pub enum Progress {
+    /// Not yet a whole head (perhaps nothing at all): read more.
+    NeedHead,
+    /// A whole head, but not yet all of the body its `Content-Length` announces: read more.
+    NeedBody,
+    /// A whole request, now taken off the front of the buffer.
+    Complete(Request),
 }
 
-impl Connection {
-    /// Wraps an accepted socket.
-    pub fn new(stream: TcpStream) -> Connection {
-        Connection {
-            stream,
-            unread: Vec::with_capacity(READ_CHUNK),
-            read_timeout_set: false,
-        }
+/// The bytes a client has sent and the server has not used yet.
+///
+/// TCP is a stream: the server reads whatever has arrived ([`read_from`](Self::read_from)),
+/// then asks whether a whole request is there yet ([`take_request`](Self::take_request)).
+/// Neither call waits, so one thread can keep a buffer like this for each of many clients and
+/// read from whichever socket has bytes. Anything after a complete request (a second,
+/// pipelined request) stays in the buffer for the next call.
+#[derive(Debug, Default)]
+pub struct RequestBuffer {
+    received: Vec<u8>,
+    /// How much of `received` was looked at without finding the end of a line; a head can
+    /// only become complete (or wrong) where a line ends, so those bytes need no second look.
+    examined: usize,
+    /// A head already complete whose body is still arriving, with the head's length and the
+    /// body's.
+    awaiting_body: Option<(Request, usize, usize)>,
+}
+
+impl RequestBuffer {
+    /// An empty buffer.
+    pub fn new() -> RequestBuffer {
+        RequestBuffer::default()
     }
 
-    /// The socket, for writing the response.
-    pub fn stream(&mut self) -> &mut TcpStream {
-        &mut self.stream
+    /// Whether nothing is waiting to be used: no part of a next request has arrived.
+    pub fn is_empty(&self) -> bool {
+        self.received.is_empty()
     }
 
-    /// Reads the next request: its head, then its body if it declares one.
-    ///
-    /// `idle_limit` is how long to wait for the first byte (the keep-alive timeout between
-    /// requests); once a byte arrives, the whole head must follow within [`HEAD_TIMEOUT`].
-    /// While no byte has arrived, `stopping` is checked four times a second.
-    pub fn read_request(
-        &mut self,
-        idle_limit: Duration,
-        stopping: &AtomicBool,
-    ) -> Result<Request, ReadError> {
-        let waiting_since = Instant::now();
-        let mut head_deadline = if self.unread.is_empty() {
-            None
-        } else {
-            Some(waiting_since + HEAD_TIMEOUT)
-        };
-        loop {
-            match parse_head(&self.unread)? {
-                HeadStatus::Complete(head) => {
-                    self.unread.drain(..head.length);
-                    let mut request = head.request;
-                    let body_length = body_length(&request)?;
-                    if body_length > 0 {
-                        request.body = self.read_body(body_length)?;
-                    }
-                    return Ok(request);
-                }
-                // Checked on the whole buffer, blank lines before the request included, so
-                // no input can make it grow past the limit.
-                HeadStatus::Partial if self.unread.len() >= MAX_HEAD_BYTES => {
-                    return Err(too_large_head(&self.unread));
-                }
-                HeadStatus::Partial => {}
-            }
-            let now = Instant::now();
-            match head_deadline {
-                Some(deadline) if now >= deadline => return Err(ReadError::Incomplete),
-                Some(_) => {}
-                None if stopping.load(Ordering::Relaxed) => return Err(ReadError::Idle),
-                None if now >= waiting_since + idle_limit => return Err(ReadError::Idle),
-                None => {}
-            }
-            match self.read_more() {
-                Ok(0) if self.unread.is_empty() => return Err(ReadError::Closed),
-                Ok(0) => return Err(ReadError::Incomplete),
-                Ok(_) => {
-                    head_deadline.get_or_insert(Instant::now() + HEAD_TIMEOUT);
-                }
-                Err(error) if is_timeout(&error) => {}
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                Err(error) => return Err(ReadError::Io(error)),
-            }
-        }
-    }
-
-    /// Reads exactly `length` body bytes (some may already be buffered) within [`BODY_TIMEOUT`].
-    fn read_body(&mut self, length: usize) -> Result<Vec<u8>, ReadError> {
-        let deadline = Instant::now() + BODY_TIMEOUT;
-        while self.unread.len() < length {
-            if Instant::now() >= deadline {
-                return Err(ReadError::Incomplete);
-            }
-            match self.read_more() {
-                Ok(0) => return Err(ReadError::Incomplete),
-                Ok(_) => {}
-                Err(error) if is_timeout(&error) => {}
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                Err(error) => return Err(ReadError::Io(error)),
-            }
-        }
-        Ok(self.unread.drain(..length).collect())
-    }
-
-    /// One `read` from the socket into the buffer, waiting at most [`READ_SLICE`].
-    fn read_more(&mut self) -> io::Result<usize> {
-        if !self.read_timeout_set {
-            self.stream.set_read_timeout(Some(READ_SLICE))?;
-            self.read_timeout_set = true;
-        }
-        let filled = self.unread.len();
-        self.unread.resize(filled + READ_CHUNK, 0);
-        let result = self.stream.read(&mut self.unread[filled..]);
+    /// One `read` of up to [`READ_CHUNK`] bytes from `source`, appended; `Ok(0)` means the
+    /// client closed its side.
+    pub fn read_from(&mut self, source: &mut impl Read) -> io::Result<usize> {
+        let filled = self.received.len();
+        self.received.resize(filled + READ_CHUNK, 0);
+        let result = source.read(&mut self.received[filled..]);
         let received = *result.as_ref().unwrap_or(&0);
-        self.unread.truncate(filled + received);
+        self.received.truncate(filled + received);
         result
     }
-}
 
-fn is_timeout(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
+    /// Takes the next whole request off the front of the buffer, if it has all arrived; says
+    /// what is still missing otherwise. A request that breaks a rule is [`Rejected`].
+    pub fn take_request(&mut self) -> Result<Progress, Rejected> {
+        if let Some((request, head_length, body_length)) = self.awaiting_body.take() {
+            return Ok(self.with_body(request, head_length, body_length));
+        }
+        let no_new_line_end = !self.received[self.examined..].contains(&b'\n');
+        let under_limits =
+            self.received.len() < MAX_HEAD_BYTES && self.received.len() <= MAX_REQUEST_LINE_BYTES;
+        if no_new_line_end && under_limits {
+            self.examined = self.received.len();
+            return Ok(Progress::NeedHead);
+        }
+        match parse_head(&self.received)? {
+            HeadStatus::Complete(head) => {
+                let body_length = body_length(&head.request)?;
+                Ok(self.with_body(head.request, head.length, body_length))
+            }
+            // Checked on the whole buffer, blank lines before the request included, so no
+            // input can make it grow past the limit.
+            HeadStatus::Partial if self.received.len() >= MAX_HEAD_BYTES => {
+                Err(too_large_head(&self.received))
+            }
+            HeadStatus::Partial => {
+                self.examined = self.received.len();
+                Ok(Progress::NeedHead)
+            }
+        }
+    }
+
+    /// The request whose head is complete, once its body has arrived too.
+    fn with_body(
+        &mut self,
+        mut request: Request,
+        head_length: usize,
+        body_length: usize,
+    ) -> Progress {
+        let end = head_length + body_length;
+        if self.received.len() < end {
+            self.awaiting_body = Some((request, head_length, body_length));
+            return Progress::NeedBody;
+        }
+        request.body = self.received[head_length..end].to_vec();
+        self.received.drain(..end);
+        self.examined = 0;
+        Progress::Complete(request)
+    }
 }
 
 /// A head found complete in the buffer, and how many bytes of the buffer it used.
@@ -266,7 +236,7 @@ enum HeadStatus {
     Partial,
 }
 
-fn rejected(status: Status, reason: impl Into<String>, received: &[u8]) -> ReadError {
+fn rejected(status: Status, reason: impl Into<String>, received: &[u8]) -> Rejected {
     let line_end = received
         .iter()
         .position(|&byte| byte == b'\n')
@@ -275,7 +245,7 @@ fn rejected(status: Status, reason: impl Into<String>, received: &[u8]) -> ReadE
     let first_line = received[..line_end]
         .strip_suffix(b"\r")
         .unwrap_or(&received[..line_end]);
-    ReadError::Rejected {
+    Rejected {
         status,
         reason: reason.into(),
         first_line: first_line.to_vec(),
@@ -283,7 +253,7 @@ fn rejected(status: Status, reason: impl Into<String>, received: &[u8]) -> ReadE
 }
 
 /// Looks for a complete head at the start of `buffer`.
-fn parse_head(buffer: &[u8]) -> Result<HeadStatus, ReadError> {
+fn parse_head(buffer: &[u8]) -> Result<HeadStatus, Rejected> {
     // RFC 1945 §4.1 (and RFC 7230 §3.5): a server should ignore empty lines before a request.
     let leading_blank = buffer
         .iter()
@@ -292,9 +262,7 @@ fn parse_head(buffer: &[u8]) -> Result<HeadStatus, ReadError> {
     let buffer_after_blanks = &buffer[leading_blank..];
 
     let Some(line_end) = buffer_after_blanks.iter().position(|&byte| byte == b'\n') else {
-        // "Method SP target SP HTTP/x.y": a line longer than the longest target allowed plus
-        // room for the rest can only be a target that is too long (or garbage).
-        if buffer_after_blanks.len() > MAX_TARGET_BYTES + 32 {
+        if buffer_after_blanks.len() > MAX_REQUEST_LINE_BYTES {
             return Err(rejected(
                 Status::UriTooLong,
                 "The request line is longer than this server reads.",
@@ -366,7 +334,7 @@ fn parse_head(buffer: &[u8]) -> Result<HeadStatus, ReadError> {
     }
 }
 
-fn too_large_head(received: &[u8]) -> ReadError {
+fn too_large_head(received: &[u8]) -> Rejected {
     rejected(
         Status::HeaderFieldsTooLarge,
         format!("The request head is larger than {MAX_HEAD_BYTES} bytes."),
@@ -449,7 +417,7 @@ fn parse_version(text: &str) -> Result<Version, (Status, String)> {
 }
 
 /// How many body bytes follow the head (RFC 1945 §7.2.2: only `Content-Length` says so).
-fn body_length(request: &Request) -> Result<usize, ReadError> {
+fn body_length(request: &Request) -> Result<usize, Rejected> {
     let bad =
         |status: Status, reason: &str| rejected(status, reason, request.request_line().as_bytes());
     if request.header("Transfer-Encoding").is_some() {
@@ -549,9 +517,7 @@ mod tests {
         let huge_header = format!("GET / HTTP/1.0\r\nX: {}\r\n", "y".repeat(MAX_HEAD_BYTES));
         for input in [many_headers, huge_header] {
             match parse_head(input.as_bytes()) {
-                Err(ReadError::Rejected { status, .. }) => {
-                    assert_eq!(status, Status::HeaderFieldsTooLarge)
-                }
+                Err(Rejected { status, .. }) => assert_eq!(status, Status::HeaderFieldsTooLarge),
                 _ => panic!("not rejected: {}", &input[..40]),
             }
         }

@@ -180,94 +180,209 @@ pub fn format_head(response: &Response, persistence: Persistence, now: SystemTim
     head.into_bytes()
 }
 
-/// Writes `response` as `framing` says, and returns how many body bytes were sent (for the
-/// access log). An error means the connection must be closed.
-pub fn write_response(
-    socket: &mut impl Socket,
-    response: Response,
-    framing: Framing,
-) -> io::Result<u64> {
-    let mut out = if framing.simple {
-        Vec::new()
-    } else {
-        format_head(&response, framing.persistence, SystemTime::now())
-    };
-    let send_body = !framing.head_only && response.status.allows_body();
-    if !send_body {
-        socket.write_all(&out)?;
-        return Ok(0);
+/// A response on its way to the socket: the bytes in memory (the head, and a small body with
+/// it), then the part of a file still to send.
+///
+/// [`send`](Outgoing::send) writes as much as the socket takes without waiting and remembers
+/// where it stopped, so a server multiplexing many sockets can come back when this one has
+/// room again.
+#[derive(Debug)]
+pub struct Outgoing {
+    bytes: Vec<u8>,
+    written: usize,
+    file: Option<FileRest>,
+    /// The head's length: the first bytes to leave.
+    head_length: u64,
+    /// Everything that has left so far, head included.
+    total_sent: u64,
+}
+
+/// What is left of a file to send: the file, and the range of it still to go.
+#[derive(Debug)]
+struct FileRest {
+    file: File,
+    offset: u64,
+    end: u64,
+}
+
+/// How far [`Outgoing::send`] got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// The whole response is out.
+    All,
+    /// The socket's buffer is full: call again when the socket is writable.
+    SocketFull,
+}
+
+impl Outgoing {
+    /// Lays out `response` as `framing` says: the head, then the body (unless HEAD, 304, …).
+    /// A small file is read here, so that it leaves in the same `write` as the head; a larger
+    /// one is sent from disk as the socket takes it.
+    pub fn new(response: Response, framing: Framing, now: SystemTime) -> io::Result<Outgoing> {
+        let mut bytes = if framing.simple {
+            Vec::new()
+        } else {
+            format_head(&response, framing.persistence, now)
+        };
+        let head_length = bytes.len();
+        let mut file = None;
+        if !framing.head_only && response.status.allows_body() {
+            match response.body {
+                Body::Empty => {}
+                Body::Bytes(body) => bytes.extend_from_slice(&body),
+                Body::File {
+                    file: mut small,
+                    length,
+                } if length <= SMALL_FILE_BYTES => {
+                    // One `read` of exactly the announced length, straight after the head. A
+                    // file that shrank since it was opened fails here, and the connection is
+                    // closed.
+                    bytes.resize(head_length + length as usize, 0);
+                    small.read_exact(&mut bytes[head_length..])?;
+                }
+                Body::File {
+                    file: large,
+                    length,
+                } => {
+                    file = Some(FileRest {
+                        file: large,
+                        offset: 0,
+                        end: length,
+                    });
+                }
+            }
+        }
+        Ok(Outgoing {
+            bytes,
+            written: 0,
+            file,
+            head_length: head_length as u64,
+            total_sent: 0,
+        })
     }
-    match response.body {
-        Body::Empty => {
-            socket.write_all(&out)?;
-            Ok(0)
+
+    /// Writes as much as `socket` takes now. An error means the connection must be closed.
+    pub fn send(&mut self, socket: &mut impl Socket) -> io::Result<Sent> {
+        loop {
+            if self.written < self.bytes.len() {
+                match socket.write(&self.bytes[self.written..]) {
+                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                    Ok(count) => {
+                        self.written += count;
+                        self.total_sent += count as u64;
+                    }
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                        return Ok(Sent::SocketFull)
+                    }
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                    Err(error) => return Err(error),
+                }
+                continue;
+            }
+            let Some(rest) = &mut self.file else {
+                return Ok(Sent::All);
+            };
+            if rest.offset >= rest.end {
+                return Ok(Sent::All);
+            }
+            let wanted = (rest.end - rest.offset).min(MAX_FILE_PIECE);
+            let before = rest.offset;
+            match socket.send_file(&rest.file, &mut rest.offset, wanted as usize) {
+                Some(Ok(0)) => return Err(file_shrank(rest)),
+                Some(Ok(_)) => self.total_sent += rest.offset - before,
+                Some(Err(error)) if error.kind() == io::ErrorKind::WouldBlock => {
+                    return Ok(Sent::SocketFull)
+                }
+                Some(Err(error)) if error.kind() == io::ErrorKind::Interrupted => {}
+                Some(Err(error)) => return Err(error),
+                None => {
+                    // No `sendfile` here: read the next piece into memory, write it as above.
+                    let piece = wanted.min(SMALL_FILE_BYTES) as usize;
+                    self.bytes.resize(piece, 0);
+                    let count = rest.file.read(&mut self.bytes)?;
+                    if count == 0 {
+                        return Err(file_shrank(rest));
+                    }
+                    self.bytes.truncate(count);
+                    self.written = 0;
+                    rest.offset += count as u64;
+                }
+            }
         }
-        Body::Bytes(bytes) => {
-            out.extend_from_slice(&bytes);
-            socket.write_all(&out)?;
-            Ok(bytes.len() as u64)
-        }
-        Body::File { mut file, length } if length <= SMALL_FILE_BYTES => {
-            // One `read` of exactly the announced length, straight after the head. A file that
-            // shrank since it was opened fails here, and the connection is closed.
-            let head_length = out.len();
-            out.resize(head_length + length as usize, 0);
-            file.read_exact(&mut out[head_length..])?;
-            socket.write_all(&out)?;
-            Ok(length)
-        }
-        Body::File { mut file, length } => {
-            socket.write_all(&out)?;
-            let sent = socket.send_file(&mut file, length)?;
-            check_complete(sent, length)
-        }
+    }
+
+    /// How many body bytes have left so far, for the access log.
+    pub fn body_bytes_sent(&self) -> u64 {
+        self.total_sent.saturating_sub(self.head_length)
     }
 }
 
-/// Something a response can be written to: any `Write`, plus a way to send a file's bytes,
-/// which a TCP socket does faster than `write`.
+/// The most one `sendfile` call is asked for: Linux sends at most about 2 GiB per call.
+const MAX_FILE_PIECE: u64 = 1 << 30;
+
+/// A file that shrank while being sent leaves the body shorter than its `Content-Length`;
+/// the only honest thing left is to close the connection, which the error makes happen.
+fn file_shrank(rest: &FileRest) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        format!(
+            "file shrank while being sent: {} of {} bytes",
+            rest.offset, rest.end
+        ),
+    )
+}
+
+/// Something a response can be written to: any `Write`, plus, where the system has it, a way
+/// to send a file's bytes without copying them through this process.
 pub trait Socket: Write {
-    /// Sends the first `length` bytes of `file`; returns how many were sent (fewer if the file
-    /// is shorter now).
-    fn send_file(&mut self, file: &mut File, length: u64) -> io::Result<u64> {
-        io::copy(&mut file.take(length), self)
+    /// Sends up to `count` bytes of `file` from `offset` (advanced by what was sent), or
+    /// `None` if this socket cannot, and the file must be read and written instead.
+    fn send_file(
+        &mut self,
+        _file: &File,
+        _offset: &mut u64,
+        _count: usize,
+    ) -> Option<io::Result<usize>> {
+        None
     }
 }
 
 impl Socket for Vec<u8> {}
 
+/// `sendfile(2)`: the kernel copies from the file's pages to the socket, and the bytes never
+/// pass through this process — one system call for as much as the socket's buffer takes,
+/// instead of a `read` and a `write` per buffer.
+#[cfg(target_os = "linux")]
+fn linux_sendfile(
+    socket: impl std::os::fd::AsFd,
+    file: &File,
+    offset: &mut u64,
+    count: usize,
+) -> Option<io::Result<usize>> {
+    Some(rustix::fs::sendfile(socket, file, Some(offset), count).map_err(io::Error::from))
+}
+
 impl Socket for TcpStream {
-    /// `sendfile(2)`: the kernel copies from the file's pages to the socket, and the bytes never
-    /// pass through this process — one system call per up-to-2 GiB instead of a `read` and a
-    /// `write` per 8 KiB buffer.
     #[cfg(target_os = "linux")]
-    fn send_file(&mut self, file: &mut File, length: u64) -> io::Result<u64> {
-        /// Linux sends at most about 2 GiB per call; ask for 1 GiB at a time.
-        const MAX_PER_CALL: u64 = 1 << 30;
-        let mut offset: u64 = 0;
-        while offset < length {
-            let wanted = (length - offset).min(MAX_PER_CALL) as usize;
-            match rustix::fs::sendfile(&*self, &*file, Some(&mut offset), wanted) {
-                Ok(0) => break, // the file ended early: it shrank
-                Ok(_) => {}
-                Err(rustix::io::Errno::INTR) => {}
-                Err(errno) => return Err(errno.into()),
-            }
-        }
-        Ok(offset)
+    fn send_file(
+        &mut self,
+        file: &File,
+        offset: &mut u64,
+        count: usize,
+    ) -> Option<io::Result<usize>> {
+        linux_sendfile(&*self, file, offset, count)
     }
 }
 
-/// A file that shrank while being sent leaves the body shorter than its `Content-Length`;
-/// the only honest thing left is to close the connection, which the error makes happen.
-fn check_complete(sent: u64, announced: u64) -> io::Result<u64> {
-    if sent == announced {
-        Ok(sent)
-    } else {
-        Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            format!("file shrank while being sent: {sent} of {announced} bytes"),
-        ))
+impl Socket for mio::net::TcpStream {
+    #[cfg(target_os = "linux")]
+    fn send_file(
+        &mut self,
+        file: &File,
+        offset: &mut u64,
+        count: usize,
+    ) -> Option<io::Result<usize>> {
+        linux_sendfile(&*self, file, offset, count)
     }
 }
 
@@ -312,30 +427,57 @@ mod tests {
         assert!(!page.contains("<script>"));
     }
 
-    #[test]
-    fn head_and_simple_framing_drop_the_right_parts() {
-        let framing = |head_only, simple| Framing {
+    /// Sends `response` into memory, which never blocks: the bytes and the body count.
+    fn sent_to_memory(response: Response, framing: Framing) -> (Vec<u8>, u64) {
+        let mut outgoing = Outgoing::new(response, framing, SystemTime::now()).expect("lay out");
+        let mut memory = Vec::new();
+        assert_eq!(outgoing.send(&mut memory).expect("send"), Sent::All);
+        (memory, outgoing.body_bytes_sent())
+    }
+
+    fn framing(head_only: bool, simple: bool) -> Framing {
+        Framing {
             head_only,
             simple,
             persistence: Persistence::Close,
-        };
-        let mut head_only = Vec::new();
-        let sent = write_response(
-            &mut head_only,
-            Response::text(Status::Ok, "body".into()),
-            framing(true, false),
-        )
-        .expect("write to a Vec");
+        }
+    }
+
+    #[test]
+    fn head_and_simple_framing_drop_the_right_parts() {
+        let body = || Response::text(Status::Ok, "body".into());
+        let (head_only, sent) = sent_to_memory(body(), framing(true, false));
         assert_eq!(sent, 0);
         assert!(head_only.ends_with(b"Content-Length: 4\r\nConnection: close\r\n\r\n"));
 
-        let mut simple = Vec::new();
-        write_response(
-            &mut simple,
-            Response::text(Status::Ok, "body".into()),
-            framing(false, true),
-        )
-        .expect("write to a Vec");
-        assert_eq!(simple, b"body");
+        let (whole, sent) = sent_to_memory(body(), framing(false, false));
+        assert_eq!(sent, 4);
+        assert!(whole.ends_with(b"\r\n\r\nbody"));
+
+        let (simple, sent) = sent_to_memory(body(), framing(false, true));
+        assert_eq!((simple.as_slice(), sent), (&b"body"[..], 4));
+    }
+
+    #[test]
+    fn files_small_and_large_follow_the_head_whole() {
+        for size in [10, SMALL_FILE_BYTES as usize * 3 + 7] {
+            let content: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+            let mut file = tempfile::tempfile().expect("a temporary file");
+            file.write_all(&content).expect("fill it");
+            std::io::Seek::rewind(&mut file).expect("rewind");
+            let response = Response {
+                status: Status::Ok,
+                headers: Vec::new(),
+                body: Body::File {
+                    file,
+                    length: size as u64,
+                },
+            };
+            let (bytes, sent) = sent_to_memory(response, framing(false, false));
+            assert_eq!(sent, size as u64);
+            assert!(bytes.ends_with(&content), "{size} bytes");
+            let head = format!("Content-Length: {size}\r\nConnection: close\r\n\r\n");
+            assert!(String::from_utf8_lossy(&bytes[..bytes.len() - size]).ends_with(&head));
+        }
     }
 }

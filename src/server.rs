@@ -1,52 +1,70 @@
-//! The server's life: listen, accept, serve each connection on a worker thread, log, stop.
+//! The server's life: listen, accept, serve many connections at once, log, stop.
 //!
 //! ## Which of the three paradigms, and why
 //!
 //! A server that talks to many clients at once can give each connection its own **thread**,
-//! its own **process** (`fork`, as classic Apache and inetd did), or put all sockets in **one
-//! worker that multiplexes** them with `epoll` (nginx). This server uses **a thread per
-//! connection, from a bounded pool**:
+//! its own **process** (`fork`, as classic Apache and inetd did), or let **one thread multiplex
+//! many sockets**, asking the kernel which of them are ready (`select`, `poll`, `epoll`: nginx's
+//! way). This server multiplexes: it runs **one event loop per core**, each watching its own
+//! connections through [`mio`] (a thin, portable layer over `epoll` on Linux, `kqueue` on BSD
+//! and macOS).
 //!
-//! * It reads like the lesson: each connection is a plain loop of blocking `read` and `write`
-//!   calls, top to bottom, with no state machine and no callbacks.
-//! * It is cheap: a Linux thread costs a few tens of KiB of touched memory, and threads are kept
-//!   and reused. Idle workers wait in `accept` themselves ("leader and followers"), so the
-//!   kernel hands each new connection straight to the thread that will serve it. (A process
-//!   per connection would copy page tables and file tables on every `fork`.)
-//! * It is bounded: at most [`Config::max_connections`] connections are served at once; the
-//!   next one is answered `503 Service Unavailable` at once and closed, so a flood can neither
-//!   queue up without end nor start unlimited threads.
-//! * Its price, measured in `bench/`: every request wakes a sleeping thread, and on two cores
-//!   that context switch is about a fifth of the server's CPU time. One multiplexing worker per
-//!   core (nginx's way) avoids it, at the cost of a state machine per connection.
+//! * It is fast. A blocked thread per connection must be woken by the kernel for every
+//!   request, and on two cores that context switch was a fifth of the server's time (measured
+//!   in `bench/`). An event loop that is busy never sleeps: one `epoll_wait` hands it every
+//!   socket that has something to do, and it serves them one after another.
+//! * It is bounded: at most [`Config::max_connections`] connections are open at once; the next
+//!   one is answered `503 Service Unavailable` at once and closed. A connection costs a few
+//!   hundred bytes of state and a 4 KiB buffer, not a thread's stack.
+//! * Its price is the **state machine**. No call may wait, so each connection remembers where
+//!   it is ([`State`]): waiting for a request, receiving one, sending a response, or draining
+//!   after an error. When a socket has no more bytes to read (`WouldBlock`), or no room to
+//!   write, the loop moves on to the next ready socket and comes back when the kernel says
+//!   this one is ready again. A thread per connection (see `examples/threaded.rs`) reads more
+//!   simply, top to bottom; this file is what the speed costs.
 //!
-//! Each blocking call has a deadline, so no client can hold a thread forever: the whole request
-//! head must arrive within [`HEAD_TIMEOUT`] (a deadline for the whole head, not for each byte,
-//! so dribbling a byte a second does not help), an idle kept-alive connection is closed after
-//! [`KEEP_ALIVE_TIMEOUT`], and a client that stops reading a download is dropped after
-//! [`WRITE_TIMEOUT`]. A client that vanishes mid-download makes only its own `write` fail.
+//! The sockets are registered **edge-triggered**: the kernel reports a socket when it
+//! *becomes* readable or writable, not for as long as it stays so. So each connection keeps
+//! two flags, "may be readable" and "may be writable", set by events and cleared only when a
+//! `read` or `write` says `WouldBlock`; a connection never waits for an event it already had.
+//!
+//! ## Deadlines
+//!
+//! No client can hold a connection slot forever. Every connection has one deadline, set by its
+//! state, and each loop looks at its connections' deadlines every [`TICK`]: the first request
+//! must start within [`HEAD_TIMEOUT`], and once a byte has arrived the **whole** head must
+//! follow within [`HEAD_TIMEOUT`] (a deadline for the whole head, not for each byte, so
+//! dribbling a byte a second does not help); a body then has [`BODY_TIMEOUT`]; an idle
+//! kept-alive connection is closed after [`KEEP_ALIVE_TIMEOUT`]; a client that stops reading a
+//! download is dropped when no byte has left for [`WRITE_TIMEOUT`]. A client that vanishes
+//! mid-download makes only its own `write` fail.
 //!
 //! ## Stopping
 //!
-//! [`ShutdownHandle::stop`] (which `httpserve` calls on Ctrl+C) stops accepting, lets the
-//! responses in flight finish for at most [`SHUTDOWN_GRACE`], and returns from [`Server::run`].
+//! [`ShutdownHandle::stop`] (which `httpserve` calls on Ctrl+C) wakes every loop: each closes
+//! its listening socket and its idle connections, lets the responses in flight finish for at
+//! most [`SHUTDOWN_GRACE`], and [`Server::run`] returns.
 
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
+
+use mio::event::Event;
+use mio::net::{TcpListener as ListeningSocket, TcpStream as ClientSocket};
+use mio::{Events, Interest, Poll, Token, Waker};
 
 use crate::date::format_log_date;
 use crate::escape::escape_control;
 use crate::files::Root;
-use crate::request::{Connection, ReadError, Request, Version};
+use crate::request::{Progress, Rejected, Request, RequestBuffer, Version, READ_CHUNK};
 pub use crate::request::{BODY_TIMEOUT, HEAD_TIMEOUT};
-use crate::response::{write_response, Framing, Persistence, Response};
+use crate::response::{Framing, Outgoing, Persistence, Response, Sent};
 use crate::routes::{self, Site};
 use crate::status::Status;
 
@@ -54,20 +72,27 @@ use crate::status::Status;
 pub const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many requests one kept-alive connection may carry before the server closes it.
 pub const KEEP_ALIVE_MAX: usize = 1000;
-/// How long one `write` may wait for a client that does not read.
+/// How long a response may make no progress (a client that does not read) before the
+/// connection is dropped.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default bound on connections served at once.
+/// The default bound on connections open at once.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 /// How long a stopping server waits for responses in flight.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-/// How many workers may wait in `accept` at once; a worker finishing a connection beyond that
-/// retires, so a burst of clients leaves no crowd of idle threads behind.
-const MAX_SPARE_WORKERS: usize = 32;
-/// Stack for each worker: the request buffer and bodies live on the heap, so 256 KiB is ample.
-const WORKER_STACK_BYTES: usize = 256 * 1024;
+/// How often each event loop looks at its connections' deadlines; deadlines hold to within
+/// this much. It is also the longest a loop sleeps, so it notices a stop at least this often.
+pub const TICK: Duration = Duration::from_millis(250);
 /// After an error response, how long to keep reading (and discarding) what the client still
 /// sends, so that closing does not reset the connection before the client reads the error.
 const LINGER_TIME: Duration = Duration::from_millis(500);
+/// How many readiness events one `poll` may hand back.
+const EVENTS_PER_POLL: usize = 256;
+/// The token of the listening socket in every loop's `Poll`.
+const LISTENER: Token = Token(0);
+/// The token of the waker that [`ShutdownHandle::stop`] uses.
+const WAKER: Token = Token(1);
+/// Connection tokens start here: token `FIRST_CLIENT + i` is slot `i` in [`Clients`].
+const FIRST_CLIENT: usize = 2;
 
 /// Everything `httpserve`'s command line decides.
 #[derive(Debug, Clone)]
@@ -78,8 +103,10 @@ pub struct Config {
     pub port: u16,
     /// The folder to serve.
     pub dir: PathBuf,
-    /// Connections served at once; more get 503.
+    /// Connections open at once; more get 503.
     pub max_connections: usize,
+    /// Event loops (threads); 0 for one per core.
+    pub threads: usize,
     /// Whether `/upper` and `/echo` are on.
     pub routes_enabled: bool,
     /// How much to log on stderr.
@@ -108,6 +135,8 @@ pub enum StartError {
     PortNeedsPrivilege(SocketAddr),
     /// Any other failure to listen (an address this machine does not have, …).
     Listen(SocketAddr, io::Error),
+    /// The system refused what an event loop needs (a `Poll`, a copy of the listening socket).
+    EventLoop(io::Error),
 }
 
 impl fmt::Display for StartError {
@@ -130,6 +159,7 @@ impl fmt::Display for StartError {
                 addr.port()
             ),
             StartError::Listen(addr, error) => write!(f, "cannot listen on {addr}: {error}"),
+            StartError::EventLoop(error) => write!(f, "cannot start an event loop: {error}"),
         }
     }
 }
@@ -140,50 +170,19 @@ impl std::error::Error for StartError {}
 pub struct Server {
     local_addr: SocketAddr,
     shared: Arc<Shared>,
+    loops: Vec<EventLoop>,
 }
 
-/// What every worker shares.
+/// What every event loop shares.
 struct Shared {
-    listener: TcpListener,
     site: Site,
     log: LogLevel,
     max_connections: usize,
+    /// Connections open now, over all loops.
+    open_connections: AtomicUsize,
     stopping: AtomicBool,
-    pool: Mutex<Pool>,
-    /// Signalled when a worker leaves, a connection ends, or the server is asked to stop.
-    changed: Condvar,
-}
-
-/// The worker pool's bookkeeping, under one lock.
-#[derive(Default)]
-struct Pool {
-    /// Workers blocked in `accept`, waiting for the next client.
-    accepting: usize,
-    /// All workers alive.
-    workers: usize,
-    /// Connections being served.
-    active_connections: usize,
-}
-
-impl Shared {
-    fn pool(&self) -> MutexGuard<'_, Pool> {
-        // A worker that panicked while holding the lock leaves counters that are still valid
-        // (every update is one statement), so carry on with them.
-        self.pool
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn wait_for_change<'a>(
-        &'a self,
-        pool: MutexGuard<'a, Pool>,
-        limit: Duration,
-    ) -> MutexGuard<'a, Pool> {
-        match self.changed.wait_timeout(pool, limit) {
-            Ok((pool, _)) => pool,
-            Err(poisoned) => poisoned.into_inner().0,
-        }
-    }
+    /// One per loop: wakes it from `poll` when the server is asked to stop.
+    wakers: Vec<Waker>,
 }
 
 /// Stops a running server from another thread (a Ctrl+C handler).
@@ -196,10 +195,11 @@ impl ShutdownHandle {
     /// Asks the server to stop: no new connections; [`Server::run`] returns once the
     /// connections in flight finish or [`SHUTDOWN_GRACE`] passes.
     pub fn stop(&self) {
-        let pool = self.shared.pool();
         self.shared.stopping.store(true, Ordering::SeqCst);
-        drop(pool);
-        self.shared.changed.notify_all();
+        for waker in &self.shared.wakers {
+            // A loop that cannot be woken still sees the flag within one TICK.
+            let _ = waker.wake();
+        }
     }
 }
 
@@ -211,7 +211,8 @@ pub struct Stopped {
 }
 
 impl Server {
-    /// Checks the folder and starts listening.
+    /// Checks the folder, starts listening, and prepares one event loop per core (or
+    /// [`Config::threads`]).
     pub fn bind(config: &Config) -> Result<Server, StartError> {
         let root = Root::open(&config.dir)
             .map_err(|error| StartError::Folder(config.dir.clone(), error))?;
@@ -222,19 +223,47 @@ impl Server {
                 error,
             )
         })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(StartError::EventLoop)?;
+        let threads = match config.threads {
+            0 => thread::available_parallelism().map_or(1, |cores| cores.get()),
+            threads => threads,
+        };
+
+        // Every loop watches the same listening socket (a copy of its descriptor): when a
+        // client arrives, whichever loop is free first accepts it.
+        let mut loops = Vec::with_capacity(threads);
+        let mut wakers = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            let poll = Poll::new().map_err(StartError::EventLoop)?;
+            let copy = listener.try_clone().map_err(StartError::EventLoop)?;
+            let mut listening = ListeningSocket::from_std(copy);
+            watch_listener(&poll, &mut listening).map_err(StartError::EventLoop)?;
+            wakers.push(Waker::new(poll.registry(), WAKER).map_err(StartError::EventLoop)?);
+            loops.push(EventLoop {
+                poll,
+                listener: Some(listening),
+                clients: Clients::default(),
+                retry_accept: false,
+            });
+        }
         let shared = Arc::new(Shared {
-            listener,
             site: Site {
                 root,
                 routes_enabled: config.routes_enabled,
             },
             log: config.log,
             max_connections: config.max_connections.max(1),
+            open_connections: AtomicUsize::new(0),
             stopping: AtomicBool::new(false),
-            pool: Mutex::new(Pool::default()),
-            changed: Condvar::new(),
+            wakers,
         });
-        Ok(Server { local_addr, shared })
+        Ok(Server {
+            local_addr,
+            shared,
+            loops,
+        })
     }
 
     /// The address and real port the server listens on.
@@ -247,22 +276,21 @@ impl Server {
         self.shared.site.root.path()
     }
 
-    /// A URL a person on this machine can open: the loopback address when listening on all
-    /// interfaces.
-    pub fn local_url(&self) -> String {
-        format!("http://{}/", self.reachable_addr())
+    /// How many event loops (threads) serve connections.
+    pub fn threads(&self) -> usize {
+        self.loops.len()
     }
 
-    /// An address on this machine that reaches the server: its own, or 127.0.0.1 when it
-    /// listens on all interfaces (`0.0.0.0`, or `::`, which on Linux takes IPv4 too).
-    fn reachable_addr(&self) -> SocketAddr {
+    /// A URL a person on this machine can open: the loopback address when listening on all
+    /// interfaces (`0.0.0.0`, or `::`, which on Linux takes IPv4 too).
+    pub fn local_url(&self) -> String {
         let ip = self.local_addr.ip();
         let ip = if ip.is_unspecified() {
             IpAddr::V4(Ipv4Addr::LOCALHOST)
         } else {
             ip
         };
-        SocketAddr::new(ip, self.local_addr.port())
+        format!("http://{}/", SocketAddr::new(ip, self.local_addr.port()))
     }
 
     /// A handle that stops this server.
@@ -272,53 +300,34 @@ impl Server {
         }
     }
 
-    /// Serves until stopped, then waits (bounded) for the connections in flight.
+    /// Serves until stopped, then waits (bounded) for the connections in flight. The last
+    /// loop runs on the calling thread, the others on threads of their own.
     pub fn run(self) -> Stopped {
-        let shared = &self.shared;
-        let mut pool = shared.pool();
-        pool.workers += 1;
-        pool.accepting += 1;
-        drop(pool);
-        if let Err(error) = spawn_worker(shared) {
-            log_line(
-                shared,
-                LogLevel::Quiet,
-                &format!("cannot start a worker: {error}"),
-            );
+        let mut loops = self.loops;
+        let Some(last) = loops.pop() else {
             return Stopped { cut_off: 0 };
-        }
-
-        let mut pool = shared.pool();
-        while !shared.stopping.load(Ordering::SeqCst) {
-            pool = shared.wait_for_change(pool, Duration::from_secs(3600));
-        }
-
-        // Workers blocked in `accept` have no timeout: wake each with a connection of our own.
-        // They see that the server is stopping and leave; those serving a client finish first.
-        let deadline = Instant::now() + SHUTDOWN_GRACE;
-        while (pool.accepting > 0 || pool.active_connections > 0) && Instant::now() < deadline {
-            let sleepers = pool.accepting;
-            drop(pool);
-            for _ in 0..sleepers {
-                self.wake_one_acceptor();
-            }
-            pool = shared.pool();
-            pool = shared.wait_for_change(pool, Duration::from_millis(100));
-        }
-        Stopped {
-            cut_off: pool.active_connections,
-        }
-    }
-
-    /// Connects to our own port, so that one worker waiting in `accept` returns. A server on
-    /// `::` that takes no IPv4 is reached on ::1 instead.
-    fn wake_one_acceptor(&self) {
-        let ipv6_loopback = SocketAddr::new(Ipv6Addr::LOCALHOST.into(), self.local_addr.port());
-        for addr in [self.reachable_addr(), ipv6_loopback] {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok() {
-                return;
+        };
+        let mut others = Vec::new();
+        for event_loop in loops {
+            let shared = Arc::clone(&self.shared);
+            let started = thread::Builder::new()
+                .name("http10-loop".into())
+                .spawn(move || event_loop.run(&shared));
+            match started {
+                Ok(handle) => others.push(handle),
+                // The loops that did start serve everyone; this one is only missed for speed.
+                Err(error) => log_line(
+                    &self.shared,
+                    LogLevel::Quiet,
+                    &format!("cannot start an event loop thread: {error}"),
+                ),
             }
         }
+        let mut cut_off = last.run(&self.shared);
+        for handle in others {
+            cut_off += handle.join().unwrap_or(0);
+        }
+        Stopped { cut_off }
     }
 }
 
@@ -353,206 +362,581 @@ fn listen(bind: Option<IpAddr>, port: u16) -> Result<TcpListener, StartError> {
     Err(last_error.expect("there is always at least one candidate address"))
 }
 
-/// Starts a worker thread (already counted in the pool by the caller).
-fn spawn_worker(shared: &Arc<Shared>) -> io::Result<()> {
-    let worker_shared = Arc::clone(shared);
-    thread::Builder::new()
-        .name("http10-worker".into())
-        .stack_size(WORKER_STACK_BYTES)
-        .spawn(move || worker(worker_shared))
-        .map(|_| ())
+/// Adds the listening socket to a loop's `Poll`. On Linux it is added "exclusive"
+/// (`EPOLLEXCLUSIVE`): when a client arrives, the kernel wakes one sleeping loop, not all of
+/// them only for all but one to find the queue empty (the "thundering herd"). `mio` does not
+/// offer that flag, so this one registration is made with `epoll_ctl` itself, under the same
+/// token `mio` would use.
+#[cfg(target_os = "linux")]
+fn watch_listener(poll: &Poll, listener: &mut ListeningSocket) -> io::Result<()> {
+    use rustix::event::epoll::{self, EventData, EventFlags};
+    let flags = EventFlags::IN | EventFlags::ET | EventFlags::EXCLUSIVE;
+    let token = EventData::new_u64(LISTENER.0 as u64);
+    epoll::add(poll.registry(), &*listener, token, flags)?;
+    Ok(())
 }
 
-/// A worker's life: wait in `accept`, serve that client, come back — "leader and followers".
-///
-/// The kernel hands each new connection to exactly one of the workers blocked in `accept`, so
-/// no thread has to pass connections to another. Before serving, a worker makes sure someone
-/// else is still waiting in `accept` (starting a new worker if needed), so new clients are
-/// always answered. At the limit, the one worker allowed beyond it answers `503` and goes
-/// back to `accept`; a worker that finds enough others already waiting retires.
-fn worker(shared: Arc<Shared>) {
-    loop {
-        let accepted = shared.listener.accept();
-        let mut pool = shared.pool();
-        pool.accepting -= 1;
-        if shared.stopping.load(Ordering::SeqCst) {
-            pool.workers -= 1;
-            drop(pool);
-            shared.changed.notify_all();
-            return;
-        }
-        let (stream, peer) = match accepted {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                pool.accepting += 1;
-                drop(pool);
-                accept_failed(&shared, &error);
-                continue;
+/// Adds the listening socket to a loop's `Poll`.
+#[cfg(not(target_os = "linux"))]
+fn watch_listener(poll: &Poll, listener: &mut ListeningSocket) -> io::Result<()> {
+    poll.registry()
+        .register(listener, LISTENER, Interest::READABLE)
+}
+
+/// One event loop: a `Poll`, its copy of the listening socket, and its connections.
+struct EventLoop {
+    poll: Poll,
+    /// `None` once the server is stopping.
+    listener: Option<ListeningSocket>,
+    clients: Clients,
+    /// `accept` failed for want of resources (out of file descriptors): try again next tick.
+    retry_accept: bool,
+}
+
+impl EventLoop {
+    /// The loop itself: wait for ready sockets, serve them, look at deadlines, repeat. Returns
+    /// how many connections were still open when the stop's grace time ran out.
+    fn run(mut self, shared: &Shared) -> usize {
+        let mut events = Events::with_capacity(EVENTS_PER_POLL);
+        let mut next_tick = Instant::now() + TICK;
+        let mut stop_deadline = None;
+        loop {
+            if let Err(error) = self.poll.poll(&mut events, Some(TICK)) {
+                if error.kind() != io::ErrorKind::Interrupted {
+                    let note = format!("an event loop failed, its connections are closed: {error}");
+                    log_line(shared, LogLevel::Quiet, &note);
+                    return self.clients.len();
+                }
             }
-        };
+            for event in events.iter() {
+                match event.token() {
+                    LISTENER => self.accept_clients(shared),
+                    WAKER => {} // the stop is noticed below
+                    Token(token) => self.client_ready(shared, token - FIRST_CLIENT, event),
+                }
+            }
+
+            let now = Instant::now();
+            if stop_deadline.is_none() && shared.stopping.load(Ordering::SeqCst) {
+                stop_deadline = Some(now + SHUTDOWN_GRACE);
+                // Closing our copy of the listening socket; once every loop has, new clients
+                // are refused by the kernel. (Closing one copy of a descriptor does not take
+                // it out of the `Poll`; `deregister` does.)
+                if let Some(mut listener) = self.listener.take() {
+                    let _ = self.poll.registry().deregister(&mut listener);
+                }
+                self.look_at_deadlines(shared, now);
+            }
+            if now >= next_tick {
+                self.look_at_deadlines(shared, now);
+                if self.retry_accept {
+                    self.retry_accept = false;
+                    self.accept_clients(shared);
+                }
+                next_tick = now + TICK;
+            }
+            if let Some(deadline) = stop_deadline {
+                if self.clients.len() == 0 || now >= deadline {
+                    return self.clients.len();
+                }
+            }
+        }
+    }
+
+    /// Accepts every client waiting in the listening socket's queue. (Edge-triggered: the
+    /// kernel will not say again that these are waiting, so take them all now.)
+    fn accept_clients(&mut self, shared: &Shared) {
+        loop {
+            let Some(listener) = &self.listener else {
+                return;
+            };
+            match listener.accept() {
+                Ok((socket, peer)) => self.admit(shared, socket, peer),
+                // Another loop took it, or the queue is empty.
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return,
+                // A client that gave up while waiting in the queue: only that one is lost.
+                Err(error)
+                    if matches!(
+                        error.kind(),
+                        io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
+                    ) => {}
+                Err(error) => {
+                    // Out of file descriptors (EMFILE) would fail again at once: wait a tick,
+                    // while connections close. Never a reason to stop the server.
+                    log_line(shared, LogLevel::Quiet, &format!("accept failed: {error}"));
+                    self.retry_accept = true;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Takes on a new connection, or answers 503 if the server is full.
+    fn admit(&mut self, shared: &Shared, mut socket: ClientSocket, peer: SocketAddr) {
         let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
-        if pool.active_connections >= shared.max_connections {
-            pool.accepting += 1;
-            drop(pool);
-            refuse_busy(&shared, stream, peer);
-            continue;
+        let open = shared.open_connections.fetch_add(1, Ordering::SeqCst);
+        if open >= shared.max_connections {
+            shared.open_connections.fetch_sub(1, Ordering::SeqCst);
+            refuse_busy(shared, socket, peer);
+            return;
         }
-        pool.active_connections += 1;
-        // Up to max_connections workers serve, and one more keeps accepting (and refusing).
-        if pool.accepting == 0 && pool.workers <= shared.max_connections {
-            pool.workers += 1;
-            pool.accepting += 1;
-            if let Err(error) = spawn_worker(&shared) {
-                pool.workers -= 1;
-                pool.accepting -= 1;
-                log_line(
-                    &shared,
-                    LogLevel::Quiet,
-                    &format!("cannot start a worker: {error}"),
-                );
+        // The head and a small body leave in one write; NODELAY stops Nagle's algorithm from
+        // holding back the start of the next response on a kept-alive connection.
+        let _ = socket.set_nodelay(true);
+        let slot = self.clients.vacant_slot();
+        // Readable and writable, once: edge-triggered events then come as either changes.
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        let registered =
+            self.poll
+                .registry()
+                .register(&mut socket, Token(FIRST_CLIENT + slot), interest);
+        if let Err(error) = registered {
+            self.clients.give_back(slot);
+            shared.open_connections.fetch_sub(1, Ordering::SeqCst);
+            log_line(
+                shared,
+                LogLevel::Quiet,
+                &format!("{peer} not served: {error}"),
+            );
+            return;
+        }
+        log_line(shared, LogLevel::Verbose, &format!("{peer} connected"));
+        self.clients
+            .put(slot, Client::new(socket, peer, Instant::now()));
+        // The request has often arrived already: serve it now rather than wait for its event.
+        self.advance(shared, slot);
+    }
+
+    /// The kernel says this connection's socket changed: note what, and move it along.
+    fn client_ready(&mut self, shared: &Shared, slot: usize, event: &Event) {
+        // An event for a connection closed earlier in the same batch may find its slot empty,
+        // or already given to a new connection: the flags below only say "try", so a stale
+        // event costs one `WouldBlock` and nothing else.
+        let Some(client) = self.clients.get_mut(slot) else {
+            return;
+        };
+        if event.is_readable() || event.is_read_closed() || event.is_error() {
+            client.may_read = true;
+        }
+        if event.is_read_closed() {
+            client.read_closed = true;
+        }
+        if event.is_writable() || event.is_write_closed() || event.is_error() {
+            client.may_write = true;
+        }
+        self.advance(shared, slot);
+    }
+
+    /// Runs one connection's state machine as far as its socket allows, and closes the
+    /// connection if it is over. A panic (a bug) costs only this connection.
+    fn advance(&mut self, shared: &Shared, slot: usize) {
+        let Some(client) = self.clients.get_mut(slot) else {
+            return;
+        };
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| client.advance(shared)));
+        match outcome {
+            Ok(None) => {}
+            Ok(Some(ending)) => self.close(shared, slot, ending),
+            Err(_) => {
+                let note = format!("{} internal error: connection dropped", client.peer);
+                log_line(shared, LogLevel::Quiet, &note);
+                self.close(shared, slot, "an internal error");
             }
         }
-        drop(pool);
+    }
 
-        let outcome =
-            panic::catch_unwind(AssertUnwindSafe(|| serve_connection(&shared, stream, peer)));
-        if outcome.is_err() {
-            let note = format!("{peer} internal error: connection dropped");
-            log_line(&shared, LogLevel::Quiet, &note);
+    /// Closes connections whose deadline has passed, and, when the server is stopping, those
+    /// waiting for a request that has not started.
+    fn look_at_deadlines(&mut self, shared: &Shared, now: Instant) {
+        let stopping = shared.stopping.load(Ordering::SeqCst);
+        for slot in 0..self.clients.capacity() {
+            let Some(client) = self.clients.get_mut(slot) else {
+                continue;
+            };
+            let ending = if now >= client.deadline {
+                client.time_is_up(shared)
+            } else if stopping && client.is_idle() {
+                "the server is stopping"
+            } else {
+                continue;
+            };
+            self.close(shared, slot, ending);
         }
+    }
 
-        let mut pool = shared.pool();
-        pool.active_connections -= 1;
-        let retire = shared.stopping.load(Ordering::SeqCst) || pool.accepting >= MAX_SPARE_WORKERS;
-        if retire {
-            pool.workers -= 1;
-        } else {
-            pool.accepting += 1;
-        }
-        drop(pool);
-        shared.changed.notify_all();
-        if retire {
+    /// Ends a connection: the socket closes when the client is dropped (which also takes it
+    /// out of the `Poll`).
+    fn close(&mut self, shared: &Shared, slot: usize, ending: &str) {
+        let Some(client) = self.clients.take(slot) else {
             return;
+        };
+        shared.open_connections.fetch_sub(1, Ordering::SeqCst);
+        if shared.log == LogLevel::Verbose {
+            let served = client.served;
+            let plural = if served == 1 { "" } else { "s" };
+            let peer = client.peer;
+            let line = format!("{peer} closed after {served} request{plural}: {ending}");
+            log_line(shared, LogLevel::Verbose, &line);
         }
     }
 }
 
-/// Requests on one connection, one after another, until it closes.
-fn serve_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
-    // The head and a small body leave in one write; NODELAY stops Nagle's algorithm from
-    // holding back the start of the next response on a kept-alive connection.
-    let _ = stream.set_nodelay(true);
-    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
-    log_line(shared, LogLevel::Verbose, &format!("{peer} connected"));
+/// The connections of one loop, each in a numbered slot; a slot's number is its `Token`.
+/// Freed slots are reused, so the numbers stay small.
+#[derive(Default)]
+struct Clients {
+    slots: Vec<Option<Client>>,
+    free: Vec<usize>,
+    count: usize,
+}
 
-    let mut connection = Connection::new(stream);
-    let mut served = 0;
-    let ending = loop {
-        let idle_limit = if served == 0 {
-            HEAD_TIMEOUT
-        } else {
-            KEEP_ALIVE_TIMEOUT
-        };
-        let request = match connection.read_request(idle_limit, &shared.stopping) {
-            Ok(request) => request,
-            Err(ReadError::Closed) => break "the client closed it",
-            Err(ReadError::Idle) if served == 0 => break "no request arrived in time",
-            Err(ReadError::Idle) => break "idle",
-            Err(ReadError::Incomplete) => break "the request did not arrive in full in time",
-            Err(ReadError::Io(_)) => break "a network error",
-            Err(ReadError::Rejected {
-                status,
-                reason,
-                first_line,
-            }) => {
-                let framing = Framing {
-                    head_only: false,
-                    simple: false,
-                    persistence: Persistence::Close,
-                };
-                let sent = write_response(
-                    connection.stream(),
-                    Response::error(status, &reason),
-                    framing,
-                );
-                log_access(
-                    shared,
-                    peer,
-                    &first_line,
-                    status,
-                    *sent.as_ref().unwrap_or(&0),
-                );
-                linger_and_close(connection.stream());
-                break "a bad request";
+impl Clients {
+    fn len(&self) -> usize {
+        self.count
+    }
+
+    fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// A slot to [`put`](Clients::put) the next connection in.
+    fn vacant_slot(&mut self) -> usize {
+        self.free.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() - 1
+        })
+    }
+
+    /// Returns a slot from [`vacant_slot`](Clients::vacant_slot) that was not used after all.
+    fn give_back(&mut self, slot: usize) {
+        self.free.push(slot);
+    }
+
+    fn put(&mut self, slot: usize, client: Client) {
+        self.slots[slot] = Some(client);
+        self.count += 1;
+    }
+
+    fn get_mut(&mut self, slot: usize) -> Option<&mut Client> {
+        self.slots.get_mut(slot).and_then(Option::as_mut)
+    }
+
+    fn take(&mut self, slot: usize) -> Option<Client> {
+        let client = self.slots.get_mut(slot)?.take()?;
+        self.free.push(slot);
+        self.count -= 1;
+        Some(client)
+    }
+}
+
+/// One connection and where it is in its exchange with the client.
+struct Client {
+    socket: ClientSocket,
+    peer: SocketAddr,
+    state: State,
+    /// When the current state's time runs out.
+    deadline: Instant,
+    /// Bytes received and not used yet.
+    received: RequestBuffer,
+    /// Requests answered so far.
+    served: usize,
+    /// The socket may have bytes to read: set by an event, cleared by `WouldBlock`.
+    may_read: bool,
+    /// The socket may have room to write: set by an event, cleared by `WouldBlock`.
+    may_write: bool,
+    /// The kernel reported that the client closed its sending side.
+    read_closed: bool,
+}
+
+/// Where a connection is. Each state has its own deadline (see the module docs).
+enum State {
+    /// No byte of a request yet: a new connection, or a kept-alive one between requests.
+    Waiting,
+    /// Part of a request head has arrived; the rest must follow by the deadline.
+    ReceivingHead,
+    /// The head is complete; its body is still arriving.
+    ReceivingBody,
+    /// A response is on its way out.
+    Sending(Reply),
+    /// After an error response: the sending side is shut, and what the client still sends is
+    /// read and thrown away until it closes, so that closing does not destroy the response.
+    Draining,
+}
+
+/// A response being sent, and what to log and do once it is out.
+struct Reply {
+    outgoing: Outgoing,
+    status: Status,
+    /// The request line for the access log.
+    request_line: Vec<u8>,
+    then: AfterReply,
+}
+
+/// What happens to the connection after a response.
+#[derive(Clone, Copy)]
+enum AfterReply {
+    /// Wait for the next request (persistent connection).
+    KeepAlive,
+    /// Close it: HTTP/1.0's default.
+    Close,
+    /// Close it after draining what the client still sends (after an error).
+    Drain,
+}
+
+/// What the state machine does after one step.
+enum Step {
+    /// Take another step at once.
+    Continue,
+    /// Nothing more until the socket is ready again.
+    Wait,
+    /// The connection is over, for this reason (shown in the verbose log).
+    Close(&'static str),
+}
+
+impl Client {
+    fn new(socket: ClientSocket, peer: SocketAddr, now: Instant) -> Client {
+        Client {
+            socket,
+            peer,
+            state: State::Waiting,
+            deadline: now + HEAD_TIMEOUT,
+            received: RequestBuffer::new(),
+            served: 0,
+            // Try at once: the request may be there already, and a new socket has room.
+            may_read: true,
+            may_write: true,
+            read_closed: false,
+        }
+    }
+
+    /// Whether the connection waits for a request that has not started.
+    fn is_idle(&self) -> bool {
+        matches!(self.state, State::Waiting) && self.received.is_empty()
+    }
+
+    /// Steps until the socket has nothing more to give or take now. `Some` when the
+    /// connection is over, with the reason.
+    fn advance(&mut self, shared: &Shared) -> Option<&'static str> {
+        loop {
+            let step = match self.state {
+                State::Waiting | State::ReceivingHead | State::ReceivingBody => {
+                    self.receive(shared)
+                }
+                State::Sending(_) => self.send(shared),
+                State::Draining => self.drain(),
+            };
+            match step {
+                Step::Continue => {}
+                Step::Wait => return None,
+                Step::Close(ending) => return Some(ending),
             }
-        };
-        served += 1;
+        }
+    }
+
+    /// Receiving: answer the request if it is all here, else read more.
+    fn receive(&mut self, shared: &Shared) -> Step {
+        match self.received.take_request() {
+            Ok(Progress::Complete(request)) => return self.respond(shared, request),
+            Err(rejected) => return self.reject(shared, rejected),
+            Ok(Progress::NeedBody) if !matches!(self.state, State::ReceivingBody) => {
+                self.state = State::ReceivingBody;
+                self.deadline = Instant::now() + BODY_TIMEOUT;
+            }
+            Ok(_) => {}
+        }
+        if !self.may_read {
+            return Step::Wait;
+        }
+        match self.received.read_from(&mut self.socket) {
+            Ok(0) if self.received.is_empty() => Step::Close("the client closed it"),
+            Ok(0) => Step::Close("the request did not arrive in full"),
+            Ok(count) => {
+                if count < READ_CHUNK && !self.read_closed && cfg!(target_os = "linux") {
+                    // A short read emptied the socket: epoll reports any byte that arrives
+                    // from now on with a new event, so the `read` that would only say
+                    // `WouldBlock` can be skipped (nginx does the same). Not after the client
+                    // closed its side: that end-of-file is still to be read, and no new
+                    // event would announce it.
+                    self.may_read = false;
+                }
+                if matches!(self.state, State::Waiting) {
+                    // The first byte starts the clock for the whole head.
+                    self.state = State::ReceivingHead;
+                    self.deadline = Instant::now() + HEAD_TIMEOUT;
+                }
+                Step::Continue
+            }
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                self.may_read = false;
+                Step::Wait
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => Step::Continue,
+            Err(_) => Step::Close("a network error"),
+        }
+    }
+
+    /// A whole request has arrived: route it and start sending the answer.
+    fn respond(&mut self, shared: &Shared, request: Request) -> Step {
+        self.served += 1;
         if shared.log == LogLevel::Verbose {
             // Only then: formatting every head is work the access log does not need.
-            log_head(shared, peer, &request);
+            log_head(shared, self.peer, &request);
         }
         let response = routes::respond(&shared.site, &request);
-        let status = response.status;
         let keep_alive = request.wants_keep_alive()
-            && !loses_framing(status)
-            && served < KEEP_ALIVE_MAX
+            && !loses_framing(response.status)
+            && self.served < KEEP_ALIVE_MAX
             && !shared.stopping.load(Ordering::SeqCst);
-        let persistence = if keep_alive {
-            Persistence::KeepAlive {
+        let (persistence, then) = if keep_alive {
+            let persistence = Persistence::KeepAlive {
                 timeout: KEEP_ALIVE_TIMEOUT,
-                remaining: KEEP_ALIVE_MAX - served,
-            }
+                remaining: KEEP_ALIVE_MAX - self.served,
+            };
+            (persistence, AfterReply::KeepAlive)
         } else {
-            Persistence::Close
+            (Persistence::Close, AfterReply::Close)
         };
         let framing = Framing {
             head_only: request.method == "HEAD",
             simple: request.version == Version::Http09,
             persistence,
         };
-        let result = write_response(connection.stream(), response, framing);
-        let sent = *result.as_ref().unwrap_or(&0);
-        log_access(
+        let request_line = request.request_line().into_bytes();
+        self.start_reply(shared, response, framing, request_line, then)
+    }
+
+    /// A request that breaks a rule: answer the error, then drain and close.
+    fn reject(&mut self, shared: &Shared, rejected: Rejected) -> Step {
+        let response = Response::error(rejected.status, &rejected.reason);
+        let framing = Framing {
+            head_only: false,
+            simple: false,
+            persistence: Persistence::Close,
+        };
+        self.start_reply(
             shared,
-            peer,
-            request.request_line().as_bytes(),
-            status,
-            sent,
-        );
-        if result.is_err() {
-            break "the response could not be sent (client gone?)";
+            response,
+            framing,
+            rejected.first_line,
+            AfterReply::Drain,
+        )
+    }
+
+    fn start_reply(
+        &mut self,
+        shared: &Shared,
+        response: Response,
+        framing: Framing,
+        request_line: Vec<u8>,
+        then: AfterReply,
+    ) -> Step {
+        let status = response.status;
+        match Outgoing::new(response, framing, SystemTime::now()) {
+            Ok(outgoing) => {
+                self.state = State::Sending(Reply {
+                    outgoing,
+                    status,
+                    request_line,
+                    then,
+                });
+                self.deadline = Instant::now() + WRITE_TIMEOUT;
+                Step::Continue
+            }
+            Err(_) => {
+                log_access(shared, self.peer, &request_line, status, 0);
+                Step::Close("the file could not be read")
+            }
         }
-        if !keep_alive {
-            break "done";
+    }
+
+    /// Sending: write what the socket takes; when all is out, log it and go on.
+    fn send(&mut self, shared: &Shared) -> Step {
+        let State::Sending(reply) = &mut self.state else {
+            return Step::Continue;
+        };
+        if !self.may_write {
+            return Step::Wait;
         }
-    };
-    let plural = if served == 1 { "" } else { "s" };
-    log_line(
-        shared,
-        LogLevel::Verbose,
-        &format!("{peer} closed after {served} request{plural}: {ending}"),
-    );
+        let then = match reply.outgoing.send(&mut self.socket) {
+            Ok(Sent::SocketFull) => {
+                // Progress was made (or none was possible): the client has a fresh
+                // WRITE_TIMEOUT to read some more.
+                self.may_write = false;
+                self.deadline = Instant::now() + WRITE_TIMEOUT;
+                return Step::Wait;
+            }
+            Ok(Sent::All) => reply.then,
+            Err(_) => {
+                log_reply(shared, self.peer, reply);
+                return Step::Close("the response could not be sent (client gone?)");
+            }
+        };
+        log_reply(shared, self.peer, reply);
+        let now = Instant::now();
+        match then {
+            AfterReply::Close => Step::Close("done"),
+            AfterReply::KeepAlive if self.received.is_empty() => {
+                self.state = State::Waiting;
+                self.deadline = now + KEEP_ALIVE_TIMEOUT;
+                Step::Continue
+            }
+            AfterReply::KeepAlive => {
+                // Part of the next request came with this one (pipelining).
+                self.state = State::ReceivingHead;
+                self.deadline = now + HEAD_TIMEOUT;
+                Step::Continue
+            }
+            AfterReply::Drain => {
+                let _ = self.socket.shutdown(Shutdown::Write);
+                self.state = State::Draining;
+                self.deadline = now + LINGER_TIME;
+                Step::Continue
+            }
+        }
+    }
+
+    /// Draining: read and discard until the client closes (or the deadline).
+    fn drain(&mut self) -> Step {
+        if !self.may_read {
+            return Step::Wait;
+        }
+        let mut discard = [0u8; 4096];
+        match self.socket.read(&mut discard) {
+            Ok(0) => Step::Close("a bad request"),
+            Ok(_) => Step::Continue,
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                self.may_read = false;
+                Step::Wait
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => Step::Continue,
+            Err(_) => Step::Close("a bad request"),
+        }
+    }
+
+    /// The deadline has passed: why the connection closes (and, for a response cut short,
+    /// its access-log line).
+    fn time_is_up(&self, shared: &Shared) -> &'static str {
+        match &self.state {
+            State::Waiting if self.served == 0 => "no request arrived in time",
+            State::Waiting => "idle",
+            State::ReceivingHead | State::ReceivingBody => {
+                "the request did not arrive in full in time"
+            }
+            State::Sending(reply) => {
+                log_reply(shared, self.peer, reply);
+                "the client stopped reading"
+            }
+            State::Draining => "a bad request",
+        }
+    }
 }
 
-/// After these answers the server cannot be sure where the client's next request starts — a
-/// request it could not read, or a method it does not know, whose body may follow without a
-/// `Content-Length` — so it closes the connection, as nginx does.
-fn loses_framing(status: Status) -> bool {
-    matches!(
-        status,
-        Status::BadRequest | Status::NotImplemented | Status::VersionNotSupported
-    )
-}
-
-/// Answers 503 to a connection over the limit, without giving it a worker.
-fn refuse_busy(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
-    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-    // Take whatever request already arrived, without waiting, so closing does not reset the
-    // connection before the client reads the 503.
-    let _ = stream.set_nonblocking(true);
+/// Answers 503 to a connection over the limit, without taking it on.
+fn refuse_busy(shared: &Shared, mut socket: ClientSocket, peer: SocketAddr) {
+    // Take whatever request already arrived (without waiting: the socket is non-blocking), so
+    // closing does not reset the connection before the client reads the 503.
     let mut discard = [0u8; 4096];
-    let _ = stream.read(&mut discard);
-    let _ = stream.set_nonblocking(false);
+    let _ = socket.read(&mut discard);
     let response = Response::error(
         Status::ServiceUnavailable,
         "The server is serving as many connections as it allows; try again in a moment.",
@@ -563,42 +947,30 @@ fn refuse_busy(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
         simple: false,
         persistence: Persistence::Close,
     };
-    let sent = write_response(&mut stream, response, framing);
-    let _ = stream.shutdown(Shutdown::Write);
-    log_access(
-        shared,
-        peer,
-        b"-",
-        Status::ServiceUnavailable,
-        *sent.as_ref().unwrap_or(&0),
-    );
-}
-
-/// After an error response: stop sending, read and discard what the client is still sending
-/// (for a short time), then close. Closing a socket with unread data makes the kernel send a
-/// reset, which can destroy the error response before the client has read it.
-fn linger_and_close(stream: &mut TcpStream) {
-    let _ = stream.shutdown(Shutdown::Write);
-    let deadline = Instant::now() + LINGER_TIME;
-    let mut discard = [0u8; 4096];
-    loop {
-        let now = Instant::now();
-        if now >= deadline {
-            break;
-        }
-        let _ = stream.set_read_timeout(Some(deadline - now));
-        match stream.read(&mut discard) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
+    let mut sent = 0;
+    if let Ok(mut outgoing) = Outgoing::new(response, framing, SystemTime::now()) {
+        // A fresh socket's buffer takes this short page whole.
+        let _ = outgoing.send(&mut socket);
+        sent = outgoing.body_bytes_sent();
     }
+    let _ = socket.shutdown(Shutdown::Write);
+    log_access(shared, peer, b"-", Status::ServiceUnavailable, sent);
 }
 
-/// An `accept` failure is about one connection or a passing shortage, never a reason to stop.
-fn accept_failed(shared: &Shared, error: &io::Error) {
-    log_line(shared, LogLevel::Quiet, &format!("accept failed: {error}"));
-    // Out of file descriptors (EMFILE) fails again at once: give connections time to close.
-    thread::sleep(Duration::from_millis(50));
+/// The access-log line of a response, sent whole or cut short.
+fn log_reply(shared: &Shared, peer: SocketAddr, reply: &Reply) {
+    let sent = reply.outgoing.body_bytes_sent();
+    log_access(shared, peer, &reply.request_line, reply.status, sent);
+}
+
+/// After these answers the server cannot be sure where the client's next request starts — a
+/// request it could not read, or a method it does not know, whose body may follow without a
+/// `Content-Length` — so it closes the connection, as nginx does.
+fn loses_framing(status: Status) -> bool {
+    matches!(
+        status,
+        Status::BadRequest | Status::NotImplemented | Status::VersionNotSupported
+    )
 }
 
 /// One Common Log Format line:

@@ -33,9 +33,13 @@ struct Args {
     #[arg(short, long)]
     bind: Option<IpAddr>,
 
-    /// Connections served at once; more are answered 503.
+    /// Connections open at once; more are answered 503.
     #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
+
+    /// Event loops, each a thread serving many connections [default: one per core]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: Option<u16>,
 
     /// Turn off the /upper and /echo routes (serve files of those names instead).
     #[arg(long)]
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
         port: args.port,
         dir: args.dir,
         max_connections: args.max_connections,
+        threads: args.threads.map_or(0, usize::from),
         routes_enabled: !args.no_routes,
         log,
     };
