@@ -108,8 +108,14 @@ fn a_privileged_port_without_rights_is_one_line_and_exit_1() {
 
 #[test]
 fn bad_arguments_exit_2_and_help_names_the_exit_codes() {
-    let output = run_to_exit(&["not-a-port"]);
-    assert_eq!(output.status.code(), Some(2));
+    for bad in [
+        &["not-a-port"][..],
+        &["0", "--threads", "0"],
+        &["0", "--threads", "many"],
+    ] {
+        let output = run_to_exit(bad);
+        assert_eq!(output.status.code(), Some(2), "{bad:?}");
+    }
     let help = run_to_exit(&["--help"]);
     assert_eq!(help.status.code(), Some(0));
     let text = String::from_utf8_lossy(&help.stdout);
@@ -120,6 +126,7 @@ fn bad_arguments_exit_2_and_help_names_the_exit_codes() {
         "--quiet",
         "--verbose",
         "--max-connections",
+        "--threads",
         "--no-routes",
     ] {
         assert!(text.contains(flag), "--help lacks {flag}");

@@ -60,6 +60,14 @@ impl Fixture {
         symlink(parent.path().join("secret.txt"), root.join("link-out.txt")).expect("symlink");
         symlink(parent.path(), root.join("dir-link-out")).expect("symlink");
         symlink(root.join("notes.txt"), root.join("link-in.txt")).expect("symlink");
+        // Relative links: inside, a folder inside, and one climbing out.
+        symlink("notes.txt", root.join("relative-in.txt")).expect("symlink");
+        symlink("sub", root.join("sub-link")).expect("symlink");
+        symlink(
+            "../../secret.txt",
+            root.join("withindex").join("climbs-out.txt"),
+        )
+        .expect("symlink");
         Fixture { parent }
     }
 
@@ -101,6 +109,7 @@ fn traversal_attempts_never_leave_the_served_folder() {
         ("/link-out.txt", 403),
         ("/dir-link-out/secret.txt", 403),
         ("/dir-link-out/", 403),
+        ("/withindex/climbs-out.txt", 403),
     ] {
         let reply = server.get(&format!("GET {target} HTTP/1.0\r\n\r\n"));
         assert_eq!(reply.status(), status, "{target}");
@@ -120,6 +129,8 @@ fn sub_paths_and_absolute_form_targets_resolve_inside_the_root() {
         ("/./notes.txt", 200, "notes\n"),
         ("//notes.txt", 200, "notes\n"),
         ("/link-in.txt", 200, "notes\n"),
+        ("/relative-in.txt", 200, "notes\n"),
+        ("/sub-link/b.txt", 200, "b\n"),
         ("http://localhost/notes.txt", 200, "notes\n"),
         ("http://localhost:8080/notes.txt?x=1", 200, "notes\n"),
         ("/notes.txt?query=ignored#fragment", 200, "notes\n"),

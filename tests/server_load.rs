@@ -57,6 +57,55 @@ fn two_hundred_concurrent_clients_are_all_served() {
 }
 
 #[test]
+fn one_event_loop_serves_two_hundred_clients_at_once() {
+    // With a single loop, every connection is multiplexed on one thread.
+    let dir = site();
+    let server = Server::start(dir.path(), &["--quiet", "--threads", "1"]);
+    let mut clients: Vec<TcpStream> = (0..200).map(|_| server.connect()).collect();
+    for client in &mut clients {
+        client
+            .write_all(b"GET /notes.txt HTTP/1.0\r\n\r\n")
+            .expect("send");
+    }
+    for client in &mut clients {
+        let reply = Reply::parse(&read_to_close(client));
+        assert_eq!(reply.status(), 200);
+        assert_eq!(reply.body, b"notes\n");
+    }
+}
+
+#[test]
+fn a_client_that_stops_reading_a_download_delays_no_one() {
+    // One loop, so the stalled download and everyone else share a thread: the loop must move
+    // on when the stalled socket is full, not wait for it.
+    let dir = site();
+    let server = Server::start(dir.path(), &["--quiet", "--threads", "1"]);
+    let mut stalled = Vec::new();
+    for _ in 0..3 {
+        let mut stream = server.connect();
+        stream
+            .write_all(b"GET /big.bin HTTP/1.0\r\n\r\n")
+            .expect("send");
+        let mut first_bytes = [0u8; 1024];
+        stream
+            .read_exact(&mut first_bytes)
+            .expect("the download starts");
+        stalled.push(stream); // and is never read again
+    }
+    for _ in 0..5 {
+        let reply = get_notes(&server);
+        assert_eq!(reply.status(), 200);
+        assert_eq!(reply.body, b"notes\n");
+    }
+    let mut whole = server.connect();
+    whole
+        .write_all(b"GET /big.bin HTTP/1.0\r\n\r\n")
+        .expect("send");
+    let reply = Reply::parse(&read_to_close(&mut whole));
+    assert_eq!(reply.body.len(), 32 * 1024 * 1024);
+}
+
+#[test]
 fn two_hundred_stalled_clients_do_not_delay_a_normal_request() {
     let dir = site();
     let server = Server::start(dir.path(), &["--quiet"]);

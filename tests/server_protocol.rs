@@ -4,6 +4,7 @@ mod common;
 
 use std::fs;
 use std::io::{Read, Write};
+use std::net::Shutdown;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -356,6 +357,38 @@ fn pipelined_requests_are_answered_in_order() {
     assert_eq!(first.body, "Grüße 😀\n".as_bytes());
     let second = Reply::parse(&read_to_close(&mut stream));
     assert_eq!(second.body, b"body { color: black }\n");
+}
+
+#[test]
+fn a_request_followed_at_once_by_the_clients_close_is_answered_and_closed_at_once() {
+    // `printf 'GET …' | nc -N`: the last request and the end of the client's side arrive
+    // together. The server must answer, then see the end-of-file and close, rather than hold
+    // the kept-alive connection until its idle timeout.
+    let dir = site();
+    let server = start(dir.path());
+    for round in 0..20 {
+        let mut stream = server.connect();
+        // Well under the server's keep-alive timeout: a close that waits for it fails.
+        let bound = http10::server::KEEP_ALIVE_TIMEOUT / 2;
+        stream.set_read_timeout(Some(bound)).expect("timeout");
+        stream
+            .write_all(b"GET /notes.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+            .expect("send");
+        assert_eq!(read_one_response(&mut stream).status(), 200);
+        stream
+            .write_all(b"GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n")
+            .expect("send");
+        stream.shutdown(Shutdown::Write).expect("half-close");
+        let mut rest = Vec::new();
+        let ended = stream.read_to_end(&mut rest);
+        assert!(
+            ended.is_ok(),
+            "round {round}: the connection was still open after {bound:?}: {ended:?}"
+        );
+        let reply = Reply::parse(&rest);
+        assert_eq!(reply.status(), 200, "round {round}");
+        assert_eq!(reply.body, b"body { color: black }\n", "round {round}");
+    }
 }
 
 #[test]
