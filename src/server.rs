@@ -480,9 +480,6 @@ impl EventLoop {
             refuse_busy(shared, socket, peer);
             return;
         }
-        // The head and a small body leave in one write; NODELAY stops Nagle's algorithm from
-        // holding back the start of the next response on a kept-alive connection.
-        let _ = socket.set_nodelay(true);
         let slot = self.clients.vacant_slot();
         // Readable and writable, once: edge-triggered events then come as either changes.
         let interest = Interest::READABLE | Interest::WRITABLE;
@@ -646,6 +643,8 @@ struct Client {
     may_write: bool,
     /// The kernel reported that the client closed its sending side.
     read_closed: bool,
+    /// `TCP_NODELAY` is set (on the first response that keeps the connection open).
+    no_delay: bool,
 }
 
 /// Where a connection is. Each state has its own deadline (see the module docs).
@@ -706,6 +705,7 @@ impl Client {
             may_read: true,
             may_write: true,
             read_closed: false,
+            no_delay: false,
         }
     }
 
@@ -787,6 +787,14 @@ impl Client {
             && !loses_framing(response.status)
             && self.served < KEEP_ALIVE_MAX
             && !shared.stopping.load(Ordering::SeqCst);
+        if keep_alive && !self.no_delay {
+            // A response leaves in one write, but on a connection kept open the client's
+            // delayed ACK of the last one would make Nagle's algorithm hold back the start of
+            // the next for about 40 ms. A connection that closes after one response has no
+            // "next", so it is spared the system call (as nginx does).
+            let _ = self.socket.set_nodelay(true);
+            self.no_delay = true;
+        }
         let (persistence, then) = if keep_alive {
             let persistence = Persistence::KeepAlive {
                 timeout: KEEP_ALIVE_TIMEOUT,
