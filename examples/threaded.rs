@@ -25,9 +25,9 @@
 //!   One loop serves thousands of mostly idle connections (nginx, Node.js), but each session
 //!   becomes a state machine, or `async` code that the compiler turns into one.
 //!
-//! This server has no cap on its threads: every connection gets one. A real server bounds them
-//! (`httpserve` keeps a bounded pool, see `src/server.rs`), so that a flood of connections
-//! cannot exhaust the machine.
+//! This server has no cap on its threads: every connection gets one. A real server bounds its
+//! connections, so that a flood cannot exhaust the machine (`httpserve` answers 503 over its
+//! limit; it multiplexes, one event loop per core — see `src/server.rs`).
 //!
 //! Try: open three clients and type in each, in any order; compare with `persistent.rs`.
 

@@ -331,7 +331,7 @@ fn open_beneath(root: &Root, path: &Path) -> Option<Result<Opened, Status>> {
 }
 
 /// Opens read-only. On Unix with `O_NONBLOCK`: opening a FIFO for reading otherwise waits for
-/// a writer, which would hold a worker forever. (Reads from regular files ignore the flag.)
+/// a writer, which would stop the server's event loop. (Reads from regular files ignore the flag.)
 fn open_for_reading(path: &Path) -> io::Result<File> {
     let mut options = fs::OpenOptions::new();
     options.read(true);

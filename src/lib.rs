@@ -6,9 +6,10 @@
 //! * [`client`] — what `httpget` does with a URL: parse it, connect a `TcpStream`, send
 //!   `GET /path HTTP/1.0` and a few headers, read the status line and headers, then the body,
 //!   framed by `Content-Length` or by the server closing the connection (§7.2.2).
-//! * [`server`] — what `httpserve` does with a connection: read a request head under a size cap
+//! * [`server`] — what `httpserve` does with a connection: collect a request under a size cap
 //!   and a deadline ([`request`]), decide what to answer ([`routes`], [`files`]), write the
-//!   status line, headers and body ([`response`]), and log one line.
+//!   status line, headers and body ([`response`]), and log one line — for many connections at
+//!   once, from one event loop per core.
 //!
 //! Shared by both: [`status`] codes and reason phrases, HTTP [`date`]s, the [`headers`] rules
 //! (names without case, tokens, `Content-Length`), and the [`escape`] rules that keep network

@@ -13,11 +13,13 @@
 //! <!DOCTYPE html>…
 //! ```
 //!
-//! [`write_response`] is the only function that writes those bytes. It sends the head and a
-//! small body in one `write`: two small writes on a kept-alive connection would meet Nagle's
-//! algorithm and the client's delayed ACK, and stall for about 40 ms. A large file follows the
-//! head through `sendfile(2)` ([`Socket::send_file`]): the kernel moves the file to the socket
-//! without the bytes ever entering this process.
+//! [`format_head`] is the only function that writes the head, and [`Outgoing`] the only thing
+//! that puts a response on the socket. It sends the head and a small body in one `write`: two
+//! small writes on a kept-alive connection would meet Nagle's algorithm and the client's
+//! delayed ACK, and stall for about 40 ms. A large file follows the head through `sendfile(2)`
+//! ([`Socket::send_file`]): the kernel moves the file to the socket without the bytes ever
+//! entering this process. The server's sockets never block, so [`Outgoing::send`] writes what
+//! the socket takes now and remembers where it stopped.
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -64,7 +66,7 @@ impl Body {
 
 /// A response about to be written: status, the headers particular to it, and the body.
 ///
-/// `Date`, `Server`, `Content-Length` and `Connection` are added by [`write_response`], so
+/// `Date`, `Server`, `Content-Length` and `Connection` are added by [`format_head`], so
 /// they can never be forgotten or disagree with the body.
 #[derive(Debug)]
 pub struct Response {
