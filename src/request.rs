@@ -165,15 +165,13 @@ impl RequestBuffer {
         self.received.is_empty()
     }
 
-    /// One `read` of up to [`READ_CHUNK`] bytes from `source`, appended; `Ok(0)` means the
-    /// client closed its side.
-    pub fn read_from(&mut self, source: &mut impl Read) -> io::Result<usize> {
-        let filled = self.received.len();
-        self.received.resize(filled + READ_CHUNK, 0);
-        let result = source.read(&mut self.received[filled..]);
-        let received = *result.as_ref().unwrap_or(&0);
-        self.received.truncate(filled + received);
-        result
+    /// One `read` from `source` into `scratch` (any size; the server passes one
+    /// [`READ_CHUNK`] buffer shared by all its connections), keeping only the bytes that
+    /// arrived; `Ok(0)` means the client closed its side.
+    pub fn read_from(&mut self, source: &mut impl Read, scratch: &mut [u8]) -> io::Result<usize> {
+        let count = source.read(scratch)?;
+        self.received.extend_from_slice(&scratch[..count]);
+        Ok(count)
     }
 
     /// Takes the next whole request off the front of the buffer, if it has all arrived; says

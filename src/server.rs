@@ -245,7 +245,8 @@ impl Server {
                 poll,
                 listener: Some(listening),
                 clients: Clients::default(),
-                retry_accept: false,
+                scratch: vec![0; READ_CHUNK],
+                accept_paused: false,
             });
         }
         let shared = Arc::new(Shared {
@@ -364,24 +365,34 @@ fn listen(bind: Option<IpAddr>, port: u16) -> Result<TcpListener, StartError> {
 
 /// Adds the listening socket to a loop's `Poll`. On Linux it is added "exclusive"
 /// (`EPOLLEXCLUSIVE`): when a client arrives, the kernel wakes one sleeping loop, not all of
-/// them only for all but one to find the queue empty (the "thundering herd"). `mio` does not
-/// offer that flag, so this one registration is made with `epoll_ctl` itself, under the same
-/// token `mio` would use.
+/// them only for all but one to find the queue empty (the "thundering herd"). And it is
+/// level-triggered: while clients wait in the queue, every `poll` says so, so a loop can
+/// accept one per event and never spend an `accept` on an empty queue. `mio` offers neither,
+/// so this one registration is made with `epoll_ctl` itself, under the token `mio` would use.
 #[cfg(target_os = "linux")]
 fn watch_listener(poll: &Poll, listener: &mut ListeningSocket) -> io::Result<()> {
     use rustix::event::epoll::{self, EventData, EventFlags};
-    let flags = EventFlags::IN | EventFlags::ET | EventFlags::EXCLUSIVE;
+    let flags = EventFlags::IN | EventFlags::EXCLUSIVE;
     let token = EventData::new_u64(LISTENER.0 as u64);
     epoll::add(poll.registry(), &*listener, token, flags)?;
     Ok(())
 }
 
-/// Adds the listening socket to a loop's `Poll`.
+/// Adds the listening socket to a loop's `Poll` (edge-triggered, as all of `mio`'s).
 #[cfg(not(target_os = "linux"))]
 fn watch_listener(poll: &Poll, listener: &mut ListeningSocket) -> io::Result<()> {
     poll.registry()
         .register(listener, LISTENER, Interest::READABLE)
 }
+
+/// How many clients one event of the listening socket may accept. Level-triggered (Linux,
+/// see [`watch_listener`]): one, as the next `poll` reports the rest. Edge-triggered: all of
+/// them, since no new event will.
+const ACCEPTS_PER_EVENT: usize = if cfg!(target_os = "linux") {
+    1
+} else {
+    usize::MAX
+};
 
 /// One event loop: a `Poll`, its copy of the listening socket, and its connections.
 struct EventLoop {
@@ -389,8 +400,12 @@ struct EventLoop {
     /// `None` once the server is stopping.
     listener: Option<ListeningSocket>,
     clients: Clients,
-    /// `accept` failed for want of resources (out of file descriptors): try again next tick.
-    retry_accept: bool,
+    /// Where every `read` lands first; a connection keeps only the bytes that arrived, so it
+    /// needs no buffer of its own until it has something to hold.
+    scratch: Vec<u8>,
+    /// `accept` failed for want of resources (out of file descriptors): the listening socket
+    /// is not watched until the next tick.
+    accept_paused: bool,
 }
 
 impl EventLoop {
@@ -423,15 +438,16 @@ impl EventLoop {
                 // are refused by the kernel. (Closing one copy of a descriptor does not take
                 // it out of the `Poll`; `deregister` does.)
                 if let Some(mut listener) = self.listener.take() {
-                    let _ = self.poll.registry().deregister(&mut listener);
+                    if !self.accept_paused {
+                        let _ = self.poll.registry().deregister(&mut listener);
+                    }
                 }
                 self.look_at_deadlines(shared, now);
             }
             if now >= next_tick {
                 self.look_at_deadlines(shared, now);
-                if self.retry_accept {
-                    self.retry_accept = false;
-                    self.accept_clients(shared);
+                if self.accept_paused {
+                    self.resume_accepting(shared);
                 }
                 next_tick = now + TICK;
             }
@@ -443,10 +459,9 @@ impl EventLoop {
         }
     }
 
-    /// Accepts every client waiting in the listening socket's queue. (Edge-triggered: the
-    /// kernel will not say again that these are waiting, so take them all now.)
+    /// Accepts clients waiting in the listening socket's queue (up to [`ACCEPTS_PER_EVENT`]).
     fn accept_clients(&mut self, shared: &Shared) {
-        loop {
+        for _ in 0..ACCEPTS_PER_EVENT {
             let Some(listener) = &self.listener else {
                 return;
             };
@@ -461,12 +476,37 @@ impl EventLoop {
                         io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
                     ) => {}
                 Err(error) => {
-                    // Out of file descriptors (EMFILE) would fail again at once: wait a tick,
-                    // while connections close. Never a reason to stop the server.
+                    // Out of file descriptors (EMFILE) would fail again at once, and the queue
+                    // would be reported again at once: stop watching it for a tick, while
+                    // connections close. Never a reason to stop the server.
                     log_line(shared, LogLevel::Quiet, &format!("accept failed: {error}"));
-                    self.retry_accept = true;
+                    self.pause_accepting();
                     return;
                 }
+            }
+        }
+    }
+
+    fn pause_accepting(&mut self) {
+        if let Some(listener) = &mut self.listener {
+            let _ = self.poll.registry().deregister(listener);
+            self.accept_paused = true;
+        }
+    }
+
+    fn resume_accepting(&mut self, shared: &Shared) {
+        let Some(listener) = &mut self.listener else {
+            return;
+        };
+        match watch_listener(&self.poll, listener) {
+            Ok(()) => {
+                self.accept_paused = false;
+                // Clients may have queued while no event could say so.
+                self.accept_clients(shared);
+            }
+            Err(error) => {
+                let note = format!("cannot watch for new clients yet: {error}");
+                log_line(shared, LogLevel::Quiet, &note);
             }
         }
     }
@@ -500,8 +540,6 @@ impl EventLoop {
         log_line(shared, LogLevel::Verbose, &format!("{peer} connected"));
         self.clients
             .put(slot, Client::new(socket, peer, Instant::now()));
-        // The request has often arrived already: serve it now rather than wait for its event.
-        self.advance(shared, slot);
     }
 
     /// The kernel says this connection's socket changed: note what, and move it along.
@@ -530,7 +568,8 @@ impl EventLoop {
         let Some(client) = self.clients.get_mut(slot) else {
             return;
         };
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| client.advance(shared)));
+        let scratch = &mut self.scratch;
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| client.advance(shared, scratch)));
         match outcome {
             Ok(None) => {}
             Ok(Some(ending)) => self.close(shared, slot, ending),
@@ -701,8 +740,9 @@ impl Client {
             deadline: now + HEAD_TIMEOUT,
             received: RequestBuffer::new(),
             served: 0,
-            // Try at once: the request may be there already, and a new socket has room.
-            may_read: true,
+            // Not yet: the client is usually still sending its request when the connection
+            // is accepted, and the event that says it has arrived comes soon enough.
+            may_read: false,
             may_write: true,
             read_closed: false,
             no_delay: false,
@@ -716,14 +756,14 @@ impl Client {
 
     /// Steps until the socket has nothing more to give or take now. `Some` when the
     /// connection is over, with the reason.
-    fn advance(&mut self, shared: &Shared) -> Option<&'static str> {
+    fn advance(&mut self, shared: &Shared, scratch: &mut [u8]) -> Option<&'static str> {
         loop {
             let step = match self.state {
                 State::Waiting | State::ReceivingHead | State::ReceivingBody => {
-                    self.receive(shared)
+                    self.receive(shared, scratch)
                 }
                 State::Sending(_) => self.send(shared),
-                State::Draining => self.drain(),
+                State::Draining => self.drain(scratch),
             };
             match step {
                 Step::Continue => {}
@@ -734,7 +774,7 @@ impl Client {
     }
 
     /// Receiving: answer the request if it is all here, else read more.
-    fn receive(&mut self, shared: &Shared) -> Step {
+    fn receive(&mut self, shared: &Shared, scratch: &mut [u8]) -> Step {
         match self.received.take_request() {
             Ok(Progress::Complete(request)) => return self.respond(shared, request),
             Err(rejected) => return self.reject(shared, rejected),
@@ -747,11 +787,11 @@ impl Client {
         if !self.may_read {
             return Step::Wait;
         }
-        match self.received.read_from(&mut self.socket) {
+        match self.received.read_from(&mut self.socket, scratch) {
             Ok(0) if self.received.is_empty() => Step::Close("the client closed it"),
             Ok(0) => Step::Close("the request did not arrive in full"),
             Ok(count) => {
-                if count < READ_CHUNK && !self.read_closed && cfg!(target_os = "linux") {
+                if count < scratch.len() && !self.read_closed && cfg!(target_os = "linux") {
                     // A short read emptied the socket: epoll reports any byte that arrives
                     // from now on with a new event, so the `read` that would only say
                     // `WouldBlock` can be skipped (nginx does the same). Not after the client
@@ -809,7 +849,11 @@ impl Client {
             simple: request.version == Version::Http09,
             persistence,
         };
-        let request_line = request.request_line().into_bytes();
+        let request_line = if shared.log == LogLevel::Quiet {
+            Vec::new() // not logged: spare the allocation
+        } else {
+            request.request_line().into_bytes()
+        };
         self.start_reply(shared, response, framing, request_line, then)
     }
 
@@ -904,12 +948,11 @@ impl Client {
     }
 
     /// Draining: read and discard until the client closes (or the deadline).
-    fn drain(&mut self) -> Step {
+    fn drain(&mut self, scratch: &mut [u8]) -> Step {
         if !self.may_read {
             return Step::Wait;
         }
-        let mut discard = [0u8; 4096];
-        match self.socket.read(&mut discard) {
+        match self.socket.read(scratch) {
             Ok(0) => Step::Close("a bad request"),
             Ok(_) => Step::Continue,
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
