@@ -241,9 +241,12 @@ for ((r = 0; r < ROUNDS; r++)); do
     for s in "${order[@]}"; do record "$s" wrk "$(run_wrk "http://127.0.0.1:${PORT[$s]}/")"; done
 done
 snapshot_rss load
+say "100 MiB: one fetch from each server first, not counted"
+for s in "${SERVERS[@]}"; do run_curl "http://127.0.0.1:${PORT[$s]}/big.bin" >/dev/null; done
 for ((r = 0; r < ROUNDS; r++)); do
+    order=("${SERVERS[@]:r%3}" "${SERVERS[@]:0:r%3}")
     say "100 MiB fetch $((r + 1))/$ROUNDS"
-    for s in "${SERVERS[@]}"; do record "$s" big "$(run_curl "http://127.0.0.1:${PORT[$s]}/big.bin")"; done
+    for s in "${order[@]}"; do record "$s" big "$(run_curl "http://127.0.0.1:${PORT[$s]}/big.bin")"; done
 done
 snapshot_rss all
 ELAPSED=$(($(date +%s) - START))

@@ -15,18 +15,22 @@
 //!   socket that has something to do, and it serves them one after another.
 //! * It is bounded: at most [`Config::max_connections`] connections are open at once; the next
 //!   one is answered `503 Service Unavailable` at once and closed. A connection costs a few
-//!   hundred bytes of state and a 4 KiB buffer, not a thread's stack.
+//!   hundred bytes of state and the bytes of its request while they arrive, not a thread's
+//!   stack: every `read` lands in one buffer per loop first.
 //! * Its price is the **state machine**. No call may wait, so each connection remembers where
-//!   it is ([`State`]): waiting for a request, receiving one, sending a response, or draining
+//!   it is (`State`, below): waiting for a request, receiving one, sending a response, or draining
 //!   after an error. When a socket has no more bytes to read (`WouldBlock`), or no room to
 //!   write, the loop moves on to the next ready socket and comes back when the kernel says
 //!   this one is ready again. A thread per connection (see `examples/threaded.rs`) reads more
 //!   simply, top to bottom; this file is what the speed costs.
 //!
-//! The sockets are registered **edge-triggered**: the kernel reports a socket when it
+//! The connections are registered **edge-triggered**: the kernel reports a socket when it
 //! *becomes* readable or writable, not for as long as it stays so. So each connection keeps
-//! two flags, "may be readable" and "may be writable", set by events and cleared only when a
-//! `read` or `write` says `WouldBlock`; a connection never waits for an event it already had.
+//! two flags, "may be readable" and "may be writable", set by events and cleared when a
+//! `read` or `write` says `WouldBlock` (or, on Linux, when a `read` comes back short: the
+//! socket is empty, and any new byte brings a new event); a connection never waits for an
+//! event it already had. The listening socket is watched by every loop; on Linux the kernel
+//! wakes only one of them per new client (`EPOLLEXCLUSIVE`).
 //!
 //! ## Deadlines
 //!
