@@ -25,7 +25,8 @@
 //!   simply, top to bottom; this file is what the speed costs.
 //!
 //! The connections are registered **edge-triggered**: the kernel reports a socket when it
-//! *becomes* readable or writable, not for as long as it stays so. So each connection keeps
+//! *becomes* readable or writable, not for as long as it stays so. ("Writable" is watched only
+//! once a send has filled a socket: most responses leave in one write.) So each connection keeps
 //! two flags, "may be readable" and "may be writable", set by events and cleared when a
 //! `read` or `write` says `WouldBlock` (or, on Linux, when a `read` comes back short: the
 //! socket is empty, and any new byte brings a new event); a connection never waits for an
@@ -525,12 +526,12 @@ impl EventLoop {
             return;
         }
         let slot = self.clients.vacant_slot();
-        // Readable and writable, once: edge-triggered events then come as either changes.
-        let interest = Interest::READABLE | Interest::WRITABLE;
-        let registered =
-            self.poll
-                .registry()
-                .register(&mut socket, Token(FIRST_CLIENT + slot), interest);
+        let token = Token(FIRST_CLIENT + slot);
+        // Readable only: most responses leave in one write to a socket that has room, so
+        // "writable" events would only wake the loop for nothing. A send that fills the socket
+        // asks for them (`watch_writes`).
+        let interest = Interest::READABLE;
+        let registered = self.poll.registry().register(&mut socket, token, interest);
         if let Err(error) = registered {
             self.clients.give_back(slot);
             shared.open_connections.fetch_sub(1, Ordering::SeqCst);
@@ -543,7 +544,7 @@ impl EventLoop {
         }
         log_line(shared, LogLevel::Verbose, &format!("{peer} connected"));
         self.clients
-            .put(slot, Client::new(socket, peer, Instant::now()));
+            .put(slot, Client::new(socket, peer, token, Instant::now()));
     }
 
     /// The kernel says this connection's socket changed: note what, and move it along.
@@ -575,6 +576,21 @@ impl EventLoop {
         let scratch = &mut self.scratch;
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| client.advance(shared, scratch)));
         match outcome {
+            Ok(None) if client.wants_writable_events => {
+                client.wants_writable_events = false;
+                client.watching_writes = true;
+                // Modifying the registration checks the socket at once, so room that
+                // appeared since the send still brings its event.
+                let interest = Interest::READABLE | Interest::WRITABLE;
+                let token = client.token;
+                let watched = self
+                    .poll
+                    .registry()
+                    .reregister(&mut client.socket, token, interest);
+                if watched.is_err() {
+                    self.close(shared, slot, "a network error");
+                }
+            }
             Ok(None) => {}
             Ok(Some(ending)) => self.close(shared, slot, ending),
             Err(_) => {
@@ -688,6 +704,13 @@ struct Client {
     read_closed: bool,
     /// `TCP_NODELAY` is set (on the first response that keeps the connection open).
     no_delay: bool,
+    /// The socket is watched for "writable" too (after a send first filled it).
+    watching_writes: bool,
+    /// A send filled the socket, and "writable" events are not watched yet: the loop adds
+    /// them (it holds the `Poll`).
+    wants_writable_events: bool,
+    /// The connection's token in its loop's `Poll`.
+    token: Token,
 }
 
 /// Where a connection is. Each state has its own deadline (see the module docs).
@@ -736,7 +759,7 @@ enum Step {
 }
 
 impl Client {
-    fn new(socket: ClientSocket, peer: SocketAddr, now: Instant) -> Client {
+    fn new(socket: ClientSocket, peer: SocketAddr, token: Token, now: Instant) -> Client {
         Client {
             socket,
             peer,
@@ -750,6 +773,9 @@ impl Client {
             may_write: true,
             read_closed: false,
             no_delay: false,
+            watching_writes: false,
+            wants_writable_events: false,
+            token,
         }
     }
 
@@ -918,6 +944,7 @@ impl Client {
                 // Progress was made (or none was possible): the client has a fresh
                 // WRITE_TIMEOUT to read some more.
                 self.may_write = false;
+                self.wants_writable_events = !self.watching_writes;
                 self.deadline = Instant::now() + WRITE_TIMEOUT;
                 return Step::Wait;
             }
