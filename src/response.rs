@@ -157,6 +157,18 @@ pub struct Framing {
     pub persistence: Persistence,
 }
 
+impl Framing {
+    /// A full response (status line, headers, body) after which the connection closes: how
+    /// error pages and refusals go out, whatever the request asked for.
+    pub fn full_then_close() -> Framing {
+        Framing {
+            head_only: false,
+            simple: false,
+            persistence: Persistence::Close,
+        }
+    }
+}
+
 /// The status line and headers, ending with the blank line. This is the whole response head.
 pub fn format_head(response: &Response, persistence: Persistence, now: SystemTime) -> Vec<u8> {
     // `write!` into one String: no temporary string per line on the path every response takes.

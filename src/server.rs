@@ -576,21 +576,7 @@ impl EventLoop {
         let scratch = &mut self.scratch;
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| client.advance(shared, scratch)));
         match outcome {
-            Ok(None) if client.wants_writable_events => {
-                client.wants_writable_events = false;
-                client.watching_writes = true;
-                // Modifying the registration checks the socket at once, so room that
-                // appeared since the send still brings its event.
-                let interest = Interest::READABLE | Interest::WRITABLE;
-                let token = client.token;
-                let watched = self
-                    .poll
-                    .registry()
-                    .reregister(&mut client.socket, token, interest);
-                if watched.is_err() {
-                    self.close(shared, slot, "a network error");
-                }
-            }
+            Ok(None) if client.wants_writable_events => self.watch_writes(shared, slot),
             Ok(None) => {}
             Ok(Some(ending)) => self.close(shared, slot, ending),
             Err(_) => {
@@ -598,6 +584,25 @@ impl EventLoop {
                 log_line(shared, LogLevel::Quiet, &note);
                 self.close(shared, slot, "an internal error");
             }
+        }
+    }
+
+    /// A send filled this connection's socket: from now on, watch it for "writable" too.
+    fn watch_writes(&mut self, shared: &Shared, slot: usize) {
+        let Some(client) = self.clients.get_mut(slot) else {
+            return;
+        };
+        client.wants_writable_events = false;
+        client.watching_writes = true;
+        // Changing the registration looks at the socket at once, so room that appeared
+        // since the send still brings its event.
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        let watched = self
+            .poll
+            .registry()
+            .reregister(&mut client.socket, client.token, interest);
+        if watched.is_err() {
+            self.close(shared, slot, "a network error");
         }
     }
 
@@ -890,11 +895,7 @@ impl Client {
     /// A request that breaks a rule: answer the error, then drain and close.
     fn reject(&mut self, shared: &Shared, rejected: Rejected) -> Step {
         let response = Response::error(rejected.status, &rejected.reason);
-        let framing = Framing {
-            head_only: false,
-            simple: false,
-            persistence: Persistence::Close,
-        };
+        let framing = Framing::full_then_close();
         self.start_reply(
             shared,
             response,
@@ -1024,11 +1025,7 @@ fn refuse_busy(shared: &Shared, mut socket: ClientSocket, peer: SocketAddr) {
         "The server is serving as many connections as it allows; try again in a moment.",
     )
     .with_header("Retry-After", "1");
-    let framing = Framing {
-        head_only: false,
-        simple: false,
-        persistence: Persistence::Close,
-    };
+    let framing = Framing::full_then_close();
     let mut sent = 0;
     if let Ok(mut outgoing) = Outgoing::new(response, framing, SystemTime::now()) {
         // A fresh socket's buffer takes this short page whole.

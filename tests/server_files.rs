@@ -298,7 +298,7 @@ fn special_files_are_forbidden() {
     }
     let server = start(&fixture);
     let reply = server.get("GET /pipe HTTP/1.0\r\n\r\n");
-    assert_eq!(reply.status(), 403, "a FIFO would block the worker forever");
+    assert_eq!(reply.status(), 403, "a FIFO would stop the event loop");
 }
 
 #[test]
