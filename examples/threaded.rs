@@ -27,7 +27,7 @@
 //!
 //! This server has no cap on its threads: every connection gets one. A real server bounds its
 //! connections, so that a flood cannot exhaust the machine (`httpserve` answers 503 over its
-//! limit; it multiplexes, one event loop per core — see `src/server.rs`).
+//! limit; it multiplexes, with an event loop per core — see `src/server.rs`).
 //!
 //! Try: open three clients and type in each, in any order; compare with `persistent.rs`.
 

@@ -9,7 +9,7 @@
 //! * [`server`] — what `httpserve` does with a connection: collect a request under a size cap
 //!   and a deadline ([`request`]), decide what to answer ([`routes`], [`files`]), write the
 //!   status line, headers and body ([`response`]), and log one line — for many connections at
-//!   once, from one event loop per core.
+//!   once, from one event loop per core (less one).
 //!
 //! Shared by both: [`status`] codes and reason phrases, HTTP [`date`]s, the [`headers`] rules
 //! (names without case, tokens, `Content-Length`), and the [`escape`] rules that keep network

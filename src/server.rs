@@ -5,9 +5,9 @@
 //! A server that talks to many clients at once can give each connection its own **thread**,
 //! its own **process** (`fork`, as classic Apache and inetd did), or let **one thread multiplex
 //! many sockets**, asking the kernel which of them are ready (`select`, `poll`, `epoll`: nginx's
-//! way). This server multiplexes: it runs **one event loop per core**, each watching its own
-//! connections through [`mio`] (a thin, portable layer over `epoll` on Linux, `kqueue` on BSD
-//! and macOS).
+//! way). This server multiplexes: it runs **one event loop per core, less one core left for the
+//! clients** (see [`default_event_loops`]), each watching its own connections through [`mio`]
+//! (a thin, portable layer over `epoll` on Linux, `kqueue` on BSD and macOS).
 //!
 //! * It is fast. A blocked thread per connection must be woken by the kernel for every
 //!   request, and on two cores that context switch was a fifth of the server's time (measured
@@ -110,7 +110,7 @@ pub struct Config {
     pub dir: PathBuf,
     /// Connections open at once; more get 503.
     pub max_connections: usize,
-    /// Event loops (threads); 0 for one per core.
+    /// Event loops (threads); 0 for [`default_event_loops`] of the machine's cores.
     pub threads: usize,
     /// Whether `/upper` and `/echo` are on.
     pub routes_enabled: bool,
@@ -208,6 +208,19 @@ impl ShutdownHandle {
     }
 }
 
+/// How many event loops serve on a machine with this many cores when `--threads` is not
+/// given: one per core, less one core left for the clients — and always at least one.
+///
+/// In the lab the clients run on the same machine as the server: the browser, `curl`, `ab`,
+/// `wrk`. A loop on every core makes them fight for the cores, and the kernel then switches
+/// between them far more often. Measured on two cores with `ab -n 20000 -c 50` (a new
+/// connection per request; `bench/README.md`): two loops were preempted about 4,000 times and
+/// served 14.4k requests a second, one loop about 200 times and served 15.6–16.5k. With the
+/// clients on other machines the spare core costs one loop in many.
+pub fn default_event_loops(cores: usize) -> usize {
+    cores.saturating_sub(1).max(1)
+}
+
 /// How a server's run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stopped {
@@ -216,8 +229,8 @@ pub struct Stopped {
 }
 
 impl Server {
-    /// Checks the folder, starts listening, and prepares one event loop per core (or
-    /// [`Config::threads`]).
+    /// Checks the folder, starts listening, and prepares [`Config::threads`] event loops (by
+    /// default [`default_event_loops`]).
     pub fn bind(config: &Config) -> Result<Server, StartError> {
         let root = Root::open(&config.dir)
             .map_err(|error| StartError::Folder(config.dir.clone(), error))?;
@@ -232,7 +245,9 @@ impl Server {
             .set_nonblocking(true)
             .map_err(StartError::EventLoop)?;
         let threads = match config.threads {
-            0 => thread::available_parallelism().map_or(1, |cores| cores.get()),
+            0 => {
+                default_event_loops(thread::available_parallelism().map_or(1, |cores| cores.get()))
+            }
             threads => threads,
         };
 
@@ -1101,4 +1116,17 @@ fn write_stderr(line: &str) {
     message.push_str(line);
     message.push('\n');
     let _ = io::stderr().lock().write_all(message.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_event_loops;
+
+    #[test]
+    fn one_core_is_left_for_the_clients_but_one_loop_always_runs() {
+        let cases = [(0, 1), (1, 1), (2, 1), (3, 2), (4, 3), (16, 15)];
+        for (cores, loops) in cases {
+            assert_eq!(default_event_loops(cores), loops, "{cores} cores");
+        }
+    }
 }

@@ -37,7 +37,7 @@ struct Args {
     #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
 
-    /// Event loops, each a thread serving many connections [default: one per core]
+    /// Event loops, each a thread serving many connections [default: one per core, less one for the clients]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: Option<u16>,
 
