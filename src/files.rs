@@ -32,7 +32,9 @@ use std::time::SystemTime;
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use crate::date::{format_http_date, parse_http_date, truncate_to_second};
+use crate::date::{
+    format_http_date, is_writable_as_http_date, parse_http_date, truncate_to_second,
+};
 use crate::escape::html_escape;
 use crate::response::{Body, Response, SERVER_NAME};
 use crate::status::Status;
@@ -462,7 +464,12 @@ fn listing(dir: &Path, segments: &[String]) -> Response {
             (false, Some(size)) => human_size(size),
             _ => "-".to_string(),
         };
-        let modified = entry.modified.map(format_http_date).unwrap_or_default();
+        // Left blank when unknown, or when no HTTP date can show it (a file dated 1960).
+        let modified = entry
+            .modified
+            .filter(|&time| is_writable_as_http_date(time))
+            .map(format_http_date)
+            .unwrap_or_default();
         rows.push_str(&format!(
             "<tr><td><a href=\"{href}{slash}\">{}{slash}</a></td>\
              <td class=\"size\">{size}</td><td>{modified}</td></tr>\n",

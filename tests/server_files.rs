@@ -288,6 +288,34 @@ fn listings_sort_by_name_mark_folders_and_show_size_and_time() {
 }
 
 #[test]
+fn files_dated_before_1970_are_listed_and_served() {
+    // A file's time can be set before 1970 (`touch -d 1960-01-01`); an HTTP date cannot show
+    // it, and formatting one used to panic, which dropped the connection.
+    let fixture = Fixture::new();
+    let old = fixture.root().join("old.txt");
+    fs::write(&old, "old").expect("write");
+    let before_1970 = std::time::UNIX_EPOCH - std::time::Duration::from_secs(10 * 365 * 86_400);
+    fs::File::options()
+        .write(true)
+        .open(&old)
+        .and_then(|file| file.set_modified(before_1970))
+        .expect("set the file's time");
+    let server = start(&fixture);
+    fs::remove_file(fixture.root().join("index.html")).expect("rm");
+
+    let listing = server.get("GET / HTTP/1.0\r\n\r\n");
+    assert_eq!(listing.status(), 200, "the listing is served");
+    assert!(hrefs(&listing.text()).contains(&"old.txt".to_string()));
+    let file = server.get("GET /old.txt HTTP/1.0\r\n\r\n");
+    assert_eq!(file.status(), 200);
+    assert_eq!(
+        file.header("Last-Modified").as_deref(),
+        Some("Thu, 01 Jan 1970 00:00:00 GMT"),
+        "the earliest date HTTP/1.0 can write"
+    );
+}
+
+#[test]
 fn special_files_are_forbidden() {
     let fixture = Fixture::new();
     let fifo = fixture.root().join("pipe");
