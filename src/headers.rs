@@ -22,22 +22,25 @@ pub fn is_named(field: &str, name: &str) -> bool {
 }
 
 /// Every value of the headers called `name`, in the order they came.
-pub fn values<'a, N: AsRef<str>>(
-    headers: &'a [(N, String)],
+pub fn values<'a, N: AsRef<str>, V: AsRef<str>>(
+    headers: &'a [(N, V)],
     name: &'a str,
 ) -> impl Iterator<Item = &'a str> + 'a {
     headers
         .iter()
         .filter(move |(field, _)| is_named(field.as_ref(), name))
-        .map(|(_, value)| value.as_str())
+        .map(|(_, value)| value.as_ref())
 }
 
 /// The first value of the header called `name`, if there is one.
-pub fn first<'a, N: AsRef<str>>(headers: &'a [(N, String)], name: &str) -> Option<&'a str> {
+pub fn first<'a, N: AsRef<str>, V: AsRef<str>>(
+    headers: &'a [(N, V)],
+    name: &str,
+) -> Option<&'a str> {
     headers
         .iter()
         .find(|(field, _)| is_named(field.as_ref(), name))
-        .map(|(_, value)| value.as_str())
+        .map(|(_, value)| value.as_ref())
 }
 
 /// Whether a comma-separated header (such as `Connection`) lists `token`, in any case.

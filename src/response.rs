@@ -21,13 +21,14 @@
 //! entering this process. The server's sockets never block, so [`Outgoing::send`] writes what
 //! the socket takes now and remembers where it stopped.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, SystemTime};
 
-use crate::date::format_http_date;
+use crate::date::with_http_date;
 use crate::escape::html_escape;
 use crate::status::Status;
 
@@ -72,8 +73,9 @@ impl Body {
 pub struct Response {
     /// The status code and reason phrase.
     pub status: Status,
-    /// Headers such as `Content-Type`, `Last-Modified`, `Location`.
-    pub headers: Vec<(&'static str, String)>,
+    /// Headers such as `Content-Type`, `Last-Modified`, `Location`. A value is either fixed
+    /// text (`text/html; charset=utf-8`, no copy needed) or made for this response.
+    pub headers: Vec<(&'static str, Cow<'static, str>)>,
     /// The body.
     pub body: Body,
 }
@@ -89,7 +91,11 @@ impl Response {
     }
 
     /// Adds a header.
-    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Response {
+    pub fn with_header(
+        mut self,
+        name: &'static str,
+        value: impl Into<Cow<'static, str>>,
+    ) -> Response {
         self.headers.push((name, value.into()));
         self
     }
@@ -176,7 +182,9 @@ pub fn format_head(response: &Response, persistence: Persistence, now: SystemTim
     let mut head = String::with_capacity(256);
     let status = response.status;
     let _ = write!(head, "HTTP/1.0 {} {}\r\n", status.code(), status.reason());
-    let _ = write!(head, "Date: {}\r\n", format_http_date(now));
+    with_http_date(now, |date| {
+        let _ = write!(head, "Date: {date}\r\n");
+    });
     let _ = write!(head, "Server: {SERVER_NAME}\r\n");
     for (name, value) in &response.headers {
         let _ = write!(head, "{name}: {value}\r\n");
