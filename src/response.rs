@@ -18,8 +18,10 @@
 //! small writes on a kept-alive connection would meet Nagle's algorithm and the client's
 //! delayed ACK, and stall for about 40 ms. A large file follows the head through `sendfile(2)`
 //! ([`Socket::send_file`]): the kernel moves the file to the socket without the bytes ever
-//! entering this process. The server's sockets never block, so [`Outgoing::send`] writes what
-//! the socket takes now and remembers where it stopped.
+//! entering this process. When the connection closes after the response, its last bytes leave
+//! in the same segment as the closing `FIN` ([`Socket::write_then_close`]). The server's
+//! sockets never block, so [`Outgoing::send`] writes what the socket takes now and remembers
+//! where it stopped.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -217,6 +219,9 @@ pub struct Outgoing {
     head_length: u64,
     /// Everything that has left so far, head included.
     total_sent: u64,
+    /// The connection closes after this response, so the kernel may hold the last bytes back
+    /// for the closing `FIN` to travel with them ([`Socket::write_then_close`]).
+    closes_after: bool,
 }
 
 /// What is left of a file to send: the file, and the range of it still to go.
@@ -280,6 +285,7 @@ impl Outgoing {
             file,
             head_length: head_length as u64,
             total_sent: 0,
+            closes_after: framing.persistence == Persistence::Close,
         })
     }
 
@@ -287,7 +293,13 @@ impl Outgoing {
     pub fn send(&mut self, socket: &mut impl Socket) -> io::Result<Sent> {
         loop {
             if self.written < self.bytes.len() {
-                match socket.write(&self.bytes[self.written..]) {
+                let unsent = &self.bytes[self.written..];
+                let written = if self.closes_after && self.file.is_none() {
+                    socket.write_then_close(unsent)
+                } else {
+                    socket.write(unsent)
+                };
+                match written {
                     Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                     Ok(count) => {
                         self.written += count;
@@ -357,6 +369,13 @@ fn file_shrank(rest: &FileRest) -> io::Error {
 /// Something a response can be written to: any `Write`, plus, where the system has it, a way
 /// to send a file's bytes without copying them through this process.
 pub trait Socket: Write {
+    /// Writes the last bytes before the connection closes. Where the system allows, the
+    /// kernel holds them back (`MSG_MORE`) until the `close` or `shutdown` that must follow,
+    /// and sends them in one segment with the `FIN`: one packet less for both ends to handle.
+    fn write_then_close(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.write(bytes)
+    }
+
     /// Sends up to `count` bytes of `file` from `offset` (advanced by what was sent), or
     /// `None` if this socket cannot, and the file must be read and written instead.
     fn send_file(
@@ -384,7 +403,19 @@ fn linux_sendfile(
     Some(rustix::fs::sendfile(socket, file, Some(offset), count).map_err(io::Error::from))
 }
 
+/// `send(2)` with `MSG_MORE`: "more is coming", so the kernel waits to fill a segment; the
+/// `close` that follows sends what waits, with the `FIN`.
+#[cfg(target_os = "linux")]
+fn linux_send_more(socket: impl std::os::fd::AsFd, bytes: &[u8]) -> io::Result<usize> {
+    rustix::net::send(socket, bytes, rustix::net::SendFlags::MORE).map_err(io::Error::from)
+}
+
 impl Socket for TcpStream {
+    #[cfg(target_os = "linux")]
+    fn write_then_close(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        linux_send_more(&*self, bytes)
+    }
+
     #[cfg(target_os = "linux")]
     fn send_file(
         &mut self,
@@ -397,6 +428,11 @@ impl Socket for TcpStream {
 }
 
 impl Socket for mio::net::TcpStream {
+    #[cfg(target_os = "linux")]
+    fn write_then_close(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        linux_send_more(&*self, bytes)
+    }
+
     #[cfg(target_os = "linux")]
     fn send_file(
         &mut self,
@@ -500,6 +536,63 @@ mod tests {
             assert!(bytes.ends_with(&content), "{size} bytes");
             let head = format!("Content-Length: {size}\r\nConnection: close\r\n\r\n");
             assert!(String::from_utf8_lossy(&bytes[..bytes.len() - size]).ends_with(&head));
+        }
+    }
+
+    /// A socket that notes which of its writes were told "the connection closes next".
+    #[derive(Default)]
+    struct NotingSocket {
+        plain: usize,
+        before_close: usize,
+    }
+
+    impl Write for NotingSocket {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.plain += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Socket for NotingSocket {
+        fn write_then_close(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.before_close += bytes.len();
+            Ok(bytes.len())
+        }
+    }
+
+    #[test]
+    fn only_a_closing_response_may_wait_for_the_fin() {
+        let keep_alive = Persistence::KeepAlive {
+            timeout: Duration::from_secs(5),
+            remaining: 10,
+        };
+        for (persistence, closes) in [(Persistence::Close, true), (keep_alive, false)] {
+            let response = Response::text(Status::Ok, "body".into());
+            let framing = Framing {
+                head_only: false,
+                simple: false,
+                persistence,
+            };
+            let mut outgoing =
+                Outgoing::new(response, framing, SystemTime::now()).expect("lay out");
+            let mut socket = NotingSocket::default();
+            assert_eq!(outgoing.send(&mut socket).expect("send"), Sent::All);
+            let (held, plain) = (socket.before_close, socket.plain);
+            if closes {
+                assert!(
+                    held > 0 && plain == 0,
+                    "closing: {held} held, {plain} plain"
+                );
+            } else {
+                // A kept-alive response held back would stall until the next one.
+                assert!(
+                    held == 0 && plain > 0,
+                    "kept alive: {held} held, {plain} plain"
+                );
+            }
         }
     }
 }
