@@ -220,9 +220,10 @@ impl ShutdownHandle {
 /// In the lab the clients run on the same machine as the server: the browser, `curl`, `ab`,
 /// `wrk`. A loop on every core makes them fight for the cores, and the kernel then switches
 /// between them far more often. Measured on two cores with `ab -n 20000 -c 50` (a new
-/// connection per request; `bench/README.md`): two loops were preempted about 4,000 times and
-/// served 14.4k requests a second, one loop about 200 times and served 15.6–16.5k. With the
-/// clients on other machines the spare core costs one loop in many.
+/// connection per request; `bench/README.md`): two loops were preempted about 4,000 times,
+/// one loop about 200 times; over eight interleaved rounds one loop served a median 16.6k
+/// requests a second, two loops 15.7k. With the clients on other machines the spare core
+/// costs one loop in many.
 pub fn default_event_loops(cores: usize) -> usize {
     cores.saturating_sub(1).max(1)
 }
