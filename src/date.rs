@@ -5,7 +5,6 @@
 //! also accept the two older ones (RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT` and C's asctime
 //! `Sun Nov  6 08:49:37 1994`); the `httpdate` crate reads all three, so we lean on it.
 
-use std::cell::RefCell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The first second an HTTP date cannot show here: year 10000 (the format has four digits for
@@ -24,26 +23,6 @@ pub fn is_writable_as_http_date(time: SystemTime) -> bool {
 pub fn format_http_date(time: SystemTime) -> String {
     let latest = UNIX_EPOCH + END_OF_HTTP_DATES - Duration::from_secs(1);
     httpdate::fmt_http_date(time.clamp(UNIX_EPOCH, latest))
-}
-
-/// Hands `use_date` the RFC 1123 form of `now`, formatted at most once a second on each
-/// thread: every response carries a `Date`, and all those of one second read the same.
-pub fn with_http_date<T>(now: SystemTime, use_date: impl FnOnce(&str) -> T) -> T {
-    thread_local! {
-        /// The second last formatted, and its text.
-        static LAST: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
-    }
-    let Ok(since_epoch) = now.duration_since(UNIX_EPOCH) else {
-        return use_date(&format_http_date(now));
-    };
-    let second = since_epoch.as_secs();
-    LAST.with_borrow_mut(|(last_second, text)| {
-        if *last_second != second {
-            *last_second = second;
-            *text = format_http_date(now);
-        }
-        use_date(text)
-    })
 }
 
 /// Reads a date in any of the three formats RFC 1945 §3.3 names; `None` if it is none of them
@@ -87,21 +66,6 @@ mod tests {
         assert!(is_writable_as_http_date(UNIX_EPOCH));
         assert_eq!(format_http_date(before), "Thu, 01 Jan 1970 00:00:00 GMT");
         assert_eq!(format_http_date(after), "Fri, 31 Dec 9999 23:59:59 GMT");
-    }
-
-    #[test]
-    fn the_cached_date_changes_with_the_second() {
-        let second = UNIX_EPOCH + Duration::from_secs(EXAMPLE);
-        for time in [
-            second,
-            second + Duration::from_millis(999),
-            second + Duration::from_secs(1),
-            second,
-            UNIX_EPOCH,
-            UNIX_EPOCH - Duration::from_secs(1),
-        ] {
-            assert_eq!(with_http_date(time, str::to_string), format_http_date(time));
-        }
     }
 
     #[test]

@@ -404,25 +404,17 @@ fn serve_file(opened: Opened, path: &Path, if_modified_since: Option<&str>) -> R
 
 /// The `Content-Type` for a file name: guessed from its extension, text labelled UTF-8.
 pub fn content_type_for(path: &Path) -> Cow<'static, str> {
-    // `first_raw` hands back the text of mime_guess's own table: nothing parsed, nothing copied.
+    // `first_raw` hands back the text of mime_guess's own table: nothing to parse.
     let Some(essence) = mime_guess::from_path(path).first_raw() else {
         return Cow::Borrowed("application/octet-stream");
     };
     let is_text = essence.starts_with("text/")
         || essence == "application/javascript"
         || essence == "application/json";
-    if !is_text {
-        return Cow::Borrowed(essence);
-    }
-    // The text types a web site serves most, written out so that labelling them copies nothing.
-    match essence {
-        "text/html" => Cow::Borrowed("text/html; charset=utf-8"),
-        "text/css" => Cow::Borrowed("text/css; charset=utf-8"),
-        "text/plain" => Cow::Borrowed("text/plain; charset=utf-8"),
-        "text/javascript" => Cow::Borrowed("text/javascript; charset=utf-8"),
-        "application/javascript" => Cow::Borrowed("application/javascript; charset=utf-8"),
-        "application/json" => Cow::Borrowed("application/json; charset=utf-8"),
-        other => Cow::Owned(format!("{other}; charset=utf-8")),
+    if is_text {
+        Cow::Owned(format!("{essence}; charset=utf-8"))
+    } else {
+        Cow::Borrowed(essence)
     }
 }
 

@@ -30,7 +30,7 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, SystemTime};
 
-use crate::date::with_http_date;
+use crate::date::format_http_date;
 use crate::escape::html_escape;
 use crate::status::Status;
 
@@ -184,9 +184,7 @@ pub fn format_head(response: &Response, persistence: Persistence, now: SystemTim
     let mut head = String::with_capacity(256);
     let status = response.status;
     let _ = write!(head, "HTTP/1.0 {} {}\r\n", status.code(), status.reason());
-    with_http_date(now, |date| {
-        let _ = write!(head, "Date: {date}\r\n");
-    });
+    let _ = write!(head, "Date: {}\r\n", format_http_date(now));
     let _ = write!(head, "Server: {SERVER_NAME}\r\n");
     for (name, value) in &response.headers {
         let _ = write!(head, "{name}: {value}\r\n");

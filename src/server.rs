@@ -461,14 +461,7 @@ impl EventLoop {
                     Token(token) => self.client_ready(shared, token - FIRST_CLIENT, event),
                 }
             }
-            // The responses prepared for this batch leave one after another: the client
-            // programs, often asleep waiting for them, are then woken once for many rather
-            // than once for each.
-            let mut ready = std::mem::take(&mut self.replies_ready);
-            for slot in ready.drain(..) {
-                self.advance(shared, slot, Hold::Nothing);
-            }
-            self.replies_ready = ready;
+            self.send_ready_replies(shared);
 
             let now = Instant::now();
             if stop_deadline.is_none() && shared.stopping.load(Ordering::SeqCst) {
@@ -496,6 +489,19 @@ impl EventLoop {
                 }
             }
         }
+    }
+
+    /// Sends the responses prepared while this batch of events was looked at, one after
+    /// another: a client program asleep until they come is woken once for them all rather
+    /// than once for each (see the module docs).
+    fn send_ready_replies(&mut self, shared: &Shared) {
+        // Taken out and put back, so that `advance` may borrow the loop meanwhile and the
+        // list keeps its allocation.
+        let mut ready = std::mem::take(&mut self.replies_ready);
+        for slot in ready.drain(..) {
+            self.advance(shared, slot, Hold::Nothing);
+        }
+        self.replies_ready = ready;
     }
 
     /// Accepts clients waiting in the listening socket's queue (up to [`ACCEPTS_PER_EVENT`]).
@@ -601,8 +607,9 @@ impl EventLoop {
         self.advance(shared, slot, Hold::NewReplies);
     }
 
-    /// Runs one connection's state machine as far as its socket allows, and closes the
-    /// connection if it is over. A panic (a bug) costs only this connection.
+    /// Runs one connection's state machine as far as its socket allows (stopping at a newly
+    /// prepared response if `hold` says so: it joins the batch's `replies_ready`), and closes
+    /// the connection if it is over. A panic (a bug) costs only this connection.
     fn advance(&mut self, shared: &Shared, slot: usize, hold: Hold) {
         let Some(client) = self.clients.get_mut(slot) else {
             return;
