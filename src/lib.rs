@@ -7,9 +7,10 @@
 //!   `GET /path HTTP/1.0` and a few headers, read the status line and headers, then the body,
 //!   framed by `Content-Length` or by the server closing the connection (§7.2.2).
 //! * [`server`] — what `httpserve` does with a connection: collect a request under a size cap
-//!   and a deadline ([`request`]), decide what to answer ([`routes`], [`files`]), write the
-//!   status line, headers and body ([`response`]), and log one line — for many connections at
-//!   once, from one event loop per core (less one).
+//!   and a deadline ([`server::request`]), decide what to answer ([`server::routes`],
+//!   [`server::files`]), write the status line, headers and body ([`server::response`],
+//!   [`server::send`]), and log one line ([`server::access_log`]) — for many connections at
+//!   once, from one event loop per core, less one ([`server::event_loop`]).
 //!
 //! Shared by both: [`status`] codes and reason phrases, HTTP [`date`]s, the [`headers`] rules
 //! (names without case, tokens, `Content-Length`), and the [`escape`] rules that keep network
@@ -23,10 +24,6 @@
 pub mod client;
 pub mod date;
 pub mod escape;
-pub mod files;
 pub mod headers;
-pub mod request;
-pub mod response;
-pub mod routes;
 pub mod server;
 pub mod status;

@@ -176,6 +176,21 @@ fn methods_other_than_get_and_head_are_not_implemented() {
     }
 }
 
+/// RFC 1945 Appendix B: "accept any amount of SP or HT characters between fields", as a
+/// request typed by hand into `nc` may have them.
+#[test]
+fn extra_spaces_and_tabs_in_the_request_line_are_tolerated() {
+    let dir = site();
+    let server = start(dir.path());
+    for request in [
+        "GET  / HTTP/1.0\r\n\r\n",
+        "GET\t/\tHTTP/1.0\r\n\r\n",
+        "GET /   HTTP/1.0  \r\n\r\n",
+    ] {
+        assert_eq!(server.get(request).status(), 200, "{request:?}");
+    }
+}
+
 #[test]
 fn malformed_requests_get_400() {
     let dir = site();
@@ -183,7 +198,6 @@ fn malformed_requests_get_400() {
     for request in [
         "GET\r\n\r\n",
         "GET / HTTP/1.0 extra\r\n\r\n",
-        "GET  / HTTP/1.0\r\n\r\n",
         "GET / HTTP/1\r\n\r\n",
         "GET / HTTP/x.y\r\n\r\n",
         "GET / HTTPS/1.0\r\n\r\n",

@@ -6,9 +6,13 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
-use http10::server::{Config, LogLevel, Server, DEFAULT_MAX_CONNECTIONS};
+use http10::server::{
+    Config, LogLevel, Server, Timeouts, BODY_TIMEOUT, DEFAULT_MAX_CONNECTIONS, HEAD_TIMEOUT,
+    KEEP_ALIVE_TIMEOUT,
+};
 
 /// A small, safe static-file server speaking HTTP/1.0, with /upper and /echo routes.
 #[derive(Parser, Debug)]
@@ -41,6 +45,21 @@ struct Args {
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: Option<u16>,
 
+    /// Seconds a client has to send a whole request head, from its first byte
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
+          default_value_t = Seconds(HEAD_TIMEOUT))]
+    head_timeout: Seconds,
+
+    /// Seconds a client has to send a request body (POST), once its head has arrived
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
+          default_value_t = Seconds(BODY_TIMEOUT))]
+    body_timeout: Seconds,
+
+    /// Seconds a kept-alive connection may sit idle between requests
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
+          default_value_t = Seconds(KEEP_ALIVE_TIMEOUT))]
+    keep_alive_timeout: Seconds,
+
     /// Turn off the /upper and /echo routes (serve files of those names instead).
     #[arg(long)]
     no_routes: bool,
@@ -72,6 +91,12 @@ fn main() -> ExitCode {
         threads: args.threads.map_or(0, usize::from),
         routes_enabled: !args.no_routes,
         log,
+        timeouts: Timeouts {
+            head: args.head_timeout.0,
+            body: args.body_timeout.0,
+            keep_alive: args.keep_alive_timeout.0,
+            ..Timeouts::default()
+        },
     };
     let server = match Server::bind(&config) {
         Ok(server) => server,
@@ -120,6 +145,26 @@ fn main() -> ExitCode {
         ));
     }
     ExitCode::SUCCESS
+}
+
+/// A time limit given in seconds on the command line: `60`, or `0.5` (tests use short ones).
+#[derive(Debug, Clone, Copy)]
+struct Seconds(Duration);
+
+impl std::fmt::Display for Seconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.as_secs_f64())
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<Seconds, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number of seconds"))?;
+    if !(0.01..=86_400.0).contains(&seconds) {
+        return Err("give between 0.01 and 86400 seconds".to_string());
+    }
+    Ok(Seconds(Duration::from_secs_f64(seconds)))
 }
 
 /// Prints a line on stdout and flushes it (stdout may be a pipe, as in the tests). A closed

@@ -19,11 +19,11 @@
 //! it as a page. They match on the path alone (the query is ignored for matching), take
 //! precedence over files of the same name, and are off with `httpserve --no-routes`.
 //!
-//! A POST body is read by [`crate::request`] before it gets here, under its rules: no
+//! A POST body is read by [`request`](super::request) before it gets here, under its rules: no
 //! `Content-Length` → **411 Length Required** (RFC 1945 §7.2.2 says a request with a body must
 //! carry one, and 411 names that exact fault — 400 would only say "something is wrong"); more
-//! than [`MAX_BODY_BYTES`](crate::request::MAX_BODY_BYTES) → 413; a body that does not arrive
-//! within [`BODY_TIMEOUT`](crate::request::BODY_TIMEOUT) → the connection is closed.
+//! than [`MAX_BODY_BYTES`](super::request::MAX_BODY_BYTES) → 413; a body that does not arrive
+//! within [`BODY_TIMEOUT`](super::BODY_TIMEOUT) → the connection is closed.
 //!
 //! Every other path is a file: GET and HEAD are served by [`files::serve`]. Every other method —
 //! including lower-case `get`, since methods are case-sensitive (RFC 1945 §5.1.1) — is answered
@@ -35,9 +35,10 @@
 
 use percent_encoding::percent_decode;
 
-use crate::files::{self, split_target, Root};
-use crate::request::Request;
-use crate::response::Response;
+use super::files::{self, Root};
+use super::request::Request;
+use super::response::Response;
+use super::url_path::split_target;
 use crate::status::Status;
 
 /// What the server serves: the folder, and whether the built-in routes are on.
@@ -238,8 +239,8 @@ pub fn show_line_ends(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::Version;
-    use crate::response::Body;
+    use crate::server::request::Version;
+    use crate::server::response::Body;
 
     fn request(method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Request {
         let mut raw_head = format!("{method} {target} HTTP/1.0\r\n");

@@ -1,0 +1,145 @@
+//! What the server writes on stderr: one Common Log Format line per response (the format of
+//! Apache and nginx), and with `--verbose` each connection opening and closing and each
+//! request head as it arrived.
+//!
+//! ```text
+//! 127.0.0.1 - - [21/Nov/2026:10:00:00 +0000] "GET / HTTP/1.0" 200 1234
+//! ```
+//!
+//! The fields: the client's address; two dashes (the identity and the user name, which this
+//! server never knows); the time; the request line exactly as sent, control characters shown
+//! as `\xNN` so a request cannot forge a log line; the status code; the body bytes sent.
+//!
+//! Writing to stderr is a blocking call made from the event loop: a terminal that cannot keep
+//! up slows the server down. Use `--quiet` when measuring speed.
+
+use std::io::{self, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::time::SystemTime;
+
+use super::request::Request;
+use crate::date::format_log_date;
+use crate::escape::escape_control;
+use crate::status::Status;
+
+/// How much the server writes on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    /// Nothing but errors.
+    Quiet,
+    /// One Common Log Format line per request.
+    Access,
+    /// Also each connection opening and closing, and each request head as it arrived.
+    Verbose,
+}
+
+/// The server's log, at the level the command line chose.
+#[derive(Debug, Clone, Copy)]
+pub struct Log {
+    level: LogLevel,
+}
+
+impl Log {
+    /// A log that writes what `level` asks for.
+    pub fn new(level: LogLevel) -> Log {
+        Log { level }
+    }
+
+    /// Whether lines of this level are written.
+    pub fn shows(&self, level: LogLevel) -> bool {
+        match level {
+            LogLevel::Quiet => true,
+            LogLevel::Access => self.level != LogLevel::Quiet,
+            LogLevel::Verbose => self.level == LogLevel::Verbose,
+        }
+    }
+
+    /// The access-log line of one response (sent whole, cut short or never sent: `sent` says
+    /// how many body bytes left).
+    pub fn access(&self, peer: SocketAddr, request_line: &[u8], status: Status, sent: u64) {
+        if self.shows(LogLevel::Access) {
+            let when = SystemTime::now();
+            write_stderr(&access_line(peer.ip(), when, request_line, status, sent));
+        }
+    }
+
+    /// Each line of a request head as it arrived (`--verbose`).
+    pub fn head(&self, peer: SocketAddr, request: &Request) {
+        if !self.shows(LogLevel::Verbose) {
+            return;
+        }
+        let mut text = String::new();
+        for line in request.raw_head.split(|&byte| byte == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if !line.is_empty() {
+                text.push_str(&format!("{peer} > {}\n", escape_control(line)));
+            }
+        }
+        if !request.body.is_empty() {
+            text.push_str(&format!("{peer} > ({} body bytes)\n", request.body.len()));
+        }
+        write_stderr(text.trim_end());
+    }
+
+    /// A line of its own, written if `level` is shown.
+    pub fn note(&self, level: LogLevel, text: &str) {
+        if self.shows(level) {
+            write_stderr(text);
+        }
+    }
+}
+
+/// One Common Log Format line:
+/// `127.0.0.1 - - [21/Nov/2026:10:00:00 +0000] "GET / HTTP/1.0" 200 1234`.
+pub fn access_line(
+    client: IpAddr,
+    when: SystemTime,
+    request_line: &[u8],
+    status: Status,
+    sent: u64,
+) -> String {
+    format!(
+        "{client} - - [{}] \"{}\" {} {sent}",
+        format_log_date(when),
+        escape_control(request_line),
+        status.code()
+    )
+}
+
+/// Writes one line to stderr in a single call; a closed stderr is ignored, never a panic
+/// (`eprintln!` would panic).
+fn write_stderr(line: &str) {
+    let mut message = String::with_capacity(line.len() + 1);
+    message.push_str(line);
+    message.push('\n');
+    let _ = io::stderr().lock().write_all(message.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn access_lines_follow_the_common_log_format() {
+        let when = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        let client = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        for (request_line, status, sent, want) in [
+            (
+                &b"GET / HTTP/1.0"[..],
+                Status::Ok,
+                1234,
+                "127.0.0.1 - - [06/Nov/1994:08:49:37 +0000] \"GET / HTTP/1.0\" 200 1234",
+            ),
+            (
+                b"GET /\x1b[2J HTTP/1.0",
+                Status::NotFound,
+                0,
+                "127.0.0.1 - - [06/Nov/1994:08:49:37 +0000] \"GET /\\x1B[2J HTTP/1.0\" 404 0",
+            ),
+        ] {
+            assert_eq!(access_line(client, when, request_line, status, sent), want);
+        }
+    }
+}

@@ -1,0 +1,426 @@
+//! One connection's life, as a state machine: waiting for a request, receiving it, sending
+//! the response, and after an error draining what the client still sends.
+//!
+//! ```text
+//!            first byte             whole request
+//! Waiting ─────────────► ReceivingHead ─────────► Sending ──► (close)
+//!    ▲                       │  head done,           │
+//!    │                       ▼  body to come         │ kept alive
+//!    │                  ReceivingBody ──────────────►│
+//!    └───────────────────────────────────────────────┘
+//!                after an error: Sending ──► Draining ──► (close)
+//! ```
+//!
+//! The event loop calls [`Connection::advance`] whenever the kernel says the socket changed;
+//! each call goes as far as the socket allows without waiting (a `read` or `write` that would
+//! wait returns `WouldBlock`), and the state says where to pick up next time. Each state has a
+//! deadline (see the [module docs](super)); the loop closes a connection whose deadline passed.
+//!
+//! The protocol steps themselves live elsewhere: [`request`](super::request) reads the head,
+//! [`routes`](super::routes) decides the answer, [`keep_alive`](super::keep_alive) whether the
+//! connection stays open, [`send`](super::send) puts the bytes on the socket.
+
+use std::io::{self, Read};
+use std::net::{Shutdown, SocketAddr};
+use std::sync::atomic::Ordering;
+use std::time::{Instant, SystemTime};
+
+use mio::net::TcpStream as ClientSocket;
+use mio::Token;
+
+use super::keep_alive::{keep_alive, KEEP_ALIVE_MAX};
+use super::request::{Progress, Rejected, Request, RequestBuffer, Version};
+use super::response::{Framing, Persistence, Response};
+use super::routes;
+use super::send::{Outgoing, Sent};
+use super::{LogLevel, Shared};
+use crate::status::Status;
+
+/// One connection and where it is in its exchange with the client.
+pub(super) struct Connection {
+    pub(super) socket: ClientSocket,
+    pub(super) peer: SocketAddr,
+    state: State,
+    /// When the current state's time runs out.
+    pub(super) deadline: Instant,
+    /// Bytes received and not used yet.
+    received: RequestBuffer,
+    /// Requests answered so far.
+    pub(super) served: usize,
+    /// The socket may have bytes to read: set by an event, cleared by `WouldBlock`.
+    pub(super) may_read: bool,
+    /// The socket may have room to write: set by an event, cleared by `WouldBlock`.
+    pub(super) may_write: bool,
+    /// The kernel reported that the client closed its sending side.
+    pub(super) read_closed: bool,
+    /// `TCP_NODELAY` is set (on the first response that keeps the connection open).
+    no_delay: bool,
+    /// The socket is watched for "writable" too (after a send first filled it).
+    pub(super) watching_writes: bool,
+    /// A send filled the socket, and "writable" events are not watched yet: the loop adds
+    /// them (it holds the `Poll`).
+    pub(super) wants_writable_events: bool,
+    /// The connection's token in its loop's `Poll`.
+    pub(super) token: Token,
+}
+
+/// Whether [`Connection::advance`] stops at a response it has just prepared.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Hold {
+    /// Stop there: the loop sends it after the batch of events.
+    NewReplies,
+    /// Go on as far as the socket allows.
+    Nothing,
+}
+
+/// Why [`Connection::advance`] stopped.
+pub(super) enum Paused {
+    /// Until the socket is ready again.
+    Waiting,
+    /// A response is ready, held as [`Hold::NewReplies`] asked.
+    ReplyReady,
+    /// The connection is over, for this reason.
+    Over(&'static str),
+}
+
+/// Where a connection is. Each state has its own deadline (see the module docs).
+enum State {
+    /// No byte of a request yet: a new connection, or a kept-alive one between requests.
+    Waiting,
+    /// Part of a request head has arrived; the rest must follow by the deadline.
+    ReceivingHead,
+    /// The head is complete; its body is still arriving.
+    ReceivingBody,
+    /// A response is on its way out.
+    Sending(Reply),
+    /// After an error response: the sending side is shut, and what the client still sends is
+    /// read and thrown away until it closes, so that closing does not destroy the response.
+    Draining,
+}
+
+/// A response being sent, and what to log and do once it is out.
+struct Reply {
+    outgoing: Outgoing,
+    status: Status,
+    /// The request line for the access log.
+    request_line: Vec<u8>,
+    then: AfterReply,
+}
+
+/// What happens to the connection after a response.
+#[derive(Clone, Copy)]
+enum AfterReply {
+    /// Wait for the next request (persistent connection).
+    KeepAlive,
+    /// Close it: HTTP/1.0's default.
+    Close,
+    /// Close it after draining what the client still sends (after an error).
+    Drain,
+}
+
+/// What the state machine does after one step.
+enum Step {
+    /// Take another step at once.
+    Continue,
+    /// Nothing more until the socket is ready again.
+    Wait,
+    /// The connection is over, for this reason (shown in the verbose log).
+    Close(&'static str),
+}
+
+impl Connection {
+    pub(super) fn new(
+        shared: &Shared,
+        socket: ClientSocket,
+        peer: SocketAddr,
+        token: Token,
+        now: Instant,
+    ) -> Connection {
+        Connection {
+            socket,
+            peer,
+            state: State::Waiting,
+            deadline: now + shared.timeouts.head,
+            received: RequestBuffer::new(),
+            served: 0,
+            // Not yet: the client is usually still sending its request when the connection
+            // is accepted, and the event that says it has arrived comes soon enough.
+            may_read: false,
+            may_write: true,
+            read_closed: false,
+            no_delay: false,
+            watching_writes: false,
+            wants_writable_events: false,
+            token,
+        }
+    }
+
+    /// Whether the connection waits for a request that has not started.
+    pub(super) fn is_idle(&self) -> bool {
+        matches!(self.state, State::Waiting) && self.received.is_empty()
+    }
+
+    /// Steps until the socket has nothing more to give or take now, or until a new response
+    /// is ready if `hold` says so.
+    pub(super) fn advance(&mut self, shared: &Shared, scratch: &mut [u8], hold: Hold) -> Paused {
+        loop {
+            let step = match self.state {
+                State::Waiting | State::ReceivingHead | State::ReceivingBody => {
+                    let step = self.receive(shared, scratch);
+                    if hold == Hold::NewReplies && matches!(self.state, State::Sending(_)) {
+                        return Paused::ReplyReady;
+                    }
+                    step
+                }
+                State::Sending(_) => self.send(shared),
+                State::Draining => self.drain(scratch),
+            };
+            match step {
+                Step::Continue => {}
+                Step::Wait => return Paused::Waiting,
+                Step::Close(ending) => return Paused::Over(ending),
+            }
+        }
+    }
+
+    /// Receiving: answer the request if it is all here, else read more.
+    fn receive(&mut self, shared: &Shared, scratch: &mut [u8]) -> Step {
+        match self.received.take_request() {
+            Ok(Progress::Complete(request)) => return self.respond(shared, request),
+            Err(rejected) => return self.reject(shared, rejected),
+            Ok(Progress::NeedBody) if !matches!(self.state, State::ReceivingBody) => {
+                self.state = State::ReceivingBody;
+                self.deadline = Instant::now() + shared.timeouts.body;
+            }
+            Ok(_) => {}
+        }
+        if !self.may_read {
+            return Step::Wait;
+        }
+        match self.received.read_from(&mut self.socket, scratch) {
+            Ok(0) if self.received.is_empty() => Step::Close("the client closed it"),
+            Ok(0) => Step::Close("the request did not arrive in full"),
+            Ok(count) => {
+                if count < scratch.len() && !self.read_closed && cfg!(target_os = "linux") {
+                    // A short read emptied the socket: epoll reports any byte that arrives
+                    // from now on with a new event, so the `read` that would only say
+                    // `WouldBlock` can be skipped (nginx does the same). Not after the client
+                    // closed its side: that end-of-file is still to be read, and no new
+                    // event would announce it.
+                    self.may_read = false;
+                }
+                if matches!(self.state, State::Waiting) {
+                    // The first byte starts the clock for the whole head.
+                    self.state = State::ReceivingHead;
+                    self.deadline = Instant::now() + shared.timeouts.head;
+                }
+                Step::Continue
+            }
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                self.may_read = false;
+                Step::Wait
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => Step::Continue,
+            Err(_) => Step::Close("a network error"),
+        }
+    }
+
+    /// A whole request has arrived: route it and start sending the answer.
+    fn respond(&mut self, shared: &Shared, request: Request) -> Step {
+        self.served += 1;
+        shared.log.head(self.peer, &request);
+        let response = routes::respond(&shared.site, &request);
+        let stopping = shared.stopping.load(Ordering::SeqCst);
+        let keep_alive = keep_alive(&request, response.status, self.served, stopping);
+        if keep_alive && !self.no_delay {
+            // A response leaves in one write, but on a connection kept open the client's
+            // delayed ACK of the last one would make Nagle's algorithm hold back the start of
+            // the next for about 40 ms. A connection that closes after one response has no
+            // "next", so it is spared the system call (as nginx does).
+            let _ = self.socket.set_nodelay(true);
+            self.no_delay = true;
+        }
+        let (persistence, then) = if keep_alive {
+            let persistence = Persistence::KeepAlive {
+                timeout: shared.timeouts.keep_alive,
+                remaining: KEEP_ALIVE_MAX - self.served,
+            };
+            (persistence, AfterReply::KeepAlive)
+        } else {
+            (Persistence::Close, AfterReply::Close)
+        };
+        let framing = Framing {
+            head_only: request.method == "HEAD",
+            simple: request.version == Version::Http09,
+            persistence,
+        };
+        let request_line = if shared.log.shows(LogLevel::Access) {
+            request.request_line().into_bytes()
+        } else {
+            Vec::new() // not logged: spare the allocation
+        };
+        self.start_reply(shared, response, framing, request_line, then)
+    }
+
+    /// A request that breaks a rule: answer the error, then drain and close.
+    fn reject(&mut self, shared: &Shared, rejected: Rejected) -> Step {
+        let response = Response::error(rejected.error.status(), &rejected.error.to_string());
+        let framing = Framing::full_then_close();
+        self.start_reply(
+            shared,
+            response,
+            framing,
+            rejected.first_line,
+            AfterReply::Drain,
+        )
+    }
+
+    /// Lays out the response and switches to sending it.
+    fn start_reply(
+        &mut self,
+        shared: &Shared,
+        response: Response,
+        framing: Framing,
+        request_line: Vec<u8>,
+        then: AfterReply,
+    ) -> Step {
+        let mut status = response.status;
+        let mut then = then;
+        let outgoing = match Outgoing::new(response, framing, SystemTime::now()) {
+            Ok(outgoing) => outgoing,
+            Err(_) => {
+                // A small file is read here, and it shrank (or failed to read) since it was
+                // opened: answer what happened instead of a head that would promise bytes
+                // that are not there.
+                status = Status::InternalServerError;
+                then = AfterReply::Close;
+                let error = Response::error(status, "The file could not be read.");
+                match Outgoing::new(error, Framing::full_then_close(), SystemTime::now()) {
+                    Ok(outgoing) => outgoing,
+                    Err(_) => return Step::Close("the file could not be read"),
+                }
+            }
+        };
+        self.state = State::Sending(Reply {
+            outgoing,
+            status,
+            request_line,
+            then,
+        });
+        self.deadline = Instant::now() + shared.timeouts.write;
+        Step::Continue
+    }
+
+    /// Sending: write what the socket takes; when all is out, log it and go on.
+    fn send(&mut self, shared: &Shared) -> Step {
+        let State::Sending(reply) = &mut self.state else {
+            return Step::Continue;
+        };
+        if !self.may_write {
+            return Step::Wait;
+        }
+        let then = match reply.outgoing.send(&mut self.socket) {
+            Ok(Sent::SocketFull) => {
+                // Progress was made (or none was possible): the client has a fresh
+                // write timeout to read some more.
+                self.may_write = false;
+                self.wants_writable_events = !self.watching_writes;
+                self.deadline = Instant::now() + shared.timeouts.write;
+                return Step::Wait;
+            }
+            Ok(Sent::All) => reply.then,
+            Err(_) => {
+                log_reply(shared, self.peer, reply);
+                return Step::Close("the response could not be sent (client gone?)");
+            }
+        };
+        log_reply(shared, self.peer, reply);
+        let now = Instant::now();
+        match then {
+            AfterReply::Close => Step::Close("done"),
+            AfterReply::KeepAlive if self.received.is_empty() => {
+                self.state = State::Waiting;
+                self.deadline = now + shared.timeouts.keep_alive;
+                Step::Continue
+            }
+            AfterReply::KeepAlive => {
+                // Part of the next request came with this one (pipelining).
+                self.state = State::ReceivingHead;
+                self.deadline = now + shared.timeouts.head;
+                Step::Continue
+            }
+            AfterReply::Drain => {
+                let _ = self.socket.shutdown(Shutdown::Write);
+                self.state = State::Draining;
+                self.deadline = now + shared.timeouts.linger;
+                Step::Continue
+            }
+        }
+    }
+
+    /// Draining: read and discard until the client closes (or the deadline).
+    fn drain(&mut self, scratch: &mut [u8]) -> Step {
+        if !self.may_read {
+            return Step::Wait;
+        }
+        match self.socket.read(scratch) {
+            Ok(0) => Step::Close("a bad request"),
+            Ok(_) => Step::Continue,
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                self.may_read = false;
+                Step::Wait
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => Step::Continue,
+            Err(_) => Step::Close("a bad request"),
+        }
+    }
+
+    /// The deadline has passed: why the connection closes (and, for a response cut short,
+    /// its access-log line).
+    pub(super) fn time_is_up(&self, shared: &Shared) -> &'static str {
+        match &self.state {
+            State::Waiting if self.served == 0 => "no request arrived in time",
+            State::Waiting => "idle",
+            State::ReceivingHead | State::ReceivingBody => {
+                "the request did not arrive in full in time"
+            }
+            State::Sending(reply) => {
+                log_reply(shared, self.peer, reply);
+                "the client stopped reading"
+            }
+            State::Draining => "a bad request",
+        }
+    }
+}
+
+/// Answers 503 to a connection over the limit, without taking it on.
+pub(super) fn refuse_busy(shared: &Shared, mut socket: ClientSocket, peer: SocketAddr) {
+    // Take whatever request already arrived (without waiting: the socket is non-blocking), so
+    // closing does not reset the connection before the client reads the 503.
+    let mut discard = [0u8; 4096];
+    let _ = socket.read(&mut discard);
+    let response = Response::error(
+        Status::ServiceUnavailable,
+        "The server is serving as many connections as it allows; try again in a moment.",
+    )
+    .with_header("Retry-After", "1");
+    let framing = Framing::full_then_close();
+    let mut sent = 0;
+    if let Ok(mut outgoing) = Outgoing::new(response, framing, SystemTime::now()) {
+        // A fresh socket's buffer takes this short page whole.
+        let _ = outgoing.send(&mut socket);
+        sent = outgoing.body_bytes_sent();
+    }
+    let _ = socket.shutdown(Shutdown::Write);
+    shared
+        .log
+        .access(peer, b"-", Status::ServiceUnavailable, sent);
+}
+
+/// The access-log line of a response, sent whole or cut short.
+fn log_reply(shared: &Shared, peer: SocketAddr, reply: &Reply) {
+    let sent = reply.outgoing.body_bytes_sent();
+    shared
+        .log
+        .access(peer, &reply.request_line, reply.status, sent);
+}

@@ -1,0 +1,432 @@
+//! The event loop: wait until the kernel says some sockets are ready, serve each of them as far
+//! as it goes without waiting, look at the deadlines, and wait again.
+//!
+//! ```text
+//! loop {
+//!     poll()            one system call: which of my sockets can be read or written now?
+//!     for each event:   the listening socket → accept a client
+//!                       a client's socket   → advance its state machine (connection.rs)
+//!     send the batch's responses
+//!     every TICK:       close connections whose deadline has passed
+//! }
+//! ```
+//!
+//! Why a loop like this and not a thread per connection is told in the [module docs](super),
+//! with the edge-triggered flags each connection keeps.
+
+use std::io;
+use std::net::SocketAddr;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use mio::event::Event;
+use mio::net::{TcpListener as ListeningSocket, TcpStream as ClientSocket};
+use mio::{Events, Interest, Poll, Token};
+
+use super::connection::{refuse_busy, Connection, Hold, Paused};
+use super::request::READ_CHUNK;
+use super::{LogLevel, Shared, TICK};
+
+/// How many readiness events one `poll` may hand back.
+const EVENTS_PER_POLL: usize = 256;
+/// The token of the listening socket in every loop's `Poll`.
+const LISTENER: Token = Token(0);
+/// The token of the waker that [`ShutdownHandle::stop`] uses.
+pub(super) const WAKER: Token = Token(1);
+/// Connection tokens start here: token `FIRST_CLIENT + i` is slot `i` in [`Connections`].
+const FIRST_CLIENT: usize = 2;
+
+/// Adds the listening socket to a loop's `Poll`. On Linux it is added "exclusive"
+/// (`EPOLLEXCLUSIVE`): when a client arrives, the kernel wakes one sleeping loop, not all of
+/// them only for all but one to find the queue empty (the "thundering herd"). And it is
+/// level-triggered: while clients wait in the queue, every `poll` says so, so a loop can
+/// accept one per event and never spend an `accept` on an empty queue.
+///
+/// `mio` offers neither, so this one registration is made with `epoll_ctl` itself on `mio`'s
+/// epoll descriptor. That leans on one fact about `mio` that its API does not promise: on
+/// Linux an event's `Token` is the number stored with the registration. The test
+/// `a_listener_added_by_hand_is_reported_under_its_token` checks that fact against the `mio`
+/// in `Cargo.lock`, so an upgrade that changes it fails the tests instead of the server.
+#[cfg(target_os = "linux")]
+pub(super) fn watch_listener(poll: &Poll, listener: &mut ListeningSocket) -> io::Result<()> {
+    use rustix::event::epoll::{self, EventData, EventFlags};
+    let flags = EventFlags::IN | EventFlags::EXCLUSIVE;
+    let token = EventData::new_u64(LISTENER.0 as u64);
+    epoll::add(poll.registry(), &*listener, token, flags)?;
+    Ok(())
+}
+
+/// Adds the listening socket to a loop's `Poll` (edge-triggered, as all of `mio`'s).
+#[cfg(not(target_os = "linux"))]
+pub(super) fn watch_listener(poll: &Poll, listener: &mut ListeningSocket) -> io::Result<()> {
+    poll.registry()
+        .register(listener, LISTENER, Interest::READABLE)
+}
+
+/// How many clients one event of the listening socket may accept. Level-triggered (Linux,
+/// see [`watch_listener`]): one, as the next `poll` reports the rest. Edge-triggered: all of
+/// them, since no new event will.
+const ACCEPTS_PER_EVENT: usize = if cfg!(target_os = "linux") {
+    1
+} else {
+    usize::MAX
+};
+
+/// One event loop: a `Poll`, its copy of the listening socket, and its connections.
+pub(super) struct EventLoop {
+    poll: Poll,
+    /// `None` once the server is stopping.
+    listener: Option<ListeningSocket>,
+    clients: Connections,
+    /// Where every `read` lands first; a connection keeps only the bytes that arrived, so it
+    /// needs no buffer of its own until it has something to hold.
+    scratch: Vec<u8>,
+    /// `accept` failed for want of resources (out of file descriptors): the listening socket
+    /// is not watched until the next tick.
+    accept_paused: bool,
+    /// Connections whose response is ready, to be sent once every event of the batch has
+    /// been looked at.
+    replies_ready: Vec<usize>,
+}
+
+impl EventLoop {
+    /// A loop that will wait on `poll`, where `listener` is already watched.
+    pub(super) fn new(poll: Poll, listener: ListeningSocket) -> EventLoop {
+        EventLoop {
+            poll,
+            listener: Some(listener),
+            clients: Connections::default(),
+            scratch: vec![0; READ_CHUNK],
+            accept_paused: false,
+            replies_ready: Vec::new(),
+        }
+    }
+
+    /// The loop itself: wait for ready sockets, serve them, look at deadlines, repeat. Returns
+    /// how many connections were still open when the stop's grace time ran out.
+    pub(super) fn run(mut self, shared: &Shared) -> usize {
+        let mut events = Events::with_capacity(EVENTS_PER_POLL);
+        let mut next_tick = Instant::now() + TICK;
+        let mut stop_deadline = None;
+        loop {
+            if let Err(error) = self.poll.poll(&mut events, Some(TICK)) {
+                if error.kind() != io::ErrorKind::Interrupted {
+                    let note = format!("an event loop failed, its connections are closed: {error}");
+                    shared.log.note(LogLevel::Quiet, &note);
+                    return self.clients.len();
+                }
+            }
+            for event in events.iter() {
+                match event.token() {
+                    LISTENER => self.accept_clients(shared),
+                    WAKER => {} // the stop is noticed below
+                    Token(token) => self.client_ready(shared, token - FIRST_CLIENT, event),
+                }
+            }
+            self.send_ready_replies(shared);
+
+            let now = Instant::now();
+            if stop_deadline.is_none() && shared.stopping.load(Ordering::SeqCst) {
+                stop_deadline = Some(now + shared.timeouts.shutdown_grace);
+                // Closing our copy of the listening socket; once every loop has, new clients
+                // are refused by the kernel. (Closing one copy of a descriptor does not take
+                // it out of the `Poll`; `deregister` does.)
+                if let Some(mut listener) = self.listener.take() {
+                    if !self.accept_paused {
+                        let _ = self.poll.registry().deregister(&mut listener);
+                    }
+                }
+                self.look_at_deadlines(shared, now);
+            }
+            if now >= next_tick {
+                self.look_at_deadlines(shared, now);
+                if self.accept_paused {
+                    self.resume_accepting(shared);
+                }
+                next_tick = now + TICK;
+            }
+            if let Some(deadline) = stop_deadline {
+                if self.clients.len() == 0 || now >= deadline {
+                    return self.clients.len();
+                }
+            }
+        }
+    }
+
+    /// Sends the responses prepared while this batch of events was looked at, one after
+    /// another: a client program asleep until they come is woken once for them all rather
+    /// than once for each (see the module docs).
+    fn send_ready_replies(&mut self, shared: &Shared) {
+        // Taken out and put back, so that `advance` may borrow the loop meanwhile and the
+        // list keeps its allocation.
+        let mut ready = std::mem::take(&mut self.replies_ready);
+        for slot in ready.drain(..) {
+            self.advance(shared, slot, Hold::Nothing);
+        }
+        self.replies_ready = ready;
+    }
+
+    /// Accepts clients waiting in the listening socket's queue (up to [`ACCEPTS_PER_EVENT`]).
+    fn accept_clients(&mut self, shared: &Shared) {
+        for _ in 0..ACCEPTS_PER_EVENT {
+            let Some(listener) = &self.listener else {
+                return;
+            };
+            match listener.accept() {
+                Ok((socket, peer)) => self.admit(shared, socket, peer),
+                // Another loop took it, or the queue is empty.
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return,
+                // A client that gave up while waiting in the queue: only that one is lost.
+                Err(error)
+                    if matches!(
+                        error.kind(),
+                        io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
+                    ) => {}
+                Err(error) => {
+                    // Out of file descriptors (EMFILE) would fail again at once, and the queue
+                    // would be reported again at once: stop watching it for a tick, while
+                    // connections close. Never a reason to stop the server.
+                    shared
+                        .log
+                        .note(LogLevel::Quiet, &format!("accept failed: {error}"));
+                    self.pause_accepting();
+                    return;
+                }
+            }
+        }
+    }
+
+    fn pause_accepting(&mut self) {
+        if let Some(listener) = &mut self.listener {
+            let _ = self.poll.registry().deregister(listener);
+            self.accept_paused = true;
+        }
+    }
+
+    fn resume_accepting(&mut self, shared: &Shared) {
+        let Some(listener) = &mut self.listener else {
+            return;
+        };
+        match watch_listener(&self.poll, listener) {
+            Ok(()) => {
+                self.accept_paused = false;
+                // Clients may have queued while no event could say so.
+                self.accept_clients(shared);
+            }
+            Err(error) => {
+                let note = format!("cannot watch for new clients yet: {error}");
+                shared.log.note(LogLevel::Quiet, &note);
+            }
+        }
+    }
+
+    /// Takes on a new connection, or answers 503 if the server is full.
+    fn admit(&mut self, shared: &Shared, mut socket: ClientSocket, peer: SocketAddr) {
+        let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
+        let open = shared.open_connections.fetch_add(1, Ordering::SeqCst);
+        if open >= shared.max_connections {
+            shared.open_connections.fetch_sub(1, Ordering::SeqCst);
+            refuse_busy(shared, socket, peer);
+            return;
+        }
+        let slot = self.clients.vacant_slot();
+        let token = Token(FIRST_CLIENT + slot);
+        // Readable only: most responses leave in one write to a socket that has room, so
+        // "writable" events would only wake the loop for nothing. A send that fills the socket
+        // asks for them (`watch_writes`).
+        let interest = Interest::READABLE;
+        let registered = self.poll.registry().register(&mut socket, token, interest);
+        if let Err(error) = registered {
+            self.clients.give_back(slot);
+            shared.open_connections.fetch_sub(1, Ordering::SeqCst);
+            shared
+                .log
+                .note(LogLevel::Quiet, &format!("{peer} not served: {error}"));
+            return;
+        }
+        shared
+            .log
+            .note(LogLevel::Verbose, &format!("{peer} connected"));
+        self.clients.put(
+            slot,
+            Connection::new(shared, socket, peer, token, Instant::now()),
+        );
+    }
+
+    /// The kernel says this connection's socket changed: note what, and move it along.
+    fn client_ready(&mut self, shared: &Shared, slot: usize, event: &Event) {
+        // An event for a connection closed earlier in the same batch may find its slot empty,
+        // or already given to a new connection: the flags below only say "try", so a stale
+        // event costs one `WouldBlock` and nothing else.
+        let Some(client) = self.clients.get_mut(slot) else {
+            return;
+        };
+        if event.is_readable() || event.is_read_closed() || event.is_error() {
+            client.may_read = true;
+        }
+        if event.is_read_closed() {
+            client.read_closed = true;
+        }
+        if event.is_writable() || event.is_write_closed() || event.is_error() {
+            client.may_write = true;
+        }
+        self.advance(shared, slot, Hold::NewReplies);
+    }
+
+    /// Runs one connection's state machine as far as its socket allows (stopping at a newly
+    /// prepared response if `hold` says so: it joins the batch's `replies_ready`), and closes
+    /// the connection if it is over. A panic (a bug) costs only this connection.
+    fn advance(&mut self, shared: &Shared, slot: usize, hold: Hold) {
+        let Some(client) = self.clients.get_mut(slot) else {
+            return;
+        };
+        let scratch = &mut self.scratch;
+        let outcome =
+            panic::catch_unwind(AssertUnwindSafe(|| client.advance(shared, scratch, hold)));
+        match outcome {
+            Ok(Paused::ReplyReady) => self.replies_ready.push(slot),
+            Ok(Paused::Waiting) if client.wants_writable_events => self.watch_writes(shared, slot),
+            Ok(Paused::Waiting) => {}
+            Ok(Paused::Over(ending)) => self.close(shared, slot, ending),
+            Err(_) => {
+                let note = format!("{} internal error: connection dropped", client.peer);
+                shared.log.note(LogLevel::Quiet, &note);
+                self.close(shared, slot, "an internal error");
+            }
+        }
+    }
+
+    /// A send filled this connection's socket: from now on, watch it for "writable" too.
+    fn watch_writes(&mut self, shared: &Shared, slot: usize) {
+        let Some(client) = self.clients.get_mut(slot) else {
+            return;
+        };
+        client.wants_writable_events = false;
+        client.watching_writes = true;
+        // Changing the registration looks at the socket at once, so room that appeared
+        // since the send still brings its event.
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        let watched = self
+            .poll
+            .registry()
+            .reregister(&mut client.socket, client.token, interest);
+        if watched.is_err() {
+            self.close(shared, slot, "a network error");
+        }
+    }
+
+    /// Closes connections whose deadline has passed, and, when the server is stopping, those
+    /// waiting for a request that has not started.
+    fn look_at_deadlines(&mut self, shared: &Shared, now: Instant) {
+        let stopping = shared.stopping.load(Ordering::SeqCst);
+        for slot in 0..self.clients.capacity() {
+            let Some(client) = self.clients.get_mut(slot) else {
+                continue;
+            };
+            let ending = if now >= client.deadline {
+                client.time_is_up(shared)
+            } else if stopping && client.is_idle() {
+                "the server is stopping"
+            } else {
+                continue;
+            };
+            self.close(shared, slot, ending);
+        }
+    }
+
+    /// Ends a connection: the socket closes when the client is dropped (which also takes it
+    /// out of the `Poll`).
+    fn close(&mut self, shared: &Shared, slot: usize, ending: &str) {
+        let Some(client) = self.clients.take(slot) else {
+            return;
+        };
+        shared.open_connections.fetch_sub(1, Ordering::SeqCst);
+        if shared.log.shows(LogLevel::Verbose) {
+            let served = client.served;
+            let plural = if served == 1 { "" } else { "s" };
+            let peer = client.peer;
+            let line = format!("{peer} closed after {served} request{plural}: {ending}");
+            shared.log.note(LogLevel::Verbose, &line);
+        }
+    }
+}
+
+/// The connections of one loop, each in a numbered slot; a slot's number is its `Token`.
+/// Freed slots are reused, so the numbers stay small.
+#[derive(Default)]
+pub(super) struct Connections {
+    slots: Vec<Option<Connection>>,
+    free: Vec<usize>,
+    count: usize,
+}
+
+impl Connections {
+    fn len(&self) -> usize {
+        self.count
+    }
+
+    fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// A slot to [`put`](Connections::put) the next connection in.
+    fn vacant_slot(&mut self) -> usize {
+        self.free.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() - 1
+        })
+    }
+
+    /// Returns a slot from [`vacant_slot`](Connections::vacant_slot) that was not used after all.
+    fn give_back(&mut self, slot: usize) {
+        self.free.push(slot);
+    }
+
+    fn put(&mut self, slot: usize, client: Connection) {
+        self.slots[slot] = Some(client);
+        self.count += 1;
+    }
+
+    fn get_mut(&mut self, slot: usize) -> Option<&mut Connection> {
+        self.slots.get_mut(slot).and_then(Option::as_mut)
+    }
+
+    fn take(&mut self, slot: usize) -> Option<Connection> {
+        let client = self.slots.get_mut(slot)?.take()?;
+        self.free.push(slot);
+        self.count -= 1;
+        Some(client)
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// The listener is registered outside `mio`'s API (see [`watch_listener`]); this pins the
+    /// two things that registration relies on: the event comes back under [`LISTENER`], and it
+    /// keeps coming while a client waits (level-triggered), so one accept per event loses none.
+    #[test]
+    fn a_listener_added_by_hand_is_reported_under_its_token() {
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+        std_listener.set_nonblocking(true).expect("non-blocking");
+        let address = std_listener.local_addr().expect("address");
+        let mut listener = ListeningSocket::from_std(std_listener);
+        let mut poll = Poll::new().expect("a poll");
+        watch_listener(&poll, &mut listener).expect("watch the listener");
+        let _client = std::net::TcpStream::connect(address).expect("connect");
+
+        let mut events = Events::with_capacity(8);
+        for round in 0..2 {
+            // Level-triggered: the same waiting client is reported again in round 1.
+            poll.poll(&mut events, Some(Duration::from_secs(10)))
+                .expect("poll");
+            let tokens: Vec<Token> = events.iter().map(|event| event.token()).collect();
+            assert_eq!(tokens, [LISTENER], "round {round}");
+            assert!(events.iter().all(|event| event.is_readable()));
+        }
+        let (_socket, _) = listener.accept().expect("the client is there");
+    }
+}

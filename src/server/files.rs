@@ -1,0 +1,363 @@
+//! From a decoded URL path to an open file under the served folder — the step where a careless
+//! server hands out `/etc/passwd` — and the conditional GET.
+//!
+//! [`url_path`](super::url_path) has already turned the target into plain names (no `..`). Here:
+//!
+//! 1. The names are joined onto the root, which was made absolute and free of symlinks
+//!    ([`Root::open`]) once at start, and the file is opened **beneath** the root
+//!    ([`open_inside`]): on Linux `openat2(RESOLVE_BENEATH)` makes the kernel refuse any step
+//!    (a `..`, a symlink) that would leave the folder; elsewhere the file is opened and the
+//!    kernel is then asked where the *opened* file really is. Either way the check is made on
+//!    what was opened, not on a path looked at earlier, so a symlink swapped in between a check
+//!    and an open cannot lead outside. A symlink leading outside → **403**.
+//! 2. Missing → 404; unreadable → 403; a file asked for as a folder (`/notes.txt/` or
+//!    `/notes.txt/extra`) → 404; a folder without its trailing slash → 301 to the same path with
+//!    the slash (query kept); a folder → its `index.html`, else a [listing](super::listing).
+//! 3. A file is answered `304 Not Modified` instead of 200 when the client's copy is current
+//!    ([`is_not_modified_since`], RFC 1945 §10.9).
+//!
+//! Try: `curl -v http://127.0.0.1:8080/lesson` (301 to `/lesson/`), then
+//! `curl -v -z 'Sat, 01 Jan 2100 00:00:00 GMT' http://127.0.0.1:8080/notes.txt` (304: curl's
+//! `-z` sends `If-Modified-Since`).
+
+use std::borrow::Cow;
+use std::fs::{self, File, Metadata};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::listing::listing;
+use super::response::{Body, Response};
+use super::url_path::{decode_path, encode_path, encode_query_for_header, split_target};
+use crate::date::{format_http_date, parse_http_date, truncate_to_second};
+use crate::status::Status;
+
+/// The name of the page a folder serves instead of its listing.
+pub const INDEX_FILE: &str = "index.html";
+
+/// The served folder: absolute, symlinks resolved, fixed at start.
+#[derive(Debug, Clone)]
+pub struct Root {
+    path: PathBuf,
+    /// The folder itself, open, for opening files *beneath* it (Linux's `openat2`).
+    #[cfg(target_os = "linux")]
+    folder: Option<std::sync::Arc<File>>,
+}
+
+impl Root {
+    /// Canonicalizes `dir` and checks that it is a folder this process can list.
+    pub fn open(dir: &Path) -> io::Result<Root> {
+        let path = fs::canonicalize(dir)?;
+        if !path.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                "not a directory",
+            ));
+        }
+        fs::read_dir(&path)?;
+        Ok(Root {
+            #[cfg(target_os = "linux")]
+            folder: File::open(&path).ok().map(std::sync::Arc::new),
+            path,
+        })
+    }
+
+    /// The absolute path of the folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Answers a GET or HEAD for a file or folder under `root`.
+///
+/// `if_modified_since` is the request's header of that name, if any (RFC 1945 §10.9).
+pub fn serve(root: &Root, target: &str, if_modified_since: Option<&str>) -> Response {
+    let Some(parts) = split_target(target) else {
+        return Response::error(
+            Status::BadRequest,
+            "The request target must be a path starting with '/'.",
+        );
+    };
+    let url_path = match decode_path(parts.path) {
+        Ok(url_path) => url_path,
+        Err(error) => return Response::error(Status::BadRequest, error.explain()),
+    };
+    let shown_path = || format!("/{}", url_path.segments.join("/"));
+    let mut fs_path = root.path.clone();
+    fs_path.extend(&url_path.segments);
+
+    // A folder's own page first: one open instead of two for the most common request, `/`.
+    if url_path.trailing_slash {
+        let index = fs_path.join(INDEX_FILE);
+        if let Ok(opened) = open_inside(root, &index) {
+            if opened.metadata.is_file() {
+                return serve_file(opened, &index, if_modified_since);
+            }
+        }
+    }
+    let opened = match open_inside(root, &fs_path) {
+        Ok(opened) => opened,
+        Err(status) => return refusal(status, &shown_path()),
+    };
+    if opened.metadata.is_dir() {
+        if url_path.trailing_slash {
+            return listing(&fs_path, &url_path.segments);
+        }
+        // Relative links in the page must resolve inside the folder, so send the browser
+        // to the slashed URL. Built from the normalized segments, it always starts with a
+        // single '/', so it can never be read as '//other-host' (an open redirect).
+        let mut location = encode_path(&url_path.segments);
+        location.push('/');
+        if let Some(query) = parts.query {
+            location.push('?');
+            location.push_str(&encode_query_for_header(query));
+        }
+        let note = format!("Moved to {location}\n");
+        return Response::new(Status::MovedPermanently)
+            .with_header("Location", location)
+            .with_header("Content-Type", "text/plain; charset=utf-8")
+            .with_body(note.into_bytes());
+    }
+    if !opened.metadata.is_file() {
+        // A FIFO, a socket or a device: nothing a web server should hand out.
+        return refusal(Status::Forbidden, &shown_path());
+    }
+    if url_path.trailing_slash {
+        // A file asked for as a folder.
+        return refusal(Status::NotFound, &shown_path());
+    }
+    serve_file(opened, &fs_path, if_modified_since)
+}
+
+/// A file or folder opened for reading, and what `fstat` says about it.
+pub(super) struct Opened {
+    pub(super) file: File,
+    pub(super) metadata: Metadata,
+}
+
+/// Opens `path` and checks that what was opened really lies under the root, whatever
+/// symlinks led there.
+///
+/// The check is made on the file that was opened, not on the path: with `openat2` by the
+/// kernel during the open, otherwise by asking where the open descriptor leads
+/// (`/proc/self/fd/N`). A symlink swapped in after the check cannot change which file is
+/// read. One gap remains where `/proc` is not mounted (or on other systems): the path is then
+/// resolved again after the open ([`real_path`]), and a swap between the two could go unseen.
+pub(super) fn open_inside(root: &Root, path: &Path) -> Result<Opened, Status> {
+    #[cfg(target_os = "linux")]
+    if let Some(opened) = open_beneath(root, path) {
+        return opened;
+    }
+    let file = open_for_reading(path).map_err(|error| status_for(&error))?;
+    let metadata = file.metadata().map_err(|error| status_for(&error))?;
+    let real_path = real_path(&file, path).map_err(|error| status_for(&error))?;
+    if !real_path.starts_with(&root.path) {
+        return Err(Status::Forbidden);
+    }
+    Ok(Opened { file, metadata })
+}
+
+/// Linux's `openat2(2)` with `RESOLVE_BENEATH` opens a file relative to the root folder and
+/// fails if any step — a `..`, a symlink — would leave it: the kernel does the check of
+/// [`open_inside`] during the open itself, with no second system call. `None` when it cannot
+/// decide: a kernel older than 5.6, or a link it refuses that may still end inside the root (an
+/// absolute link to a file in the folder); then the general way decides.
+#[cfg(target_os = "linux")]
+fn open_beneath(root: &Root, path: &Path) -> Option<Result<Opened, Status>> {
+    use rustix::fs::{openat2, Mode, OFlags, ResolveFlags};
+    use rustix::io::Errno;
+    let folder = root.folder.as_ref()?;
+    let relative = path.strip_prefix(&root.path).ok()?;
+    let relative = if relative.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        relative
+    };
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    match openat2(
+        &**folder,
+        relative,
+        flags,
+        Mode::empty(),
+        ResolveFlags::BENEATH,
+    ) {
+        Ok(descriptor) => {
+            let file = File::from(descriptor);
+            Some(match file.metadata() {
+                Ok(metadata) => Ok(Opened { file, metadata }),
+                Err(error) => Err(status_for(&error)),
+            })
+        }
+        // EXDEV: a step would leave the folder. ENOSYS, EPERM: no openat2 here.
+        Err(Errno::XDEV | Errno::NOSYS | Errno::PERM | Errno::AGAIN) => None,
+        Err(errno) => Some(Err(status_for(&errno.into()))),
+    }
+}
+
+/// Opens read-only. On Unix with `O_NONBLOCK`: opening a FIFO for reading otherwise waits for
+/// a writer, which would stop the server's event loop. (Reads from regular files ignore the flag.)
+fn open_for_reading(path: &Path) -> io::Result<File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    options.open(path)
+}
+
+/// Where an open file really is, every symlink resolved. Linux answers in one call through
+/// `/proc/self/fd/N`; elsewhere the path is resolved component by component.
+#[cfg(target_os = "linux")]
+fn real_path(file: &File, path: &Path) -> io::Result<PathBuf> {
+    use std::os::fd::AsRawFd;
+    match fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+        Ok(real_path) => Ok(real_path),
+        Err(_) => fs::canonicalize(path), // /proc is not mounted
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn real_path(_file: &File, path: &Path) -> io::Result<PathBuf> {
+    fs::canonicalize(path)
+}
+
+/// The status for a failed file-system call: missing → 404, not allowed → 403.
+pub(super) fn status_for(error: &io::Error) -> Status {
+    match error.kind() {
+        io::ErrorKind::PermissionDenied => Status::Forbidden,
+        _ => Status::NotFound,
+    }
+}
+
+pub(super) fn refusal(status: Status, shown_path: &str) -> Response {
+    let explanation = match status {
+        Status::Forbidden => format!("You may not read {shown_path} on this server."),
+        _ => format!("There is nothing at {shown_path} on this server."),
+    };
+    Response::error(status, &explanation)
+}
+
+/// A file, or `304 Not Modified` if the client's copy is current.
+fn serve_file(opened: Opened, path: &Path, if_modified_since: Option<&str>) -> Response {
+    let Opened { file, metadata } = opened;
+    let now = SystemTime::now();
+    // A file stamped in the future would claim to be newer than the response itself.
+    let modified = truncate_to_second(metadata.modified().unwrap_or(now).min(now));
+    let length = metadata.len();
+
+    let status = if is_not_modified_since(modified, if_modified_since, now) {
+        Status::NotModified
+    } else {
+        Status::Ok
+    };
+    let mut response = Response::new(status)
+        .with_header("Content-Type", content_type_for(path))
+        .with_header("Last-Modified", format_http_date(modified));
+    // A 304 announces the length the 200 would have had (RFC 7230 §3.3.2) but sends no body.
+    response.body = Body::File { file, length };
+    response
+}
+
+/// The conditional GET (RFC 1945 §10.9): whether a file last modified at `modified` is still
+/// the copy the client holds, so that `304 Not Modified` can replace the body.
+///
+/// The client sends back the `Last-Modified` date it was given, as `If-Modified-Since`. The
+/// copy is current if the file has not changed since that date. A date that does not parse, or
+/// lies in the future (a clock set wrong), is ignored, and the file is sent whole, as §10.9
+/// says: "If the requested document has not been modified since the time specified in this
+/// field, a copy of the resource will not be returned from the server; instead, a 304 (not
+/// modified) response will be returned without any Entity-Body."
+pub fn is_not_modified_since(
+    modified: SystemTime,
+    if_modified_since: Option<&str>,
+    now: SystemTime,
+) -> bool {
+    let Some(since) = if_modified_since.and_then(parse_http_date) else {
+        return false;
+    };
+    since <= now && modified <= since
+}
+
+/// The `Content-Type` for a file name: guessed from its extension, text labelled UTF-8.
+pub fn content_type_for(path: &Path) -> Cow<'static, str> {
+    // `first_raw` hands back the text of mime_guess's own table: nothing to parse.
+    let Some(essence) = mime_guess::from_path(path).first_raw() else {
+        return Cow::Borrowed("application/octet-stream");
+    };
+    let is_text = essence.starts_with("text/")
+        || essence == "application/javascript"
+        || essence == "application/json";
+    if is_text {
+        Cow::Owned(format!("{essence}; charset=utf-8"))
+    } else {
+        Cow::Borrowed(essence)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_modified_since_is_answered_304_only_for_a_current_copy() {
+        use std::time::{Duration, UNIX_EPOCH};
+        let at = |seconds: u64| UNIX_EPOCH + Duration::from_secs(seconds);
+        // 784111777 is Sun, 06 Nov 1994 08:49:37 GMT, RFC 1945's own example date.
+        let now = at(784_111_777 + 1000);
+        let date = "Sun, 06 Nov 1994 08:49:37 GMT";
+        for (modified, header, want) in [
+            (at(784_111_777), Some(date), true),
+            (at(784_111_700), Some(date), true),
+            (at(784_111_778), Some(date), false),
+            (at(784_111_777), None, false),
+            (at(784_111_777), Some("yesterday"), false),
+            (
+                at(784_111_777),
+                Some("Sunday, 06-Nov-94 08:49:37 GMT"),
+                true,
+            ),
+            (at(784_111_777), Some("Sun Nov  6 08:49:37 1994"), true),
+        ] {
+            let got = is_not_modified_since(modified, header, now);
+            assert_eq!(got, want, "{modified:?} {header:?}");
+        }
+        // A date after "now" says the client's clock is wrong: send the file.
+        assert!(!is_not_modified_since(at(0), Some(date), at(784_111_000)));
+    }
+
+    #[test]
+    fn a_location_never_carries_control_characters() {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        fs::create_dir(folder.path().join("dir")).expect("a sub-folder");
+        let root = Root::open(folder.path()).expect("open the root");
+        let response = serve(&root, "http://h/dir?q\r\nSet-Cookie: x=1", None);
+        assert_eq!(response.status, Status::MovedPermanently);
+        let location = response.header("Location").expect("a Location");
+        assert!(!location.chars().any(char::is_control), "{location:?}");
+        assert!(
+            location.ends_with("/dir/?q%0D%0ASet-Cookie:%20x=1"),
+            "{location}"
+        );
+    }
+
+    #[test]
+    fn content_types_label_text_as_utf8() {
+        for (name, want) in [
+            ("index.html", "text/html; charset=utf-8"),
+            ("style.css", "text/css; charset=utf-8"),
+            ("notes.txt", "text/plain; charset=utf-8"),
+            ("data.json", "application/json; charset=utf-8"),
+            ("INDEX.HTM", "text/html; charset=utf-8"),
+            ("table.csv", "text/csv; charset=utf-8"),
+            ("logo.png", "image/png"),
+            ("blob.unknownext", "application/octet-stream"),
+            ("no_extension", "application/octet-stream"),
+        ] {
+            assert_eq!(content_type_for(Path::new(name)), want, "{name}");
+        }
+        let script = content_type_for(Path::new("app.js"));
+        assert!(script.ends_with("javascript; charset=utf-8"), "{script}");
+    }
+}

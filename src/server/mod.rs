@@ -1,0 +1,444 @@
+//! The server's life: listen, accept, serve many connections at once, log, stop.
+//!
+//! ## Which of the three paradigms, and why
+//!
+//! A server that talks to many clients at once can give each connection its own **thread**,
+//! its own **process** (`fork`, as classic Apache and inetd did), or let **one thread multiplex
+//! many sockets**, asking the kernel which of them are ready (`select`, `poll`, `epoll`: nginx's
+//! way). This server multiplexes: it runs **one event loop per core, less one core left for the
+//! clients** (see [`default_event_loops`]), each watching its own connections through [`mio`]
+//! (a thin, portable layer over `epoll` on Linux, `kqueue` on BSD and macOS).
+//!
+//! * It is fast. A blocked thread per connection must be woken by the kernel for every
+//!   request, and on two cores that context switch was a fifth of the server's time (measured
+//!   in `bench/`). An event loop that is busy never sleeps: one `epoll_wait` hands it every
+//!   socket that has something to do, and it serves them one after another.
+//! * It is bounded: at most [`Config::max_connections`] connections are open at once; the next
+//!   one is answered `503 Service Unavailable` at once and closed. A connection costs a few
+//!   hundred bytes of state and the bytes of its request while they arrive, not a thread's
+//!   stack: every `read` lands in one buffer per loop first.
+//! * Its price is the **state machine**. No socket call may wait, so each connection remembers
+//!   where it is ([`connection`]): waiting for a request, receiving one, sending a response, or
+//!   draining after an error. When a socket has no more bytes to read (`WouldBlock`), or no
+//!   room to write, the loop moves on to the next ready socket and comes back when the kernel
+//!   says this one is ready again. A thread per connection (see `examples/threaded.rs`) reads
+//!   more simply, top to bottom; `event_loop.rs` and `connection.rs` are what the speed costs.
+//! * Some calls still block the loop for a moment: opening and reading a file (the page cache
+//!   usually answers at once, a cold disk does not), building a listing, and writing a log line
+//!   to stderr (a slow terminal slows the server; `--quiet` when measuring). While one of them
+//!   waits, the other connections of that loop wait too.
+//!
+//! The connections are registered **edge-triggered**: the kernel reports a socket when it
+//! *becomes* readable or writable, not for as long as it stays so. ("Writable" is watched only
+//! once a send has filled a socket: most responses leave in one write.) So each connection keeps
+//! two flags, "may be readable" and "may be writable", set by events and cleared when a
+//! `read` or `write` says `WouldBlock` (or, on Linux, when a `read` comes back short: the
+//! socket is empty, and any new byte brings a new event); a connection never waits for an
+//! event it already had. The listening socket is watched by every loop; on Linux the kernel
+//! wakes only one of them per new client (`EPOLLEXCLUSIVE`).
+//!
+//! The answers to one batch of events leave together: each ready connection's request is read
+//! and its response prepared, and only then are the responses sent, one after another. A
+//! client program asleep until its answers come (a browser, `ab`) is then woken once for the
+//! batch rather than once per response; under `ab -k` on two cores, those wake-ups had been a
+//! tenth of the server's time (`bench/README.md`).
+//!
+//! ## Deadlines
+//!
+//! No client can hold a connection slot forever. Every connection has one deadline, set by its
+//! state, and each loop looks at its connections' deadlines every [`TICK`]: the first request
+//! must start within [`HEAD_TIMEOUT`], and once a byte has arrived the **whole** head must
+//! follow within [`HEAD_TIMEOUT`] (a deadline for the whole head, not for each byte, so
+//! dribbling a byte a second does not help); a body then has [`BODY_TIMEOUT`]; an idle
+//! kept-alive connection is closed after [`KEEP_ALIVE_TIMEOUT`]; a client that stops reading a
+//! download is dropped when no byte has left for [`WRITE_TIMEOUT`]. A client that vanishes
+//! mid-download makes only its own `write` fail.
+//!
+//! ## Where each step lives
+//!
+//! | file | step |
+//! |---|---|
+//! | `mod.rs` (here) | [`Config`], [`Server::bind`] (listen), [`Server::run`], stopping |
+//! | [`event_loop`] | poll, accept, hand ready sockets to their connection, deadlines |
+//! | [`connection`] | one connection's states: receiving, sending, draining |
+//! | [`request`] | the request line and headers, under limits (RFC 1945 §5) |
+//! | [`routes`] | method + path → `/upper`, `/echo`, or a file |
+//! | [`url_path`] | percent-decoding and the path-traversal guard |
+//! | [`files`] | opening beneath the root; the conditional GET (`If-Modified-Since`) |
+//! | [`listing`] | a folder's HTML listing |
+//! | [`response`] | the response head, written in one place |
+//! | [`keep_alive`] | the keep-alive decision |
+//! | [`send`] | putting the bytes on the socket: the speed tricks |
+//! | [`access_log`] | the Common Log Format line |
+//!
+//! ## Stopping
+//!
+//! [`ShutdownHandle::stop`] (which `httpserve` calls on Ctrl+C) wakes every loop: each closes
+//! its listening socket and its idle connections, lets the responses in flight finish for at
+//! most [`SHUTDOWN_GRACE`], and [`Server::run`] returns.
+
+pub mod access_log;
+pub mod connection;
+pub mod event_loop;
+pub mod files;
+pub mod keep_alive;
+pub mod listing;
+pub mod request;
+pub mod response;
+pub mod routes;
+pub mod send;
+pub mod url_path;
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use mio::net::TcpListener as ListeningSocket;
+use mio::{Poll, Waker};
+
+use access_log::Log;
+pub use access_log::LogLevel;
+use event_loop::{watch_listener, EventLoop, WAKER};
+use files::Root;
+use routes::Site;
+
+/// Time allowed from a request's first byte to the end of its head (and, on a new connection,
+/// for the first byte to come).
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time allowed to send a request body, once its head has arrived.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a kept-alive connection may sit idle between requests.
+pub const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a response may make no progress (a client that does not read) before the
+/// connection is dropped.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// After an error response, how long to keep reading (and discarding) what the client still
+/// sends, so that closing does not reset the connection before the client reads the error.
+pub const LINGER_TIME: Duration = Duration::from_millis(500);
+/// How long a stopping server waits for responses in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// The default bound on connections open at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// How often each event loop looks at its connections' deadlines; deadlines hold to within
+/// this much. It is also the longest a loop sleeps, so it notices a stop at least this often.
+pub const TICK: Duration = Duration::from_millis(250);
+
+/// Every time limit the server keeps, in one place, so that tests (and a lesson) can make them
+/// short. [`Timeouts::default`] has the constants above.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// [`HEAD_TIMEOUT`].
+    pub head: Duration,
+    /// [`BODY_TIMEOUT`].
+    pub body: Duration,
+    /// [`KEEP_ALIVE_TIMEOUT`].
+    pub keep_alive: Duration,
+    /// [`WRITE_TIMEOUT`].
+    pub write: Duration,
+    /// [`LINGER_TIME`].
+    pub linger: Duration,
+    /// [`SHUTDOWN_GRACE`].
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            head: HEAD_TIMEOUT,
+            body: BODY_TIMEOUT,
+            keep_alive: KEEP_ALIVE_TIMEOUT,
+            write: WRITE_TIMEOUT,
+            linger: LINGER_TIME,
+            shutdown_grace: SHUTDOWN_GRACE,
+        }
+    }
+}
+
+/// Everything `httpserve`'s command line decides.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on; `None` for all interfaces (IPv6 and IPv4 when the system has both).
+    pub bind: Option<IpAddr>,
+    /// Port; 0 lets the OS choose.
+    pub port: u16,
+    /// The folder to serve.
+    pub dir: PathBuf,
+    /// Connections open at once; more get 503.
+    pub max_connections: usize,
+    /// Event loops (threads); 0 for [`default_event_loops`] of the machine's cores.
+    pub threads: usize,
+    /// Whether `/upper` and `/echo` are on.
+    pub routes_enabled: bool,
+    /// How much to log on stderr.
+    pub log: LogLevel,
+    /// The time limits.
+    pub timeouts: Timeouts,
+}
+
+/// Why the server could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// The folder to serve is missing, not a folder, or unreadable.
+    Folder(PathBuf, io::Error),
+    /// Another program already listens on that port.
+    AddressInUse(SocketAddr),
+    /// Ports below 1024 need administrator rights on most systems.
+    PortNeedsPrivilege(SocketAddr),
+    /// Any other failure to listen (an address this machine does not have, …).
+    Listen(SocketAddr, io::Error),
+    /// The system refused what an event loop needs (a `Poll`, a copy of the listening socket).
+    EventLoop(io::Error),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Folder(dir, error) => {
+                write!(f, "cannot serve folder {}: {error}", dir.display())
+            }
+            StartError::AddressInUse(addr) => write!(
+                f,
+                "port {} is already in use on {} (another server is running there; \
+                 choose another port, or 0 for any free one)",
+                addr.port(),
+                addr.ip()
+            ),
+            StartError::PortNeedsPrivilege(addr) => write!(
+                f,
+                "no permission to listen on port {} (ports below 1024 need administrator \
+                 rights; try 8080)",
+                addr.port()
+            ),
+            StartError::Listen(addr, error) => write!(f, "cannot listen on {addr}: {error}"),
+            StartError::EventLoop(error) => write!(f, "cannot start an event loop: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// A listening server, ready to [`run`](Server::run).
+pub struct Server {
+    local_addr: SocketAddr,
+    shared: Arc<Shared>,
+    loops: Vec<EventLoop>,
+}
+
+/// What every event loop shares.
+struct Shared {
+    site: Site,
+    log: Log,
+    timeouts: Timeouts,
+    max_connections: usize,
+    /// Connections open now, over all loops.
+    open_connections: AtomicUsize,
+    stopping: AtomicBool,
+    /// One per loop: wakes it from `poll` when the server is asked to stop.
+    wakers: Vec<Waker>,
+}
+
+/// Stops a running server from another thread (a Ctrl+C handler).
+#[derive(Clone)]
+pub struct ShutdownHandle {
+    shared: Arc<Shared>,
+}
+
+impl ShutdownHandle {
+    /// Asks the server to stop: no new connections; [`Server::run`] returns once the
+    /// connections in flight finish or [`SHUTDOWN_GRACE`] passes.
+    pub fn stop(&self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        for waker in &self.shared.wakers {
+            // A loop that cannot be woken still sees the flag within one TICK.
+            let _ = waker.wake();
+        }
+    }
+}
+
+/// How many event loops serve on a machine with this many cores when `--threads` is not
+/// given: one per core, less one core left for the clients — and always at least one.
+///
+/// In the lab the clients run on the same machine as the server: the browser, `curl`, `ab`,
+/// `wrk`. A loop on every core makes them fight for the cores, and the kernel then switches
+/// between them far more often. Measured on two cores with `ab -n 20000 -c 50` (a new
+/// connection per request; `bench/README.md`): two loops were preempted about 4,000 times,
+/// one loop about 200 times; over eight interleaved rounds one loop served a median 16.6k
+/// requests a second, two loops 15.7k. With the clients on other machines the spare core
+/// costs one loop in many.
+pub fn default_event_loops(cores: usize) -> usize {
+    cores.saturating_sub(1).max(1)
+}
+
+/// How a server's run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// Connections still open when the grace time ran out (closed as the process exits).
+    pub cut_off: usize,
+}
+
+impl Server {
+    /// Checks the folder, starts listening, and prepares [`Config::threads`] event loops (by
+    /// default [`default_event_loops`]).
+    pub fn bind(config: &Config) -> Result<Server, StartError> {
+        let root = Root::open(&config.dir)
+            .map_err(|error| StartError::Folder(config.dir.clone(), error))?;
+        let listener = listen(config.bind, config.port)?;
+        let local_addr = listener.local_addr().map_err(|error| {
+            StartError::Listen(
+                SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), config.port),
+                error,
+            )
+        })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(StartError::EventLoop)?;
+        let threads = match config.threads {
+            0 => {
+                default_event_loops(thread::available_parallelism().map_or(1, |cores| cores.get()))
+            }
+            threads => threads,
+        };
+
+        // Every loop watches the same listening socket (a copy of its descriptor): when a
+        // client arrives, whichever loop is free first accepts it.
+        let mut loops = Vec::with_capacity(threads);
+        let mut wakers = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            let poll = Poll::new().map_err(StartError::EventLoop)?;
+            let copy = listener.try_clone().map_err(StartError::EventLoop)?;
+            let mut listening = ListeningSocket::from_std(copy);
+            watch_listener(&poll, &mut listening).map_err(StartError::EventLoop)?;
+            wakers.push(Waker::new(poll.registry(), WAKER).map_err(StartError::EventLoop)?);
+            loops.push(EventLoop::new(poll, listening));
+        }
+        let shared = Arc::new(Shared {
+            site: Site {
+                root,
+                routes_enabled: config.routes_enabled,
+            },
+            log: Log::new(config.log),
+            timeouts: config.timeouts,
+            max_connections: config.max_connections.max(1),
+            open_connections: AtomicUsize::new(0),
+            stopping: AtomicBool::new(false),
+            wakers,
+        });
+        Ok(Server {
+            local_addr,
+            shared,
+            loops,
+        })
+    }
+
+    /// The address and real port the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The absolute folder being served.
+    pub fn root(&self) -> &std::path::Path {
+        self.shared.site.root.path()
+    }
+
+    /// How many event loops (threads) serve connections.
+    pub fn threads(&self) -> usize {
+        self.loops.len()
+    }
+
+    /// A URL a person on this machine can open: the loopback address when listening on all
+    /// interfaces (`0.0.0.0`, or `::`, which on Linux takes IPv4 too).
+    pub fn local_url(&self) -> String {
+        let ip = self.local_addr.ip();
+        let ip = if ip.is_unspecified() {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        } else {
+            ip
+        };
+        format!("http://{}/", SocketAddr::new(ip, self.local_addr.port()))
+    }
+
+    /// A handle that stops this server.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Serves until stopped, then waits (bounded) for the connections in flight. The last
+    /// loop runs on the calling thread, the others on threads of their own.
+    pub fn run(self) -> Stopped {
+        let mut loops = self.loops;
+        let Some(last) = loops.pop() else {
+            return Stopped { cut_off: 0 };
+        };
+        let mut others = Vec::new();
+        for event_loop in loops {
+            let shared = Arc::clone(&self.shared);
+            let started = thread::Builder::new()
+                .name("http10-loop".into())
+                .spawn(move || event_loop.run(&shared));
+            match started {
+                Ok(handle) => others.push(handle),
+                // The loops that did start serve everyone; this one is only missed for speed.
+                Err(error) => self.shared.log.note(
+                    LogLevel::Quiet,
+                    &format!("cannot start an event loop thread: {error}"),
+                ),
+            }
+        }
+        let mut cut_off = last.run(&self.shared);
+        for handle in others {
+            cut_off += handle.join().unwrap_or(0);
+        }
+        Stopped { cut_off }
+    }
+}
+
+/// Opens the listening socket: on `bind`, or on all interfaces — IPv6 `::` first, which on
+/// Linux also takes IPv4 connections, then IPv4 `0.0.0.0` on systems without IPv6.
+fn listen(bind: Option<IpAddr>, port: u16) -> Result<TcpListener, StartError> {
+    let candidates = match bind {
+        Some(ip) => vec![SocketAddr::new(ip, port)],
+        None => vec![
+            SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), port),
+            SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), port),
+        ],
+    };
+    let mut last_error = None;
+    for addr in &candidates {
+        match TcpListener::bind(addr) {
+            Ok(listener) => return Ok(listener),
+            Err(error) => {
+                let start_error = match error.kind() {
+                    io::ErrorKind::AddrInUse => StartError::AddressInUse(*addr),
+                    io::ErrorKind::PermissionDenied => StartError::PortNeedsPrivilege(*addr),
+                    _ => StartError::Listen(*addr, error),
+                };
+                // "In use" and "not allowed" are true whatever the address family.
+                if !matches!(start_error, StartError::Listen(..)) {
+                    return Err(start_error);
+                }
+                last_error = Some(start_error);
+            }
+        }
+    }
+    Err(last_error.expect("there is always at least one candidate address"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_event_loops;
+
+    #[test]
+    fn one_core_is_left_for_the_clients_but_one_loop_always_runs() {
+        let cases = [(0, 1), (1, 1), (2, 1), (3, 2), (4, 3), (16, 15)];
+        for (cores, loops) in cases {
+            assert_eq!(default_event_loops(cores), loops, "{cores} cores");
+        }
+    }
+}

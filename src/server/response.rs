@@ -1,0 +1,236 @@
+//! The response the server writes: status line, headers, blank line, body (RFC 1945 §6).
+//!
+//! ```text
+//! HTTP/1.0 200 OK\r\n
+//! Date: Sat, 21 Nov 2026 10:00:00 GMT\r\n
+//! Server: http10/0.1.0\r\n
+//! Content-Type: text/html; charset=utf-8\r\n
+//! Content-Length: 1234\r\n
+//! Connection: close\r\n
+//! \r\n
+//! <!DOCTYPE html>…
+//! ```
+//!
+//! The routes build a [`Response`]; [`format_head`] is the only function that writes a head,
+//! and it adds `Date`, `Server`, `Content-Length` and `Connection` itself, so they can never
+//! be forgotten or disagree with the body. How the bytes then reach the socket (in one write,
+//! through `sendfile`, a bit at a time as the socket takes them) is [`send`](super::send)'s
+//! business, kept apart from the format.
+//!
+//! Try: `curl -sI --http1.0 http://127.0.0.1:8080/` prints a head exactly as written here.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::time::{Duration, SystemTime};
+
+use crate::date::format_http_date;
+use crate::escape::html_escape;
+use crate::status::Status;
+
+/// The `Server` header's value: this crate and its version.
+pub const SERVER_NAME: &str = concat!("http10/", env!("CARGO_PKG_VERSION"));
+
+/// What follows the head.
+#[derive(Debug)]
+pub enum Body {
+    /// No body at all (a redirect with `Content-Length: 0`, a 304).
+    Empty,
+    /// A body built in memory: an error page, a listing, a route's answer.
+    Bytes(Vec<u8>),
+    /// An open file and how many bytes of it to send, streamed from disk.
+    File {
+        /// The file, opened when the request was resolved.
+        file: File,
+        /// Its size when it was opened: the `Content-Length`.
+        length: u64,
+    },
+}
+
+impl Body {
+    /// The number of bytes `Content-Length` announces.
+    pub fn length(&self) -> u64 {
+        match self {
+            Body::Empty => 0,
+            Body::Bytes(bytes) => bytes.len() as u64,
+            Body::File { length, .. } => *length,
+        }
+    }
+}
+
+/// A response about to be written: status, the headers particular to it, and the body.
+///
+/// `Date`, `Server`, `Content-Length` and `Connection` are added by [`format_head`], so
+/// they can never be forgotten or disagree with the body.
+#[derive(Debug)]
+pub struct Response {
+    /// The status code and reason phrase.
+    pub status: Status,
+    /// Headers such as `Content-Type`, `Last-Modified`, `Location`. A value is either fixed
+    /// text (`text/html; charset=utf-8`, no copy needed) or made for this response.
+    pub headers: Vec<(&'static str, Cow<'static, str>)>,
+    /// The body.
+    pub body: Body,
+}
+
+impl Response {
+    /// A response with no headers of its own yet and an empty body.
+    pub fn new(status: Status) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Body::Empty,
+        }
+    }
+
+    /// Adds a header.
+    pub fn with_header(
+        mut self,
+        name: &'static str,
+        value: impl Into<Cow<'static, str>>,
+    ) -> Response {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// An HTML page.
+    pub fn html(status: Status, page: String) -> Response {
+        Response::new(status)
+            .with_header("Content-Type", "text/html; charset=utf-8")
+            .with_body(page.into_bytes())
+    }
+
+    /// Plain UTF-8 text.
+    pub fn text(status: Status, text: String) -> Response {
+        Response::new(status)
+            .with_header("Content-Type", "text/plain; charset=utf-8")
+            .with_body(text.into_bytes())
+    }
+
+    /// Sets an in-memory body.
+    pub fn with_body(mut self, bytes: Vec<u8>) -> Response {
+        self.body = Body::Bytes(bytes);
+        self
+    }
+
+    /// A short HTML page explaining an error. `explanation` may quote the request: it is
+    /// HTML-escaped here, so a target such as `/<script>` is shown, never run.
+    pub fn error(status: Status, explanation: &str) -> Response {
+        let title = format!("{} {}", status.code(), status.reason());
+        let page = format!(
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
+             <body><h1>{title}</h1>\n<p>{}</p>\n<hr><address>{SERVER_NAME}</address></body></html>\n",
+            html_escape(explanation)
+        );
+        Response::html(status, page)
+    }
+
+    /// The value of one of this response's own headers.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        crate::headers::first(&self.headers, name)
+    }
+}
+
+/// How the connection continues after this response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persistence {
+    /// Close after the response: HTTP/1.0's default (RFC 1945 §1.3).
+    Close,
+    /// Keep the connection for another request: idle `timeout`, at most `remaining` more.
+    KeepAlive {
+        /// How long the server waits for the next request.
+        timeout: Duration,
+        /// How many more requests this connection may carry.
+        remaining: usize,
+    },
+}
+
+/// How the response goes on the wire.
+#[derive(Debug, Clone, Copy)]
+pub struct Framing {
+    /// HEAD: the head only, with the `Content-Length` a GET would have had.
+    pub head_only: bool,
+    /// An answer to an HTTP/0.9 Simple-Request: the body only, no status line, no headers.
+    pub simple: bool,
+    /// Whether the connection stays open.
+    pub persistence: Persistence,
+}
+
+impl Framing {
+    /// A full response (status line, headers, body) after which the connection closes: how
+    /// error pages and refusals go out, whatever the request asked for.
+    pub fn full_then_close() -> Framing {
+        Framing {
+            head_only: false,
+            simple: false,
+            persistence: Persistence::Close,
+        }
+    }
+}
+
+/// The status line and headers, ending with the blank line. This is the whole response head.
+pub fn format_head(response: &Response, persistence: Persistence, now: SystemTime) -> Vec<u8> {
+    // `write!` into one String: no temporary string per line on the path every response takes.
+    // (Writing to a String cannot fail, so its results are ignored.)
+    let mut head = String::with_capacity(256);
+    let status = response.status;
+    let _ = write!(head, "HTTP/1.0 {} {}\r\n", status.code(), status.reason());
+    let _ = write!(head, "Date: {}\r\n", format_http_date(now));
+    let _ = write!(head, "Server: {SERVER_NAME}\r\n");
+    for (name, value) in &response.headers {
+        let _ = write!(head, "{name}: {value}\r\n");
+    }
+    let _ = write!(head, "Content-Length: {}\r\n", response.body.length());
+    match persistence {
+        Persistence::Close => head.push_str("Connection: close\r\n"),
+        Persistence::KeepAlive { timeout, remaining } => {
+            head.push_str("Connection: keep-alive\r\n");
+            let seconds = timeout.as_secs();
+            let _ = write!(head, "Keep-Alive: timeout={seconds}, max={remaining}\r\n");
+        }
+    }
+    head.push_str("\r\n");
+    head.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    #[test]
+    fn the_head_lists_the_framing_headers_last() {
+        let response = Response::text(Status::Ok, "hi".to_string());
+        let now = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        let head = format_head(&response, Persistence::Close, now);
+        let want = format!(
+            "HTTP/1.0 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nServer: {SERVER_NAME}\r\n\
+             Content-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\n\
+             Connection: close\r\n\r\n"
+        );
+        assert_eq!(String::from_utf8(head).expect("ASCII"), want);
+    }
+
+    #[test]
+    fn keep_alive_is_announced_with_its_limits() {
+        let response = Response::new(Status::NotModified);
+        let persistence = Persistence::KeepAlive {
+            timeout: Duration::from_secs(5),
+            remaining: 99,
+        };
+        let head = String::from_utf8(format_head(&response, persistence, SystemTime::now()))
+            .expect("ASCII");
+        assert!(head.contains("\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5, max=99\r\n"));
+    }
+
+    #[test]
+    fn error_pages_escape_what_they_quote() {
+        let response = Response::error(Status::NotFound, "No file at /<script>alert(1)</script>");
+        let Body::Bytes(page) = &response.body else {
+            panic!("error pages are in memory")
+        };
+        let page = String::from_utf8_lossy(page);
+        assert!(page.contains("/&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(!page.contains("<script>"));
+    }
+}

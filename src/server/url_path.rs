@@ -1,0 +1,273 @@
+//! From a request target to a list of path segments — the path-traversal guard.
+//!
+//! The rules, in the order they are applied:
+//!
+//! 1. The target is `/path?query` (or an absolute `http://host/path?query`, RFC 1945 §5.1.2);
+//!    the query and any `#fragment` are not part of the file path ([`split_target`]).
+//! 2. The path is percent-decoded as UTF-8 (RFC 1945 §3.2 and RFC 3986 §2.1). A malformed
+//!    escape (`%zz`), `%00`, or bytes that are not UTF-8 → **400** ([`decode_path`]).
+//! 3. The decoded path is split on `/` *after* decoding, so `%2F` is a separator too. Empty
+//!    segments and `.` are dropped; `..` removes the previous segment, as a browser does
+//!    (`/a/../b` is `/b`; RFC 3986 §5.2.4). A `..` that would climb above the served folder →
+//!    **400 Bad Request**: no honest client sends one (browsers and curl remove them before
+//!    sending), so it is a malformed request, answered the way nginx answers it.
+//!
+//! What is left is a list of plain names with no `/`, `.` or `..` among them: joined onto the
+//! served folder, they can only name something inside it — unless a symlink leads out, which
+//! [`files`](super::files) checks when it opens the file. (A backslash is an ordinary character
+//! in a Linux file name, so `..\..\etc` names a file called that, which does not exist → 404.)
+//!
+//! Try: `curl -v --path-as-is http://127.0.0.1:8080/../etc/passwd` (400).
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// Characters left as they are in a link: RFC 3986 "unreserved". Everything else is escaped,
+/// so a name with `#`, `?`, `%`, quotes or spaces still leads to the right file.
+const LINK_SAFE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The parts of a request target the file server uses.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TargetParts<'a> {
+    /// The path, still percent-encoded: `/a%20b/`.
+    pub path: &'a str,
+    /// The query after `?`, without the `?`.
+    pub query: Option<&'a str>,
+}
+
+/// Splits a request target into path and query, accepting the absolute form
+/// `http://host:port/path` too. `None` if the target is neither form.
+pub fn split_target(target: &str) -> Option<TargetParts<'_>> {
+    let without_fragment = target.split('#').next().unwrap_or_default();
+    let origin_form = if without_fragment.starts_with('/') {
+        without_fragment
+    } else {
+        let lower = without_fragment.get(..7)?.to_ascii_lowercase();
+        if lower != "http://" {
+            return None;
+        }
+        let after_scheme = &without_fragment[7..];
+        match after_scheme.find(['/', '?']) {
+            Some(start) if after_scheme[start..].starts_with('/') => &after_scheme[start..],
+            Some(start) => {
+                return Some(TargetParts {
+                    path: "/",
+                    query: Some(&after_scheme[start + 1..]),
+                })
+            }
+            None => "/",
+        }
+    };
+    Some(match origin_form.split_once('?') {
+        Some((path, query)) => TargetParts {
+            path,
+            query: Some(query),
+        },
+        None => TargetParts {
+            path: origin_form,
+            query: None,
+        },
+    })
+}
+
+/// A decoded, normalized URL path: its segments, and whether it ended with `/`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct UrlPath {
+    /// Segments between slashes, decoded, without `.`, `..` or empty ones.
+    pub segments: Vec<String>,
+    /// Whether the path named a folder (`/sub/`) rather than a file (`/sub`).
+    pub trailing_slash: bool,
+}
+
+/// Why a URL path was refused (all answered with 400).
+#[derive(Debug, PartialEq, Eq)]
+pub enum PathError {
+    /// A `%` not followed by two hex digits.
+    MalformedEscape,
+    /// `%00`: no file name can hold a NUL byte.
+    NulByte,
+    /// The decoded bytes are not UTF-8.
+    NotUtf8,
+    /// A `..` would climb above the served folder.
+    ClimbsAboveRoot,
+}
+
+impl PathError {
+    /// A sentence for the error page.
+    pub fn explain(&self) -> &'static str {
+        match self {
+            PathError::MalformedEscape => {
+                "The path has a '%' that is not followed by two hex digits."
+            }
+            PathError::NulByte => "The path contains %00, which no file name can hold.",
+            PathError::NotUtf8 => "The path's percent-escapes do not decode to UTF-8 text.",
+            PathError::ClimbsAboveRoot => "The path climbs above the served folder with '..'.",
+        }
+    }
+}
+
+/// Decodes and normalizes the path part of a target (rules 2 and 3 in the module docs).
+pub fn decode_path(encoded: &str) -> Result<UrlPath, PathError> {
+    let bytes = encoded.as_bytes();
+    for (index, &byte) in bytes.iter().enumerate() {
+        if byte == b'%' {
+            let escape = bytes.get(index + 1..index + 3);
+            let valid = matches!(escape, Some(pair) if pair.iter().all(u8::is_ascii_hexdigit));
+            if !valid {
+                return Err(PathError::MalformedEscape);
+            }
+        }
+    }
+    let decoded: Vec<u8> = percent_decode_str(encoded).collect();
+    if decoded.contains(&0) {
+        return Err(PathError::NulByte);
+    }
+    let decoded = String::from_utf8(decoded).map_err(|_| PathError::NotUtf8)?;
+
+    let mut segments: Vec<String> = Vec::new();
+    for segment in decoded.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                if segments.pop().is_none() {
+                    return Err(PathError::ClimbsAboveRoot);
+                }
+            }
+            name => segments.push(name.to_string()),
+        }
+    }
+    let last = decoded.rsplit('/').next().unwrap_or_default();
+    let trailing_slash = matches!(last, "" | "." | "..");
+    Ok(UrlPath {
+        segments,
+        trailing_slash,
+    })
+}
+
+/// The URL path for `segments`, each percent-encoded: `/a%20b/c`.
+pub fn encode_path(segments: &[String]) -> String {
+    let mut path = String::new();
+    for segment in segments {
+        path.push('/');
+        path.push_str(&encode_segment(segment));
+    }
+    path
+}
+
+/// One file name as it goes in a link: `a b#1` → `a%20b%231`.
+pub fn encode_segment(name: &str) -> String {
+    utf8_percent_encode(name, LINK_SAFE).collect()
+}
+
+/// A query as it may go into a `Location` header: every byte that is not visible ASCII
+/// (controls, space, anything non-ASCII) percent-encoded. The server's request-line check
+/// already refuses controls and spaces in a target, but a header built from network text
+/// must not rely on a check made elsewhere: a CR LF here would start a header of the
+/// client's choosing (response splitting).
+pub fn encode_query_for_header(query: &str) -> String {
+    let mut encoded = String::with_capacity(query.len());
+    for &byte in query.as_bytes() {
+        if byte.is_ascii_graphic() {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segments(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| name.to_string()).collect()
+    }
+
+    #[test]
+    fn targets_split_into_path_and_query() {
+        for (target, want) in [
+            ("/", Some(("/", None))),
+            ("/a?b=c", Some(("/a", Some("b=c")))),
+            ("/a#frag", Some(("/a", None))),
+            ("/a?q#frag", Some(("/a", Some("q")))),
+            ("http://example.com/x?y", Some(("/x", Some("y")))),
+            ("HTTP://example.com", Some(("/", None))),
+            ("http://example.com?q", Some(("/", Some("q")))),
+            ("https://example.com/x", None),
+            ("*", None),
+            ("index.html", None),
+        ] {
+            let got = split_target(target).map(|parts| (parts.path, parts.query));
+            assert_eq!(got, want, "{target}");
+        }
+    }
+
+    #[test]
+    fn paths_decode_and_normalize_safely() {
+        let ok = |names: &[&str], trailing_slash| {
+            Ok(UrlPath {
+                segments: segments(names),
+                trailing_slash,
+            })
+        };
+        for (path, want) in [
+            ("/", ok(&[], true)),
+            ("/a/b.txt", ok(&["a", "b.txt"], false)),
+            ("/a/", ok(&["a"], true)),
+            ("//a//b", ok(&["a", "b"], false)),
+            ("/a/./b", ok(&["a", "b"], false)),
+            ("/a/../b", ok(&["b"], false)),
+            ("/a/..", ok(&[], true)),
+            ("/with%20space.txt", ok(&["with space.txt"], false)),
+            ("/%F0%9F%98%80.data", ok(&["😀.data"], false)),
+            ("/stra%C3%9Fe", ok(&["straße"], false)),
+            (
+                "/%23%5B%5D%7B%7D()%40!%24%26'%2B%2C%3B%3D%20%2520.test",
+                ok(&["#[]{}()@!$&'+,;= %20.test"], false),
+            ),
+            ("/%252e%252e/x", ok(&["%2e%2e", "x"], false)),
+            ("/..\\..\\etc\\passwd", ok(&["..\\..\\etc\\passwd"], false)),
+            ("//etc/passwd", ok(&["etc", "passwd"], false)),
+            ("/..", Err(PathError::ClimbsAboveRoot)),
+            ("/../etc/passwd", Err(PathError::ClimbsAboveRoot)),
+            ("/..%2f..%2fetc/passwd", Err(PathError::ClimbsAboveRoot)),
+            ("/%2e%2e/etc/passwd", Err(PathError::ClimbsAboveRoot)),
+            ("/a/../../etc", Err(PathError::ClimbsAboveRoot)),
+            ("/a%00b", Err(PathError::NulByte)),
+            ("/%zz", Err(PathError::MalformedEscape)),
+            ("/%4", Err(PathError::MalformedEscape)),
+            ("/%", Err(PathError::MalformedEscape)),
+            ("/%ff%fe", Err(PathError::NotUtf8)),
+        ] {
+            assert_eq!(decode_path(path), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn links_encode_every_awkward_character() {
+        for (names, want) in [
+            (&["a b"][..], "/a%20b"),
+            (&["#?%&\"'<>"], "/%23%3F%25%26%22%27%3C%3E"),
+            (&["é", "😀"], "/%C3%A9/%F0%9F%98%80"),
+            (&["plain-name_1.0~"], "/plain-name_1.0~"),
+        ] {
+            assert_eq!(encode_path(&segments(names)), want);
+        }
+    }
+
+    #[test]
+    fn queries_in_headers_carry_no_control_characters() {
+        for (query, want) in [
+            ("x=1&y=%20", "x=1&y=%20"),
+            ("q\r\nSet-Cookie: x=1", "q%0D%0ASet-Cookie:%20x=1"),
+            ("é", "%C3%A9"),
+            ("tab\there", "tab%09here"),
+        ] {
+            assert_eq!(encode_query_for_header(query), want, "{query:?}");
+        }
+    }
+}
