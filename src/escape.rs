@@ -1,7 +1,11 @@
 //! Making untrusted text safe to show: in an HTML page, and on a terminal or in a log.
 //!
 //! Anything that came from the network (a path, a header) is data, never markup or a terminal
-//! control sequence. These two functions are the only doors it goes through.
+//! control sequence. These two functions serve both programs: [`html_escape`] for pages,
+//! [`escape_control`] for the log and for notes on a terminal. Three more escapers each do
+//! one job where it is needed: `client::show::TerminalText` (a body shown on a terminal,
+//! which keeps line ends and UTF-8 split across reads), `server::routes::show_line_ends`
+//! (`/echo?show=crlf`), and `server::url_path` (percent-encoding for links and headers).
 
 /// Escapes the five characters that mean something in HTML text and attribute values.
 pub fn html_escape(text: &str) -> String {

@@ -10,8 +10,8 @@
 //! (a thin, portable layer over `epoll` on Linux, `kqueue` on BSD and macOS).
 //!
 //! * It is fast. A blocked thread per connection must be woken by the kernel for every
-//!   request, and on two cores that context switch was a fifth of the server's time (measured
-//!   in `bench/`). An event loop that is busy never sleeps: one `epoll_wait` hands it every
+//!   request, and on two cores those context switches cost a large share of the server's time
+//!   (`bench/README.md` has the measurements). An event loop that is busy never sleeps: one `epoll_wait` hands it every
 //!   socket that has something to do, and it serves them one after another.
 //! * It is bounded: at most [`Config::max_connections`] connections are open at once; the next
 //!   one is answered `503 Service Unavailable` at once and closed. A connection costs a few
@@ -40,8 +40,7 @@
 //! The answers to one batch of events leave together: each ready connection's request is read
 //! and its response prepared, and only then are the responses sent, one after another. A
 //! client program asleep until its answers come (a browser, `ab`) is then woken once for the
-//! batch rather than once per response; under `ab -k` on two cores, those wake-ups had been a
-//! tenth of the server's time (`bench/README.md`).
+//! batch rather than once per response (`bench/README.md` measured what those wake-ups cost).
 //!
 //! ## Deadlines
 //!
@@ -265,11 +264,9 @@ impl ShutdownHandle {
 ///
 /// In the lab the clients run on the same machine as the server: the browser, `curl`, `ab`,
 /// `wrk`. A loop on every core makes them fight for the cores, and the kernel then switches
-/// between them far more often. Measured on two cores with `ab -n 20000 -c 50` (a new
-/// connection per request; `bench/README.md`): two loops were preempted about 4,000 times,
-/// one loop about 200 times; over eight interleaved rounds one loop served a median 16.6k
-/// requests a second, two loops 15.7k. With the clients on other machines the spare core
-/// costs one loop in many.
+/// between them far more often: on two cores, one loop was preempted far less and served more
+/// requests a second than two (`bench/README.md`, "How the server got there"). With the
+/// clients on other machines the spare core costs one loop in many.
 pub fn default_event_loops(cores: usize) -> usize {
     cores.saturating_sub(1).max(1)
 }
