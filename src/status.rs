@@ -20,6 +20,8 @@ pub enum Status {
     Forbidden,
     /// 404: nothing is served at that path.
     NotFound,
+    /// 408: part of a request arrived, but not all of it within the time limit.
+    RequestTimeout,
     /// 411: a request body came without `Content-Length` (RFC 1945 §7.2.2).
     LengthRequired,
     /// 413: a request body is larger than the route accepts.
@@ -48,6 +50,7 @@ impl Status {
             Status::BadRequest => 400,
             Status::Forbidden => 403,
             Status::NotFound => 404,
+            Status::RequestTimeout => 408,
             Status::LengthRequired => 411,
             Status::PayloadTooLarge => 413,
             Status::UriTooLong => 414,

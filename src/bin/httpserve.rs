@@ -10,36 +10,46 @@ use std::time::Duration;
 
 use clap::Parser;
 use http10::server::{
-    Config, LogLevel, Server, Timeouts, BODY_TIMEOUT, DEFAULT_MAX_CONNECTIONS, HEAD_TIMEOUT,
-    KEEP_ALIVE_TIMEOUT,
+    Config, LogLevel, Server, Timeouts, BODY_TIMEOUT, HEAD_TIMEOUT, KEEP_ALIVE_TIMEOUT,
 };
 
 /// A small, safe static-file server speaking HTTP/1.0, with /upper and /echo routes.
 #[derive(Parser, Debug)]
 #[command(
+    name = "httpserve",
     version,
     after_help = "Examples:\n  httpserve                 serve the current folder on port 8080\n  \
                   httpserve 8080 --dir www  serve www/ on port 8080\n  \
                   httpserve 0 -b 127.0.0.1  any free port, this machine only\n\n\
-                  Exit status: 0 stopped with Ctrl+C; 1 could not start (port in use, no \
+                  Exit status: 0 stopped with Ctrl+C (a second Ctrl+C stops at once, also 0); \
+                  1 could not start (port in use, no \
                   permission, missing folder); 2 bad arguments."
 )]
 struct Args {
-    /// Port to listen on; 0 lets the system choose a free one.
-    #[arg(default_value_t = 8080)]
-    port: u16,
+    /// Port to listen on; 0 lets the system choose a free one [default: 8080]
+    #[arg(value_name = "PORT")]
+    port: Option<u16>,
+
+    /// The port, as an option (the socket lessons in examples/ take -p too)
+    #[arg(
+        short = 'p',
+        long = "port",
+        value_name = "PORT",
+        conflicts_with = "port"
+    )]
+    port_option: Option<u16>,
 
     /// Folder to serve.
-    #[arg(short, long, default_value = ".")]
+    #[arg(short, long, visible_alias = "directory", default_value = ".")]
     dir: PathBuf,
 
     /// Address to listen on, such as 127.0.0.1, ::1 or :: [default: all interfaces]
     #[arg(short, long)]
     bind: Option<IpAddr>,
 
-    /// Connections open at once; more are answered 503.
-    #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS)]
-    max_connections: usize,
+    /// Connections open at once; when full, the one waiting longest for a request makes room, or a new one gets 503 [default: 4096, fewer if the open-file limit is low]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: Option<u64>,
 
     /// Event loops, each a thread serving many connections [default: one per core, less one for the clients]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -85,9 +95,9 @@ fn main() -> ExitCode {
     };
     let config = Config {
         bind: args.bind,
-        port: args.port,
+        port: args.port.or(args.port_option).unwrap_or(8080),
         dir: args.dir,
-        max_connections: args.max_connections,
+        max_connections: args.max_connections.map_or(0, |n| n as usize),
         threads: args.threads.map_or(0, usize::from),
         routes_enabled: !args.no_routes,
         log,
@@ -110,9 +120,10 @@ fn main() -> ExitCode {
     let mut already_asked = false;
     let on_interrupt = move || {
         if already_asked {
-            // A second Ctrl+C means "now": do not wait for the responses in flight.
-            say("httpserve: stopped at once (second Ctrl+C)");
-            std::process::exit(1);
+            // A second Ctrl+C means "now": do not wait for the responses in flight. Still a
+            // stop the user asked for, so still status 0, as documented.
+            say("httpserve: stopped at once (second Ctrl+C); responses in flight were cut off");
+            std::process::exit(0);
         }
         already_asked = true;
         shutdown.stop();

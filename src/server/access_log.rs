@@ -101,8 +101,28 @@ pub fn access_line(
     format!(
         "{client} - - [{}] \"{}\" {} {sent}",
         format_log_date(when),
-        escape_control(request_line),
+        shown_request_line(request_line),
         status.code()
+    )
+}
+
+/// The most bytes of a request line that is not text shown in the log.
+pub const MAX_LOGGED_GARBAGE: usize = 64;
+
+/// The request line as the log shows it: control characters and bytes that are not UTF-8 as
+/// `\xNN`, and, when it is not text at all (binary from a program that speaks another
+/// protocol), only its first [`MAX_LOGGED_GARBAGE`] bytes and how many more there were, so one
+/// stray connection cannot fill the screen with escapes.
+pub fn shown_request_line(request_line: &[u8]) -> String {
+    let is_text = std::str::from_utf8(request_line)
+        .is_ok_and(|text| !text.chars().any(|c| c.is_control() && c != '\t'));
+    if is_text || request_line.len() <= MAX_LOGGED_GARBAGE {
+        return escape_control(request_line);
+    }
+    let more = request_line.len() - MAX_LOGGED_GARBAGE;
+    format!(
+        "{}… ({more} more bytes)",
+        escape_control(&request_line[..MAX_LOGGED_GARBAGE])
     )
 }
 
@@ -141,5 +161,15 @@ mod tests {
         ] {
             assert_eq!(access_line(client, when, request_line, status, sent), want);
         }
+    }
+
+    #[test]
+    fn request_lines_that_are_not_text_are_cut_short() {
+        let garbage: Vec<u8> = (0..=255u8).cycle().take(400).collect();
+        let shown = shown_request_line(&garbage);
+        assert!(shown.ends_with("… (336 more bytes)"), "{shown}");
+        assert!(shown.len() < 300, "{} characters", shown.len());
+        let long_text = format!("GET /{} HTTP/1.0", "a".repeat(500));
+        assert_eq!(shown_request_line(long_text.as_bytes()), long_text);
     }
 }

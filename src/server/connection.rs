@@ -8,7 +8,7 @@
 //!    │                       ▼  body to come         │ kept alive
 //!    │                  ReceivingBody ──────────────►│
 //!    └───────────────────────────────────────────────┘
-//!                after an error: Sending ──► Draining ──► (close)
+//!     after an error, or with client bytes left unread: Sending ──► Draining ──► (close)
 //! ```
 //!
 //! The event loop calls [`Connection::advance`] whenever the kernel says the socket changed;
@@ -23,7 +23,7 @@
 use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::atomic::Ordering;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use mio::net::TcpStream as ClientSocket;
 use mio::Token;
@@ -33,7 +33,7 @@ use super::request::{Progress, Rejected, Request, RequestBuffer, Version};
 use super::response::{Framing, Persistence, Response};
 use super::routes;
 use super::send::{Outgoing, Sent};
-use super::{LogLevel, Shared};
+use super::{LogLevel, Shared, BUSY_HEAD_TIMEOUT, LINGER_BYTES};
 use crate::status::Status;
 
 /// One connection and where it is in its exchange with the client.
@@ -41,8 +41,11 @@ pub(super) struct Connection {
     pub(super) socket: ClientSocket,
     pub(super) peer: SocketAddr,
     state: State,
+    /// When the current state's clock started: the connection arrived, the first byte of a
+    /// request came, a response was last able to make progress, …
+    pub(super) since: Instant,
     /// When the current state's time runs out.
-    pub(super) deadline: Instant,
+    deadline: Instant,
     /// Bytes received and not used yet.
     received: RequestBuffer,
     /// Requests answered so far.
@@ -73,6 +76,14 @@ pub(super) enum Hold {
     Nothing,
 }
 
+/// What [`Connection::time_is_up`] did.
+pub(super) enum Expired {
+    /// Started a `408` response: advance the connection to send it.
+    Answering,
+    /// The connection is over, for this reason.
+    Close(&'static str),
+}
+
 /// Why [`Connection::advance`] stopped.
 pub(super) enum Paused {
     /// Until the socket is ready again.
@@ -93,9 +104,14 @@ enum State {
     ReceivingBody,
     /// A response is on its way out.
     Sending(Reply),
-    /// After an error response: the sending side is shut, and what the client still sends is
+    /// After the last response: the sending side is shut, and what the client still sends is
     /// read and thrown away until it closes, so that closing does not destroy the response.
-    Draining,
+    Draining {
+        /// Why the connection ends, for the verbose log.
+        ending: &'static str,
+        /// Bytes thrown away so far.
+        drained: usize,
+    },
 }
 
 /// A response being sent, and what to log and do once it is out.
@@ -140,6 +156,7 @@ impl Connection {
             socket,
             peer,
             state: State::Waiting,
+            since: now,
             deadline: now + shared.timeouts.head,
             received: RequestBuffer::new(),
             served: 0,
@@ -153,6 +170,34 @@ impl Connection {
             wants_writable_events: false,
             token,
         }
+    }
+
+    /// Starts the current state's clock: it runs out after `limit`.
+    fn start_clock(&mut self, now: Instant, limit: Duration) {
+        self.since = now;
+        self.deadline = now + limit;
+    }
+
+    /// When this connection's time runs out. When the server is `busy` (its connection table
+    /// filling up), a connection still waiting for (the rest of) a request head gets only
+    /// [`BUSY_HEAD_TIMEOUT`]: the generous limit for a person typing must not let stalled
+    /// sockets crowd everyone else out.
+    pub(super) fn deadline(&self, busy: bool) -> Instant {
+        match self.state {
+            State::Waiting | State::ReceivingHead if busy => {
+                self.deadline.min(self.since + BUSY_HEAD_TIMEOUT)
+            }
+            _ => self.deadline,
+        }
+    }
+
+    /// Whether the connection may be closed to make room for a new one when the server is
+    /// full: it holds no response and no whole request, only the promise of one.
+    pub(super) fn is_waiting_for_a_request(&self) -> bool {
+        matches!(
+            self.state,
+            State::Waiting | State::ReceivingHead | State::ReceivingBody
+        )
     }
 
     /// Whether the connection waits for a request that has not started.
@@ -173,7 +218,7 @@ impl Connection {
                     step
                 }
                 State::Sending(_) => self.send(shared),
-                State::Draining => self.drain(scratch),
+                State::Draining { .. } => self.drain(scratch),
             };
             match step {
                 Step::Continue => {}
@@ -190,7 +235,7 @@ impl Connection {
             Err(rejected) => return self.reject(shared, rejected),
             Ok(Progress::NeedBody) if !matches!(self.state, State::ReceivingBody) => {
                 self.state = State::ReceivingBody;
-                self.deadline = Instant::now() + shared.timeouts.body;
+                self.start_clock(Instant::now(), shared.timeouts.body);
             }
             Ok(_) => {}
         }
@@ -212,7 +257,7 @@ impl Connection {
                 if matches!(self.state, State::Waiting) {
                     // The first byte starts the clock for the whole head.
                     self.state = State::ReceivingHead;
-                    self.deadline = Instant::now() + shared.timeouts.head;
+                    self.start_clock(Instant::now(), shared.timeouts.head);
                 }
                 Step::Continue
             }
@@ -307,7 +352,7 @@ impl Connection {
             request_line,
             then,
         });
-        self.deadline = Instant::now() + shared.timeouts.write;
+        self.start_clock(Instant::now(), shared.timeouts.write);
         Step::Continue
     }
 
@@ -325,7 +370,7 @@ impl Connection {
                 // write timeout to read some more.
                 self.may_write = false;
                 self.wants_writable_events = !self.watching_writes;
-                self.deadline = Instant::now() + shared.timeouts.write;
+                self.start_clock(Instant::now(), shared.timeouts.write);
                 return Step::Wait;
             }
             Ok(Sent::All) => reply.then,
@@ -337,59 +382,111 @@ impl Connection {
         log_reply(shared, self.peer, reply);
         let now = Instant::now();
         match then {
-            AfterReply::Close => Step::Close("done"),
+            AfterReply::Close if self.received.is_empty() && !self.may_read => {
+                // Nothing of the client's is left unread (the last read emptied the socket):
+                // closing now cannot reset the connection.
+                Step::Close("done")
+            }
+            AfterReply::Close => {
+                // Bytes the client sent after its request (a pipelined request, a body nobody
+                // asked for) may still be unread: closing now would make the kernel send a
+                // reset, which can destroy the response before the client reads it.
+                self.linger(now, shared, "done");
+                Step::Continue
+            }
             AfterReply::KeepAlive if self.received.is_empty() => {
                 self.state = State::Waiting;
-                self.deadline = now + shared.timeouts.keep_alive;
+                self.start_clock(now, shared.timeouts.keep_alive);
                 Step::Continue
             }
             AfterReply::KeepAlive => {
                 // Part of the next request came with this one (pipelining).
                 self.state = State::ReceivingHead;
-                self.deadline = now + shared.timeouts.head;
+                self.start_clock(now, shared.timeouts.head);
                 Step::Continue
             }
             AfterReply::Drain => {
-                let _ = self.socket.shutdown(Shutdown::Write);
-                self.state = State::Draining;
-                self.deadline = now + shared.timeouts.linger;
+                self.linger(now, shared, "a bad request");
                 Step::Continue
             }
         }
     }
 
-    /// Draining: read and discard until the client closes (or the deadline).
+    /// The lingering close of Apache and nginx: the response is out, so shut the sending side
+    /// (the client sees the end of the response), then read and throw away what the client
+    /// still sends, until it closes or [`LINGER_BYTES`] or the linger time have gone by. Only
+    /// then is the socket closed: with nothing unread, the kernel ends with a FIN, not a reset.
+    fn linger(&mut self, now: Instant, shared: &Shared, ending: &'static str) {
+        let _ = self.socket.shutdown(Shutdown::Write);
+        self.received = RequestBuffer::new();
+        self.state = State::Draining { ending, drained: 0 };
+        self.start_clock(now, shared.timeouts.linger);
+    }
+
+    /// Draining: read and discard until the client closes (or the deadline, or too much).
     fn drain(&mut self, scratch: &mut [u8]) -> Step {
+        let State::Draining { ending, drained } = &mut self.state else {
+            return Step::Continue;
+        };
         if !self.may_read {
             return Step::Wait;
         }
         match self.socket.read(scratch) {
-            Ok(0) => Step::Close("a bad request"),
-            Ok(_) => Step::Continue,
+            Ok(0) => Step::Close(ending),
+            Ok(count) => {
+                *drained += count;
+                if *drained > LINGER_BYTES {
+                    return Step::Close(ending);
+                }
+                Step::Continue
+            }
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                 self.may_read = false;
                 Step::Wait
             }
             Err(error) if error.kind() == io::ErrorKind::Interrupted => Step::Continue,
-            Err(_) => Step::Close("a bad request"),
+            Err(_) => Step::Close(ending),
         }
     }
 
-    /// The deadline has passed: why the connection closes (and, for a response cut short,
-    /// its access-log line).
-    pub(super) fn time_is_up(&self, shared: &Shared) -> &'static str {
-        match &self.state {
-            State::Waiting if self.served == 0 => "no request arrived in time",
-            State::Waiting => "idle",
-            State::ReceivingHead | State::ReceivingBody => {
-                "the request did not arrive in full in time"
+    /// The deadline has passed. A request cut short is answered `408 Request Timeout`, which
+    /// names the limit (the loop then sends it); anything else closes, and this says why (a
+    /// response cut short gets its access-log line here).
+    pub(super) fn time_is_up(&mut self, shared: &Shared) -> Expired {
+        let (part, limit, option) = match &self.state {
+            State::Waiting if self.served == 0 => {
+                // Nothing at all was sent: browsers open such sockets in advance and may
+                // never use them, so there is nothing to answer.
+                return Expired::Close("no request arrived in time");
             }
+            State::Waiting => return Expired::Close("idle"),
             State::Sending(reply) => {
                 log_reply(shared, self.peer, reply);
-                "the client stopped reading"
+                return Expired::Close("the client stopped reading");
             }
-            State::Draining => "a bad request",
-        }
+            State::Draining { ending, .. } => return Expired::Close(ending),
+            State::ReceivingHead => ("head", shared.timeouts.head, "--head-timeout"),
+            State::ReceivingBody => ("body", shared.timeouts.body, "--body-timeout"),
+        };
+        let limit = if Instant::now() < self.deadline {
+            BUSY_HEAD_TIMEOUT // cut short because the server is busy
+        } else {
+            limit
+        };
+        let explanation = format!(
+            "The request {part} did not arrive in full within {} seconds (the server's {option}).",
+            limit.as_secs_f64()
+        );
+        let response = Response::error(Status::RequestTimeout, &explanation);
+        let first_line = self.received.first_line();
+        self.start_reply(
+            shared,
+            response,
+            Framing::full_then_close(),
+            first_line,
+            AfterReply::Drain,
+        );
+        Expired::Answering
     }
 }
 

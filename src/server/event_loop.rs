@@ -24,7 +24,7 @@ use mio::event::Event;
 use mio::net::{TcpListener as ListeningSocket, TcpStream as ClientSocket};
 use mio::{Events, Interest, Poll, Token};
 
-use super::connection::{refuse_busy, Connection, Hold, Paused};
+use super::connection::{refuse_busy, Connection, Expired, Hold, Paused};
 use super::request::READ_CHUNK;
 use super::{LogLevel, Shared, TICK};
 
@@ -225,7 +225,7 @@ impl EventLoop {
     fn admit(&mut self, shared: &Shared, mut socket: ClientSocket, peer: SocketAddr) {
         let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
         let open = shared.open_connections.fetch_add(1, Ordering::SeqCst);
-        if open >= shared.max_connections {
+        if open >= shared.max_connections && !self.make_room(shared) {
             shared.open_connections.fetch_sub(1, Ordering::SeqCst);
             refuse_busy(shared, socket, peer);
             return;
@@ -252,6 +252,33 @@ impl EventLoop {
             slot,
             Connection::new(shared, socket, peer, token, Instant::now()),
         );
+    }
+
+    /// The server is full: closes this loop's connection that has waited longest for a
+    /// request (a stalled or idle socket: it holds no request and no response), so that a new
+    /// client is served rather than refused. `false` if every connection here is busy
+    /// answering. Attackers that open sockets and send nothing (or a byte a second) then cost
+    /// each other their slots, not the clients that send a request at once.
+    fn make_room(&mut self, shared: &Shared) -> bool {
+        let mut oldest: Option<(usize, Instant)> = None;
+        for slot in 0..self.clients.capacity() {
+            let Some(client) = self.clients.get_mut(slot) else {
+                continue;
+            };
+            if !client.is_waiting_for_a_request() {
+                continue;
+            }
+            if oldest.is_none_or(|(_, since)| client.since < since) {
+                oldest = Some((slot, client.since));
+            }
+        }
+        let Some((slot, _)) = oldest else {
+            return false;
+        };
+        self.close(shared, slot, "the server is full and it waited longest");
+        // `close` gave the slot back; the caller's count of the new connection stands.
+        shared.open_connections.fetch_add(1, Ordering::SeqCst);
+        true
     }
 
     /// The kernel says this connection's socket changed: note what, and move it along.
@@ -316,22 +343,23 @@ impl EventLoop {
         }
     }
 
-    /// Closes connections whose deadline has passed, and, when the server is stopping, those
-    /// waiting for a request that has not started.
+    /// Closes connections whose deadline has passed (or answers them `408`), and, when the
+    /// server is stopping, those waiting for a request that has not started.
     fn look_at_deadlines(&mut self, shared: &Shared, now: Instant) {
         let stopping = shared.stopping.load(Ordering::SeqCst);
+        let busy = shared.is_busy();
         for slot in 0..self.clients.capacity() {
             let Some(client) = self.clients.get_mut(slot) else {
                 continue;
             };
-            let ending = if now >= client.deadline {
-                client.time_is_up(shared)
+            if now >= client.deadline(busy) {
+                match client.time_is_up(shared) {
+                    Expired::Answering => self.advance(shared, slot, Hold::Nothing),
+                    Expired::Close(ending) => self.close(shared, slot, ending),
+                }
             } else if stopping && client.is_idle() {
-                "the server is stopping"
-            } else {
-                continue;
-            };
-            self.close(shared, slot, ending);
+                self.close(shared, slot, "the server is stopping");
+            }
         }
     }
 

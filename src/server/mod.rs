@@ -11,12 +11,15 @@
 //!
 //! * It is fast. A blocked thread per connection must be woken by the kernel for every
 //!   request, and on two cores those context switches cost a large share of the server's time
-//!   (`bench/README.md` has the measurements). An event loop that is busy never sleeps: one `epoll_wait` hands it every
-//!   socket that has something to do, and it serves them one after another.
-//! * It is bounded: at most [`Config::max_connections`] connections are open at once; the next
-//!   one is answered `503 Service Unavailable` at once and closed. A connection costs a few
-//!   hundred bytes of state and the bytes of its request while they arrive, not a thread's
-//!   stack: every `read` lands in one buffer per loop first.
+//!   (`bench/README.md` has the measurements). An event loop that is busy never sleeps: one
+//!   `epoll_wait` hands it every socket that has something to do, and it serves them one after
+//!   another.
+//! * It is cheap per connection: a few hundred bytes of state and the bytes of its request
+//!   while they arrive, not a thread's stack (every `read` lands in one buffer per loop
+//!   first). So thousands of idle or stalled sockets cost little, and the server can hold
+//!   many ([`default_max_connections`]). When the table is full anyway, the connection that
+//!   has waited longest for a request makes room for the new one; only when every connection
+//!   is busy answering does a new one get `503 Service Unavailable`.
 //! * Its price is the **state machine**. No socket call may wait, so each connection remembers
 //!   where it is ([`connection`]): waiting for a request, receiving one, sending a response, or
 //!   draining after an error. When a socket has no more bytes to read (`WouldBlock`), or no
@@ -107,8 +110,12 @@ use files::Root;
 use routes::Site;
 
 /// Time allowed from a request's first byte to the end of its head (and, on a new connection,
-/// for the first byte to come).
-pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// for the first byte to come): long enough for a person typing a request into `nc` or
+/// telnet, as nginx's 60 s is. A busy server cuts it to [`BUSY_HEAD_TIMEOUT`].
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(60);
+/// The head's time limit while the server is busy (its connection table at least three
+/// quarters full): enough for any program, too short for a stalled socket to hold a slot.
+pub const BUSY_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 /// Time allowed to send a request body, once its head has arrived.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a kept-alive connection may sit idle between requests.
@@ -118,11 +125,19 @@ pub const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(5);
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// After an error response, how long to keep reading (and discarding) what the client still
 /// sends, so that closing does not reset the connection before the client reads the error.
-pub const LINGER_TIME: Duration = Duration::from_millis(500);
+pub const LINGER_TIME: Duration = Duration::from_secs(2);
+/// The most bytes read and thrown away while lingering, so a client cannot keep a connection
+/// busy for the whole [`LINGER_TIME`] by sending fast.
+pub const LINGER_BYTES: usize = 256 * 1024;
 /// How long a stopping server waits for responses in flight.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-/// The default bound on connections open at once.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// The default bound on connections open at once, when the open-file limit allows it
+/// ([`default_max_connections`]).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+/// The backlog of the listening socket: how many connections the kernel completes and queues
+/// before the server accepts them. std uses 128; a burst of clients beyond it waits for SYN
+/// retransmits (a second or more), so this is nginx's 511.
+pub const LISTEN_BACKLOG: i32 = 511;
 /// How often each event loop looks at its connections' deadlines; deadlines hold to within
 /// this much. It is also the longest a loop sleeps, so it notices a stop at least this often.
 pub const TICK: Duration = Duration::from_millis(250);
@@ -167,7 +182,7 @@ pub struct Config {
     pub port: u16,
     /// The folder to serve.
     pub dir: PathBuf,
-    /// Connections open at once; more get 503.
+    /// Connections open at once; 0 for [`default_max_connections`].
     pub max_connections: usize,
     /// Event loops (threads); 0 for [`default_event_loops`] of the machine's cores.
     pub threads: usize,
@@ -241,6 +256,15 @@ struct Shared {
     wakers: Vec<Waker>,
 }
 
+impl Shared {
+    /// Whether the connection table is at least three quarters full: then connections waiting
+    /// for a request head get [`BUSY_HEAD_TIMEOUT`] instead of the generous limit.
+    fn is_busy(&self) -> bool {
+        let open = self.open_connections.load(Ordering::Relaxed);
+        open.saturating_mul(4) >= self.max_connections.saturating_mul(3)
+    }
+}
+
 /// Stops a running server from another thread (a Ctrl+C handler).
 #[derive(Clone)]
 pub struct ShutdownHandle {
@@ -269,6 +293,42 @@ impl ShutdownHandle {
 /// clients on other machines the spare core costs one loop in many.
 pub fn default_event_loops(cores: usize) -> usize {
     cores.saturating_sub(1).max(1)
+}
+
+/// How many connections the server holds by default, given how many files this process may
+/// have open: [`DEFAULT_MAX_CONNECTIONS`], or fewer when the limit is low. Each connection is
+/// one descriptor, and one more while a file is being sent; 32 are kept for the rest.
+pub fn default_max_connections(open_file_limit: u64) -> usize {
+    let room = open_file_limit.saturating_sub(32) / 2;
+    usize::try_from(room)
+        .unwrap_or(usize::MAX)
+        .clamp(1, DEFAULT_MAX_CONNECTIONS)
+}
+
+/// Raises this process's soft limit on open files to the hard limit, as nginx does
+/// (`worker_rlimit_nofile`), and returns the limit now in force. Many systems start programs
+/// with a soft limit of 1024, far below what the hard limit allows; an event loop holding
+/// thousands of sockets needs more.
+#[cfg(unix)]
+fn raise_open_file_limit() -> u64 {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let Some(current) = limit.current else {
+        return u64::MAX; // unlimited
+    };
+    let raised = Rlimit {
+        current: limit.maximum,
+        maximum: limit.maximum,
+    };
+    match setrlimit(Resource::Nofile, raised) {
+        Ok(()) => limit.maximum.unwrap_or(u64::MAX),
+        Err(_) => current,
+    }
+}
+
+#[cfg(not(unix))]
+fn raise_open_file_limit() -> u64 {
+    u64::MAX
 }
 
 /// How a server's run ended.
@@ -320,7 +380,13 @@ impl Server {
             },
             log: Log::new(config.log),
             timeouts: config.timeouts,
-            max_connections: config.max_connections.max(1),
+            max_connections: match config.max_connections {
+                0 => default_max_connections(raise_open_file_limit()),
+                chosen => {
+                    raise_open_file_limit();
+                    chosen
+                }
+            },
             open_connections: AtomicUsize::new(0),
             stopping: AtomicBool::new(false),
             wakers,
@@ -408,7 +474,7 @@ fn listen(bind: Option<IpAddr>, port: u16) -> Result<TcpListener, StartError> {
     };
     let mut last_error = None;
     for addr in &candidates {
-        match TcpListener::bind(addr) {
+        match listen_on(*addr) {
             Ok(listener) => return Ok(listener),
             Err(error) => {
                 let start_error = match error.kind() {
@@ -427,9 +493,41 @@ fn listen(bind: Option<IpAddr>, port: u16) -> Result<TcpListener, StartError> {
     Err(last_error.expect("there is always at least one candidate address"))
 }
 
+/// `socket`, `bind`, `listen` — the three calls `TcpListener::bind` makes, spelled out so that
+/// the backlog can be [`LISTEN_BACKLOG`] instead of std's 128.
+fn listen_on(addr: SocketAddr) -> io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    // A restarted server may bind the port while the last run's connections linger in
+    // TIME_WAIT (std sets this too).
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    if addr.ip() == IpAddr::V6(Ipv6Addr::UNSPECIFIED) {
+        // `::` takes IPv4 clients too, as README promises, whatever the system's default.
+        let _ = socket.set_only_v6(false);
+    }
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::default_event_loops;
+
+    #[test]
+    fn the_connection_bound_follows_the_open_file_limit() {
+        use super::{default_max_connections, DEFAULT_MAX_CONNECTIONS};
+        for (limit, want) in [
+            (0, 1),
+            (64, 16),
+            (1024, 496),
+            (20_000, DEFAULT_MAX_CONNECTIONS),
+            (u64::MAX, DEFAULT_MAX_CONNECTIONS),
+        ] {
+            assert_eq!(default_max_connections(limit), want, "limit {limit}");
+        }
+    }
 
     #[test]
     fn one_core_is_left_for_the_clients_but_one_loop_always_runs() {

@@ -149,6 +149,8 @@ pub enum RequestError {
     BadContentLength(LengthError),
     /// A body over [`MAX_BODY_BYTES`] (413).
     BodyTooLarge,
+    /// The bytes are a TLS handshake: the client wanted `https://` (RFC 8446 §5.1).
+    TlsHandshake,
 }
 
 impl RequestError {
@@ -169,7 +171,8 @@ impl RequestError {
             | RequestError::InvalidTarget
             | RequestError::MalformedVersion
             | RequestError::MalformedHeader
-            | RequestError::BadContentLength(_) => Status::BadRequest,
+            | RequestError::BadContentLength(_)
+            | RequestError::TlsHandshake => Status::BadRequest,
         }
     }
 }
@@ -219,6 +222,9 @@ impl fmt::Display for RequestError {
             RequestError::BadContentLength(error) => write!(f, "{error}."),
             RequestError::BodyTooLarge => {
                 write!(f, "The request body is larger than {MAX_BODY_BYTES} bytes.")
+            }
+            RequestError::TlsHandshake => {
+                f.write_str("This port speaks plain HTTP: use http://, not https://.")
             }
         }
     }
@@ -273,11 +279,28 @@ impl RequestBuffer {
         Ok(count)
     }
 
+    /// The first line of what has arrived (at most a bounded length), for the access log of
+    /// a request that never arrived in full.
+    pub fn first_line(&self) -> Vec<u8> {
+        let after_blanks = self
+            .received
+            .iter()
+            .position(|&byte| byte != b'\r' && byte != b'\n')
+            .unwrap_or(self.received.len());
+        rejected(RequestError::HeadTooLarge, &self.received[after_blanks..]).first_line
+    }
+
     /// Takes the next whole request off the front of the buffer, if it has all arrived; says
     /// what is still missing otherwise. A request that breaks a rule is [`Rejected`].
     pub fn take_request(&mut self) -> Result<Progress, Rejected> {
         if let Some((request, head_length, body_length)) = self.awaiting_body.take() {
             return Ok(self.with_body(request, head_length, body_length));
+        }
+        if is_tls_handshake(&self.received) {
+            return Err(Rejected {
+                error: RequestError::TlsHandshake,
+                first_line: TLS_LOG_LINE.to_vec(),
+            });
         }
         let no_new_line_end = !self.received[self.examined..].contains(&b'\n');
         let under_limits =
@@ -320,6 +343,17 @@ impl RequestBuffer {
         self.examined = 0;
         Progress::Complete(request)
     }
+}
+
+/// What the access log shows instead of the request line of a TLS handshake.
+pub const TLS_LOG_LINE: &[u8] = b"TLS handshake on a plain-HTTP port";
+
+/// Whether the bytes start a TLS record carrying a handshake: a browser or curl asked for
+/// `https://` on this plain-HTTP port. RFC 8446 §5.1: a record starts with its content type
+/// (22 is `handshake`) and a legacy version whose first byte is 3 (SSL 3.0, TLS 1.0 … 1.3 all
+/// write 3.x there).
+pub fn is_tls_handshake(received: &[u8]) -> bool {
+    received.starts_with(&[22, 3])
 }
 
 /// A head found complete in the buffer, and how many bytes of the buffer it used.
@@ -576,6 +610,25 @@ mod tests {
             let shown = String::from_utf8_lossy(&input[..input.len().min(40)]);
             assert_eq!(got, want, "{shown:?}");
         }
+    }
+
+    #[test]
+    fn a_tls_client_hello_is_named_not_parsed() {
+        // The first bytes curl sends to https://127.0.0.1:8080/ (a TLS 1.0 record header,
+        // a ClientHello's type and length).
+        let hello = [22, 3, 1, 2, 0, 1, 0, 1, 252, 3, 3];
+        let mut buffer = RequestBuffer::new();
+        let mut source: &[u8] = &hello;
+        buffer.read_from(&mut source, &mut [0; 64]).expect("read");
+        match buffer.take_request() {
+            Err(Rejected { error, first_line }) => {
+                assert_eq!(error, RequestError::TlsHandshake);
+                assert_eq!(first_line, TLS_LOG_LINE);
+            }
+            other => panic!("not named as TLS: {other:?}"),
+        }
+        assert!(!is_tls_handshake(b"GET / HTTP/1.0\r\n"));
+        assert!(!is_tls_handshake(&[22]));
     }
 
     #[test]

@@ -119,7 +119,7 @@ pub fn uppercase(text: &str) -> String {
 /// Why `/upper` found no text to work on. Each is answered 400 Bad Request.
 #[derive(Debug, PartialEq, Eq)]
 pub enum UpperError {
-    /// No `text` field in the query or form, or an empty raw body.
+    /// No `text` field in the query or form, an empty one, or an empty raw body.
     MissingText,
     /// The body, or a decoded field, is not UTF-8.
     NotUtf8,
@@ -135,8 +135,16 @@ impl std::fmt::Display for UpperError {
 }
 
 /// Where `/upper` finds its text: the query for GET and HEAD; for POST, the form field or the
-/// raw body, as the `Content-Type` says.
+/// raw body, as the `Content-Type` says. Empty text (`/upper?text=`) is no text: 400 with the
+/// usage line, as for a missing field.
 pub fn upper_text(request: &Request) -> Result<String, UpperError> {
+    match find_upper_text(request) {
+        Ok(text) if text.is_empty() => Err(UpperError::MissingText),
+        found => found,
+    }
+}
+
+fn find_upper_text(request: &Request) -> Result<String, UpperError> {
     if request.method != "POST" {
         let query = split_target(&request.target).and_then(|parts| parts.query);
         return form_field(query.unwrap_or_default().as_bytes(), "text");
@@ -355,6 +363,14 @@ mod tests {
             ),
             (
                 request("GET", "/upper?", &[], b""),
+                Err(UpperError::MissingText),
+            ),
+            (
+                request("GET", "/upper?text=", &[], b""),
+                Err(UpperError::MissingText),
+            ),
+            (
+                request("POST", "/upper", &form, b"text="),
                 Err(UpperError::MissingText),
             ),
             (request("POST", "/upper", &form, b"text=a+b"), Ok("a b")),
