@@ -42,7 +42,7 @@ fn main() {
         ("has_curl", "curl", on_path("curl")),
         (
             "has_chromium",
-            "chromium and chromedriver",
+            "Chromium or chromedriver",
             probe::find_chromium().is_ok(),
         ),
         ("has_mkfifo", "mkfifo", on_path("mkfifo")),

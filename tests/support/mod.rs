@@ -59,14 +59,20 @@ pub fn closed_port() -> u16 {
 /// the program, so reaching here without it means it vanished since the build, or `CI` is set
 /// (where a missing tool is a failure, not a reason to skip): either way the test fails, saying
 /// so.
+#[track_caller]
 pub fn require_program(name: &str, package: &str) -> PathBuf {
-    find_in_path(name).unwrap_or_else(|| {
-        panic!("{name} not found on PATH (apt-get install {package}); tests that need it fail when CI is set, and are ignored otherwise")
-    })
+    match find_in_path(name) {
+        Some(path) => path,
+        None => panic!(
+            "{name} not found on PATH (apt-get install {package}); \
+             tests that need it fail when CI is set, and are ignored otherwise"
+        ),
+    }
 }
 
 /// Runs `curl ARGS` (at most [`RUN_LIMIT`]) and returns its stdout; fails the test if curl is
 /// missing or fails.
+#[track_caller]
 pub fn curl(args: &[&str]) -> Vec<u8> {
     let mut command = Command::new(require_program("curl", "curl"));
     command.args(args);
@@ -82,19 +88,26 @@ pub fn curl(args: &[&str]) -> Vec<u8> {
 
 /// An IPv6 loopback listener on `[::1]`, port 0. A test asking for it is ignored when the build
 /// found no IPv6 loopback, except under CI, so here its absence fails the test.
+#[track_caller]
 pub fn ipv6_listener() -> TcpListener {
-    probe::ipv6_loopback().unwrap_or_else(|error| {
-        panic!("no IPv6 loopback ([::1]: {error}); tests that need it fail when CI is set, and are ignored otherwise")
-    })
+    match probe::ipv6_loopback() {
+        Ok(listener) => listener,
+        Err(error) => panic!(
+            "no IPv6 loopback ([::1]: {error}); \
+             tests that need it fail when CI is set, and are ignored otherwise"
+        ),
+    }
 }
 
 /// Fails the test if this machine has no IPv6 loopback (see [`ipv6_listener`]).
+#[track_caller]
 pub fn require_ipv6() {
     ipv6_listener();
 }
 
 /// Fails the test if it runs as root although the build ran as another user (so the build did
 /// not mark it ignored): as root it would prove nothing.
+#[track_caller]
 pub fn require_not_root() {
     assert!(
         !running_as_root(),
