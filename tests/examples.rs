@@ -6,18 +6,16 @@
 //! timing (the backlog experiment). Every process is killed by its PID when its guard drops, and
 //! every wait has a bound: a broken example fails a test, it never hangs the suite.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::{self, JoinHandle};
+use std::process::{Command, ExitStatus};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// How long a test waits for something that should happen at once (a start-up line, a reply,
-/// a process's exit).
-const PATIENCE: Duration = Duration::from_secs(10);
+use support::{closed_port, Process, PATIENCE};
 
 /// How long a test watches for something that must *not* happen (a reply from a busy server).
 /// On loopback an answer takes well under a millisecond, so this is plenty.
@@ -64,155 +62,16 @@ fn build_examples() -> PathBuf {
     profile_dir.join("examples")
 }
 
-/// A running example, killed by its PID (through `Child`) when dropped.
-struct Running {
-    child: Child,
-    stdout_lines: Receiver<String>,
-    stderr: Arc<Mutex<String>>,
-    /// The thread copying stderr; it ends when the process has exited and the pipe is closed.
-    stderr_reader: Option<JoinHandle<()>>,
-}
-
-impl Running {
-    /// Starts an example with these arguments; stdin is a pipe the test may write to or close.
-    fn start(name: &str, args: &[&str]) -> Running {
-        let mut child = Command::new(example(name))
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot start example {name}: {error}"));
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let (sender, stdout_lines) = mpsc::channel();
-        thread::spawn(move || {
-            // Lines are sent whole, with their `\n` (or `\r\n`): a client's output is compared
-            // byte for byte, a server's is read line by line.
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let mut line = Vec::new();
-                match reader.read_until(b'\n', &mut line) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {}
-                }
-                if sender
-                    .send(String::from_utf8_lossy(&line).into_owned())
-                    .is_err()
-                {
-                    break;
-                }
-            }
-        });
-        let stderr_text = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&stderr_text);
-        let stderr_reader = thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let mut text = sink.lock().expect("no panic while holding it");
-                text.push_str(&line);
-                text.push('\n');
-            }
-        });
-        Running {
-            child,
-            stdout_lines,
-            stderr: stderr_text,
-            stderr_reader: Some(stderr_reader),
-        }
-    }
-
-    /// The next line on stdout, without its line ending; panics if none comes in time.
-    fn line(&self) -> String {
-        match self.stdout_lines.recv_timeout(PATIENCE) {
-            Ok(line) => line.trim_end_matches(['\r', '\n']).to_string(),
-            Err(_) => panic!("no line on stdout in time; stderr: {}", self.stderr()),
-        }
-    }
-
-    /// Reads stdout lines until one contains `wanted`; returns it. Panics after [`PATIENCE`].
-    fn line_containing(&self, wanted: &str) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.stdout_lines.recv_timeout(left) {
-                Ok(line) if line.contains(wanted) => return line,
-                Ok(_) => continue,
-                Err(_) => panic!("no line containing {wanted:?}; stderr: {}", self.stderr()),
-            }
-        }
-    }
-
-    /// Everything on stderr so far (all of it, once the process has exited).
-    fn stderr(&self) -> String {
-        self.stderr
-            .lock()
-            .expect("no panic while holding it")
-            .clone()
-    }
-
-    /// Writes to the process's stdin and closes it, as `printf … | example` would.
-    fn feed(&mut self, input: &str) {
-        let mut stdin = self.child.stdin.take().expect("stdin is fed once");
-        // A process that exits before reading all of it closes the pipe: not our concern here.
-        let _ = stdin.write_all(input.as_bytes());
-    }
-
-    /// Sends a signal with the `kill` command, by PID.
-    #[cfg(unix)]
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([format!("-{name}"), self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -{name} failed");
-    }
-
-    /// Waits for the process to exit, at most [`PATIENCE`]; panics if it does not.
-    fn wait(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                // The process is gone, so its stderr pipe is closed: the copy ends at once.
-                if let Some(reader) = self.stderr_reader.take() {
-                    reader.join().expect("the stderr copy does not panic");
-                }
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the process did not exit in time; stderr: {}",
-                self.stderr()
-            );
-            thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Every stdout line not yet read, with its line ending, up to the end of stdout (call
-    /// after the process has exited, or it waits for the end for up to [`PATIENCE`]).
-    fn rest_of_stdout(&self) -> Vec<String> {
-        let deadline = Instant::now() + PATIENCE;
-        let mut lines = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.stdout_lines.recv_timeout(left) {
-                Ok(line) => lines.push(line),
-                Err(RecvTimeoutError::Disconnected) => return lines,
-                Err(RecvTimeoutError::Timeout) => panic!("stdout did not end; so far: {lines:?}"),
-            }
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Starts an example with these arguments; stdin is a pipe the test may write to or close.
+fn start_example(name: &str, args: &[&str]) -> Process {
+    let mut command = Command::new(example(name));
+    command.args(args);
+    Process::start(command)
 }
 
 /// A server started with `-a 127.0.0.1 -p 0`, and the port the OS gave it.
 struct Server {
-    process: Running,
+    process: Process,
     port: u16,
 }
 
@@ -220,7 +79,7 @@ impl Server {
     fn start(name: &str, args: &[&str]) -> Server {
         let mut all_args = args.to_vec();
         all_args.extend_from_slice(&["-a", "127.0.0.1", "-p", "0"]);
-        let process = Running::start(name, &all_args);
+        let process = start_example(name, &all_args);
         let banner = process.line();
         let port = port_from_banner(&banner);
         Server { process, port }
@@ -256,14 +115,13 @@ struct Finished {
 
 /// Runs a client example to its end, with `input` on stdin.
 fn run_client(name: &str, args: &[&str], input: &str) -> Finished {
-    let mut client = Running::start(name, args);
+    let mut client = start_example(name, args);
     client.feed(input);
-    let status = client.wait();
-    let stdout = client.rest_of_stdout().concat();
+    let exited = client.finish_within(PATIENCE);
     Finished {
-        status,
-        stdout,
-        stderr: client.stderr(),
+        status: exited.status,
+        stdout: String::from_utf8_lossy(&exited.stdout).into_owned(),
+        stderr: exited.stderr,
     }
 }
 
@@ -286,12 +144,6 @@ fn assert_one_line_failure(finished: &Finished, wanted: &str) {
         error_lines[0]
     );
     assert!(!finished.stderr.contains("panicked"), "{}", finished.stderr);
-}
-
-/// A port on which nothing listens right now (bound, then released).
-fn unused_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local address").port()
 }
 
 /// Sends one datagram to 127.0.0.1:port and returns the reply.
@@ -373,7 +225,7 @@ fn a_client_is_refused_port_zero_with_a_message() {
 
 #[test]
 fn every_tcp_client_with_no_server_fails_in_one_line() {
-    let port = unused_port().to_string();
+    let port = closed_port().to_string();
     for name in [
         "tcp_uppercase",
         "persistent",
@@ -837,9 +689,9 @@ fn stream_pieces_server_reads_a_total_of_100_bytes_whatever_the_pieces() {
 
 /// Starts the Unix-socket echo server on `path`; returns it once it listens.
 #[cfg(unix)]
-fn start_unix_echo(path: &Path) -> Running {
+fn start_unix_echo(path: &Path) -> Process {
     let path_text = path.to_str().expect("temporary paths are UTF-8");
-    let server = Running::start("unix_echo", &["server", "--path", path_text]);
+    let server = start_example("unix_echo", &["server", "--path", path_text]);
     server.line_containing("listening on");
     server
 }

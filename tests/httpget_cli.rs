@@ -1,13 +1,13 @@
 //! httpget's command line: curl's options, redirects, exit codes, where each output goes, and
 //! the interactive prompt fed through a pipe.
 
-mod httpget_support;
+mod support;
 
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use httpget_support::{
+use support::{
     closed_port, httpget, httpget_in, httpget_with_input, ok_reply, send, wait_bounded, Scripted,
     Step,
 };

@@ -1,13 +1,11 @@
 //! httpget against the real `httpserve`: the body written equals the file, byte for byte, and
 //! equals what `curl --http1.0 -s` writes for the same URL.
 
-mod common;
-mod httpget_support;
+mod support;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use httpget_support::httpget;
+use support::{httpget, Server};
 
 /// Files with awkward contents and names (the names after miniserve's hostile fixtures).
 fn fixtures(dir: &Path) -> Vec<(&'static str, &'static str, Vec<u8>)> {
@@ -38,7 +36,7 @@ fn fixtures(dir: &Path) -> Vec<(&'static str, &'static str, Vec<u8>)> {
 fn bodies_from_httpserve_equal_the_files_byte_for_byte() {
     let dir = tempfile::tempdir().expect("temp dir");
     let files = fixtures(dir.path());
-    let server = common::Server::start(dir.path(), &[]);
+    let server = Server::start(dir.path(), &[]);
     for (name, path, contents) in files {
         let run = httpget(&[&server.url(path)]);
         assert_eq!(run.code, Some(0), "{name}: {}", run.stderr);
@@ -54,7 +52,7 @@ fn output_file_from_httpserve_equals_the_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let files = fixtures(dir.path());
     let out = tempfile::tempdir().expect("temp dir");
-    let server = common::Server::start(dir.path(), &[]);
+    let server = Server::start(dir.path(), &[]);
     let (_, path, contents) = &files[3];
     let saved = out.path().join("saved");
     let run = httpget(&["-o", saved.to_str().expect("utf-8"), &server.url(path)]);
@@ -66,7 +64,7 @@ fn output_file_from_httpserve_equals_the_file() {
 fn head_request_to_httpserve_reports_the_file_size() {
     let dir = tempfile::tempdir().expect("temp dir");
     fixtures(dir.path());
-    let server = common::Server::start(dir.path(), &[]);
+    let server = Server::start(dir.path(), &[]);
     let run = httpget(&["-I", &server.url("/bytes.bin")]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let head = run.text();
@@ -81,41 +79,34 @@ fn head_request_to_httpserve_reports_the_file_size() {
 #[test]
 fn missing_file_on_httpserve_exits_22_with_fail() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = common::Server::start(dir.path(), &[]);
+    let server = Server::start(dir.path(), &[]);
     let run = httpget(&["-f", &server.url("/nothing-here")]);
     assert_eq!(run.code, Some(22), "{}", run.stderr);
     assert_eq!(run.stdout, b"");
 }
 
-/// curl's stdout for `curl --http1.0 -s ARGS URL`, or `None` when curl is not installed.
-fn curl(args: &[&str], url: &str) -> Option<Vec<u8>> {
-    let output = Command::new("curl")
-        .args(["--http1.0", "-s", "--max-time", "20"])
-        .args(args)
-        .arg(url)
-        .stdin(Stdio::null())
-        .output()
-        .ok()?;
-    Some(output.stdout)
+/// curl's stdout for `curl --http1.0 -s ARGS URL`.
+fn curl(args: &[&str], url: &str) -> Vec<u8> {
+    let mut all_args = vec!["--http1.0", "-s", "--max-time", "20"];
+    all_args.extend_from_slice(args);
+    all_args.push(url);
+    support::curl(&all_args)
 }
 
 #[test]
+#[cfg_attr(not(has_curl), ignore = "curl not found on PATH")]
 fn bodies_equal_what_curl_writes_for_the_same_urls() {
-    if curl(&[], "http://127.0.0.1:9/").is_none() {
-        eprintln!("skipped: curl not found");
-        return;
-    }
     let dir = tempfile::tempdir().expect("temp dir");
     let files = fixtures(dir.path());
     std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
     std::fs::write(dir.path().join("sub/inner.txt"), "inner\n").expect("write");
-    let server = common::Server::start(dir.path(), &[]);
+    let server = Server::start(dir.path(), &[]);
     let mut paths: Vec<&str> = files.iter().map(|(_, path, _)| *path).collect();
     paths.extend(["/missing", "/sub/inner.txt"]);
     for path in paths {
         let url = server.url(path);
         let ours = httpget(&[&url]);
-        let theirs = curl(&[], &url).expect("curl ran before");
+        let theirs = curl(&[], &url);
         assert_eq!(ours.code, Some(0), "{path}: {}", ours.stderr);
         assert!(
             ours.stdout == theirs,
@@ -125,7 +116,7 @@ fn bodies_equal_what_curl_writes_for_the_same_urls() {
     // A directory without its slash redirects; both follow it to the same listing.
     let url = server.url("/sub");
     let ours = httpget(&["-L", &url]);
-    let theirs = curl(&["-L"], &url).expect("curl ran before");
+    let theirs = curl(&["-L"], &url);
     assert_eq!(ours.code, Some(0), "{}", ours.stderr);
     assert!(ours.text().contains("inner.txt"), "{}", ours.text());
     assert_eq!(ours.text(), String::from_utf8_lossy(&theirs));

@@ -1,13 +1,13 @@
 //! httpget against scripted servers, one reply shape each: how the body is framed, how a broken
 //! or hostile reply fails, and what the request looks like on the wire.
 
-mod httpget_support;
+mod support;
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use http10::client::{self, Head, Observer, Options, Target};
-use httpget_support::{httpget, ok_reply, send, Scripted, Step};
+use support::{httpget, ipv6_listener, ok_reply, send, Scripted, Step};
 
 /// Bytes 0..=255 repeated: every byte value, NUL included, so any text handling shows.
 fn every_byte(length: usize) -> Vec<u8> {
@@ -215,11 +215,9 @@ fn body_slower_than_max_time_exits_28() {
 }
 
 #[test]
+#[cfg_attr(not(has_ipv6), ignore = "no IPv6 loopback on this machine")]
 fn ipv6_literal_url_connects_and_brackets_the_host_header() {
-    let Ok(listener) = TcpListener::bind("[::1]:0") else {
-        eprintln!("skipped: no IPv6 loopback here");
-        return;
-    };
+    let listener = ipv6_listener();
     let server = Scripted::serve(listener, 1, |_| vec![send(ok_reply(b"six"))]);
     let url = format!("http://[::1]:{}/", server.port);
     let run = httpget(&["-6", &url]);

@@ -4,16 +4,14 @@
 //! Every server here serves a folder that also holds files named `upper` and `echo`, so each
 //! test also shows that the routes win over files of the same name (and `--no-routes` undoes it).
 
-mod common;
+mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::process::Command;
+use std::io::Write;
 use std::time::{Duration, Instant};
 
-use common::{read_to_close, Reply, Server};
+use support::{curl, read_one_response, read_to_close, Reply, Server};
 
-/// The largest body the routes accept (`http10::request::MAX_BODY_BYTES`).
+/// The largest body the routes accept (`http10::server::request::MAX_BODY_BYTES`).
 const MAX_BODY: usize = 64 * 1024;
 
 /// A folder with files that the routes shadow, and an index page.
@@ -38,32 +36,6 @@ fn post(target: &str, headers: &str, body: &[u8]) -> Vec<u8> {
     .into_bytes();
     request.extend_from_slice(body);
     request
-}
-
-/// Reads exactly one response framed by its Content-Length, leaving the connection open.
-fn read_one_response(stream: &mut TcpStream) -> Reply {
-    let mut received = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
-            break end + 4;
-        }
-        let n = stream.read(&mut chunk).expect("read a response head");
-        assert!(n > 0, "closed before the end of the head: {received:?}");
-        received.extend_from_slice(&chunk[..n]);
-    };
-    let head = Reply::parse(&received[..head_end]);
-    let length: usize = head
-        .header("Content-Length")
-        .and_then(|value| value.parse().ok())
-        .expect("every response has a Content-Length");
-    while received.len() < head_end + length {
-        let n = stream.read(&mut chunk).expect("read a response body");
-        assert!(n > 0, "closed before the end of the body");
-        received.extend_from_slice(&chunk[..n]);
-    }
-    assert_eq!(received.len(), head_end + length, "bytes after the body");
-    Reply::parse(&received)
 }
 
 #[test]
@@ -181,7 +153,7 @@ fn post_without_content_length_is_411_length_required() {
     for target in ["/upper", "/echo"] {
         let mut stream = server.connect();
         let request = format!("POST {target} HTTP/1.0\r\nContent-Type: text/plain\r\n\r\nhello");
-        common::send_and_half_close(&mut stream, request.as_bytes());
+        support::send_and_half_close(&mut stream, request.as_bytes());
         let reply = Reply::parse(&read_to_close(&mut stream));
         assert_eq!(reply.status(), 411, "{target}");
         assert!(reply.text().contains("Content-Length"), "{target}");
@@ -378,11 +350,8 @@ fn route_requests_are_in_the_access_log() {
 
 /// Runs `httpget ARGS`, returns (exit code, stdout).
 fn httpget(args: &[&str]) -> (Option<i32>, Vec<u8>) {
-    let output = Command::new(env!("CARGO_BIN_EXE_httpget"))
-        .args(args)
-        .output()
-        .expect("run httpget");
-    (output.status.code(), output.stdout)
+    let run = support::httpget(args);
+    (run.code, run.stdout)
 }
 
 #[test]
@@ -430,21 +399,8 @@ fn httpget_sees_its_own_request_in_echo() {
     assert!(head.starts_with("HTTP/1.0 200 OK\r\n"), "{head:?}");
 }
 
-/// Runs `curl ARGS`, or `None` (with a note) when curl is not installed.
-fn curl(args: &[&str]) -> Option<Vec<u8>> {
-    match Command::new("curl").args(args).output() {
-        Ok(output) => {
-            assert!(output.status.success(), "curl {args:?} failed: {output:?}");
-            Some(output.stdout)
-        }
-        Err(error) => {
-            println!("skipped: curl could not be run ({error})");
-            None
-        }
-    }
-}
-
 #[test]
+#[cfg_attr(not(has_curl), ignore = "curl not found on PATH")]
 fn curl_posts_a_form_to_upper_as_a_browser_would() {
     let dir = fixture();
     let server = Server::start(dir.path(), &[]);
@@ -458,17 +414,18 @@ fn curl_posts_a_form_to_upper_as_a_browser_would() {
         "text=ciao è & straße",
         &url,
     ];
-    let Some(stdout) = curl(&args) else { return };
+    let stdout = curl(&args);
     assert_eq!(String::from_utf8_lossy(&stdout), "CIAO È & STRASSE");
 }
 
 #[test]
+#[cfg_attr(not(has_curl), ignore = "curl not found on PATH")]
 fn curl_sees_its_own_request_and_body_in_echo() {
     let dir = fixture();
     let server = Server::start(dir.path(), &[]);
     let url = server.url("/echo");
     let args = ["-s", "--http1.0", "-m", "10", "--data-binary", "a=1", &url];
-    let Some(stdout) = curl(&args) else { return };
+    let stdout = curl(&args);
     let echoed = String::from_utf8_lossy(&stdout);
     assert!(echoed.starts_with("POST /echo HTTP/1.0\r\n"), "{echoed:?}");
     assert!(echoed.contains("\r\nUser-Agent: curl/"), "{echoed:?}");

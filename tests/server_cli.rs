@@ -1,46 +1,28 @@
 //! httpserve as a program: start-up line, start-up errors, addresses, access log, Ctrl+C.
 
-mod common;
+mod support;
 
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
-use common::{read_to_close, Reply, Server, PATIENCE};
-use tempfile::TempDir;
-
-fn site() -> TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    fs::write(dir.path().join("notes.txt"), "notes\n").expect("write");
-    let big = fs::File::create(dir.path().join("big.bin")).expect("create");
-    big.set_len(16 * 1024 * 1024).expect("set_len");
-    dir
-}
+use support::{
+    read_to_close, require_ipv6, require_not_root, site, Exited, Process, Reply, Server, BIG_BYTES,
+    NOTES, PATIENCE,
+};
 
 /// Runs httpserve to completion (it must exit by itself: start-up errors, --help).
-fn run_to_exit(args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_httpserve"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start httpserve");
-    let deadline = std::time::Instant::now() + PATIENCE;
-    while child.try_wait().expect("wait").is_none() {
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("httpserve {args:?} did not exit");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
+fn run_to_exit(args: &[&str]) -> Exited {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_httpserve"));
+    command.args(args);
+    let mut process = Process::start(command);
+    process.feed(""); // stdin at its end at once
+    process.finish_within(PATIENCE)
 }
 
-fn assert_one_clear_line(output: &Output, wanted: &str) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
+fn assert_one_clear_line(output: &Exited, wanted: &str) {
+    let stderr = &output.stderr;
     assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");
     assert_eq!(stderr.lines().count(), 1, "one line, not: {stderr}");
     assert!(stderr.starts_with("httpserve: "), "{stderr}");
@@ -90,16 +72,12 @@ fn a_missing_or_wrong_folder_is_one_line_and_exit_1() {
 }
 
 #[test]
+#[cfg_attr(
+    running_as_root,
+    ignore = "running as root, which may listen on port 80"
+)]
 fn a_privileged_port_without_rights_is_one_line_and_exit_1() {
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|output| output.stdout.starts_with(b"0"))
-        .unwrap_or(true);
-    if is_root {
-        println!("skipped: running as root, which may listen on port 80");
-        return;
-    }
+    require_not_root();
     let dir = site();
     let dir_text = dir.path().to_str().expect("utf-8");
     let output = run_to_exit(&["80", "--bind", "127.0.0.1", "--dir", dir_text]);
@@ -138,37 +116,27 @@ fn bad_arguments_exit_2_and_help_names_the_exit_codes() {
 #[test]
 fn the_folder_defaults_to_the_current_directory() {
     let dir = site();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_httpserve"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_httpserve"));
+    command
         .args(["0", "--bind", "127.0.0.1", "--quiet"])
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start");
-    let mut banner = String::new();
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut byte = [0u8; 1];
-    while !banner.ends_with('\n') && stdout.read(&mut byte).unwrap_or(0) == 1 {
-        banner.push(byte[0] as char);
-    }
-    let port = common::port_from_banner(&banner).expect("port");
+        .current_dir(dir.path());
+    let server = Process::start(command);
+    let banner = server.line();
+    let port = support::port_from_banner(&banner).expect("port");
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
     stream
         .write_all(b"GET /notes.txt HTTP/1.0\r\n\r\n")
         .expect("send");
     let reply = Reply::parse(&read_to_close(&mut stream));
-    let _ = child.kill();
-    let _ = child.wait();
-    assert_eq!(reply.body, b"notes\n");
+    drop(server);
+    assert_eq!(reply.body, NOTES.as_bytes());
 }
 
 #[test]
+#[cfg_attr(not(has_ipv6), ignore = "no IPv6 loopback on this machine")]
 fn ipv6_loopback_and_all_interfaces_work() {
-    if TcpListener::bind("[::1]:0").is_err() {
-        println!("skipped: this machine has no IPv6 loopback");
-        return;
-    }
+    require_ipv6();
     let dir = site();
     let dir_text = dir.path().to_str().expect("utf-8");
     for (bind, connect_to) in [("::1", "[::1]"), ("::", "[::1]"), ("::", "127.0.0.1")] {
@@ -181,7 +149,8 @@ fn ipv6_loopback_and_all_interfaces_work() {
             .expect("send");
         let reply = Reply::parse(&read_to_close(&mut stream));
         assert_eq!(
-            reply.body, b"notes\n",
+            reply.body,
+            NOTES.as_bytes(),
             "--bind {bind}, connecting to {connect_to}"
         );
     }
@@ -193,7 +162,7 @@ fn the_access_log_has_one_common_log_format_line_per_request() {
     let server = Server::start(dir.path(), &[]);
     server.get("GET /notes.txt HTTP/1.0\r\n\r\n");
     let line = server.wait_for_stderr(|line| line.contains("/notes.txt"));
-    // 127.0.0.1 - - [21/Nov/2026:10:00:00 +0000] "GET /notes.txt HTTP/1.0" 200 6
+    // 127.0.0.1 - - [21/Nov/2026:10:00:00 +0000] "GET /notes.txt HTTP/1.0" 200 13
     let (prefix, rest) = line.split_once(" [").expect("a [date]");
     assert_eq!(prefix, "127.0.0.1 - -");
     let (date, request_and_status) = rest.split_once("] ").expect("date]");
@@ -201,7 +170,11 @@ fn the_access_log_has_one_common_log_format_line_per_request() {
         date.ends_with(" +0000") && date.len() == "21/Nov/2026:10:00:00 +0000".len(),
         "{date}"
     );
-    assert_eq!(request_and_status, "\"GET /notes.txt HTTP/1.0\" 200 6");
+    let length = NOTES.len();
+    assert_eq!(
+        request_and_status,
+        format!("\"GET /notes.txt HTTP/1.0\" 200 {length}")
+    );
 
     // A request line with control characters cannot forge a second log line.
     server.exchange(b"GET /a\x1b[2J\rfake HTTP/1.0\r\n\r\n");
@@ -249,7 +222,7 @@ fn ctrl_c_finishes_the_download_in_flight_then_exits_0() {
     let reply = Reply::parse(&[&first[..], &rest[..]].concat());
     assert_eq!(
         reply.body.len(),
-        16 * 1024 * 1024,
+        BIG_BYTES,
         "the download in flight was finished"
     );
     assert_eq!(server.wait_for_exit(), Some(0));

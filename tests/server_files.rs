@@ -1,13 +1,13 @@
 //! httpserve's path rules: decoding, traversal attempts, symlinks, redirects, listings,
 //! hostile file names — over real sockets.
 
-mod common;
+mod support;
 
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::process::Command;
 
-use common::{Server, PATIENCE};
+use support::{curl, require_not_root, require_program, Process, Server, PATIENCE};
 use tempfile::TempDir;
 
 /// File names that break careless servers (after miniserve's fixtures), with their contents.
@@ -316,25 +316,23 @@ fn files_dated_before_1970_are_listed_and_served() {
 }
 
 #[test]
+#[cfg_attr(not(has_mkfifo), ignore = "mkfifo not found on PATH")]
 fn special_files_are_forbidden() {
     let fixture = Fixture::new();
     let fifo = fixture.root().join("pipe");
-    let made = Command::new("mkfifo").arg(&fifo).status();
-    if !matches!(made, Ok(status) if status.success()) {
-        println!("skipped: mkfifo not available");
-        return;
-    }
+    let mut mkfifo = Command::new(require_program("mkfifo", "coreutils"));
+    mkfifo.arg(&fifo);
+    let made = Process::start(mkfifo).finish_within(PATIENCE);
+    assert!(made.status.success(), "mkfifo: {}", made.stderr);
     let server = start(&fixture);
     let reply = server.get("GET /pipe HTTP/1.0\r\n\r\n");
     assert_eq!(reply.status(), 403, "a FIFO would stop the event loop");
 }
 
 #[test]
+#[cfg_attr(running_as_root, ignore = "running as root, which can read any file")]
 fn unreadable_files_and_folders_are_forbidden() {
-    if is_root() {
-        println!("skipped: running as root, which can read any file");
-        return;
-    }
+    require_not_root();
     use std::os::unix::fs::PermissionsExt;
     let fixture = Fixture::new();
     let locked_file = fixture.root().join("locked.txt");
@@ -352,11 +350,8 @@ fn unreadable_files_and_folders_are_forbidden() {
 }
 
 #[test]
+#[cfg_attr(not(has_curl), ignore = "curl not found on PATH")]
 fn curl_fetches_files_byte_for_byte() {
-    if Command::new("curl").arg("--version").output().is_err() {
-        println!("skipped: curl not found");
-        return;
-    }
     let fixture = Fixture::new();
     let big: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
     fs::write(fixture.root().join("big.bin"), &big).expect("write");
@@ -369,18 +364,10 @@ fn curl_fetches_files_byte_for_byte() {
             "content of 😀.data".as_bytes().to_vec(),
         ),
     ] {
-        let output = Command::new("curl")
-            .args(["--http1.0", "-s", "-S", "--max-time"])
-            .arg(PATIENCE.as_secs().to_string())
-            .arg(server.url(&path))
-            .output()
-            .expect("run curl");
-        assert!(
-            output.status.success(),
-            "curl {path}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        assert!(output.stdout == want, "curl got different bytes for {path}");
+        let max_time = PATIENCE.as_secs().to_string();
+        let url = server.url(&path);
+        let stdout = curl(&["--http1.0", "-s", "-S", "--max-time", &max_time, &url]);
+        assert!(stdout == want, "curl got different bytes for {path}");
     }
 }
 
@@ -391,12 +378,4 @@ fn hrefs(page: &str) -> Vec<String> {
         .filter_map(|rest| rest.split('"').next())
         .map(str::to_string)
         .collect()
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|output| output.stdout.starts_with(b"0"))
-        .unwrap_or(false)
 }

@@ -1,29 +1,18 @@
 //! httpserve under many clients, stalled clients, hostile bytes and vanishing clients.
 //! Bounded in count and time; loopback only.
 
-mod common;
+mod support;
 
-use std::fs;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{read_to_close, Reply, Server, PATIENCE};
-use tempfile::TempDir;
+use support::{read_to_close, site, Reply, Server, BIG_BYTES, NOTES, PATIENCE};
 
 /// The server's deadline for a whole request head (`http10::server::HEAD_TIMEOUT`).
 const HEAD_TIMEOUT: Duration = http10::server::HEAD_TIMEOUT;
-
-fn site() -> TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    fs::write(dir.path().join("notes.txt"), "notes\n").expect("write");
-    // 32 MiB of zeros, sparse on disk: large enough that a download takes many writes.
-    let big = fs::File::create(dir.path().join("big.bin")).expect("create");
-    big.set_len(32 * 1024 * 1024).expect("set_len");
-    dir
-}
 
 fn get_notes(server: &Server) -> Reply {
     server.get("GET /notes.txt HTTP/1.0\r\n\r\n")
@@ -52,7 +41,7 @@ fn two_hundred_concurrent_clients_are_all_served() {
     for client in clients {
         let reply = client.join().expect("client thread");
         assert_eq!(reply.status(), 200);
-        assert_eq!(reply.body, b"notes\n");
+        assert_eq!(reply.body, NOTES.as_bytes());
     }
 }
 
@@ -70,7 +59,7 @@ fn one_event_loop_serves_two_hundred_clients_at_once() {
     for client in &mut clients {
         let reply = Reply::parse(&read_to_close(client));
         assert_eq!(reply.status(), 200);
-        assert_eq!(reply.body, b"notes\n");
+        assert_eq!(reply.body, NOTES.as_bytes());
     }
 }
 
@@ -95,14 +84,14 @@ fn a_client_that_stops_reading_a_download_delays_no_one() {
     for _ in 0..5 {
         let reply = get_notes(&server);
         assert_eq!(reply.status(), 200);
-        assert_eq!(reply.body, b"notes\n");
+        assert_eq!(reply.body, NOTES.as_bytes());
     }
     let mut whole = server.connect();
     whole
         .write_all(b"GET /big.bin HTTP/1.0\r\n\r\n")
         .expect("send");
     let reply = Reply::parse(&read_to_close(&mut whole));
-    assert_eq!(reply.body.len(), 32 * 1024 * 1024);
+    assert_eq!(reply.body.len(), BIG_BYTES);
 }
 
 #[test]
@@ -234,10 +223,11 @@ fn a_client_vanishing_mid_download_harms_no_one() {
         .expect("send");
     let reply = Reply::parse(&read_to_close(&mut stayer));
     assert_eq!(reply.status(), 200);
-    assert_eq!(reply.body.len(), 32 * 1024 * 1024);
+    assert_eq!(reply.body.len(), BIG_BYTES);
     assert!(reply.body.iter().all(|&byte| byte == 0));
     assert_eq!(get_notes(&server).status(), 200);
-    server.wait_for_stderr(|line| line.contains("\"GET /big.bin HTTP/1.0\" 200 33554432"));
+    let logged = format!("\"GET /big.bin HTTP/1.0\" 200 {BIG_BYTES}");
+    server.wait_for_stderr(|line| line.contains(&logged));
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! httpserve's protocol rules (RFC 1945), checked with raw bytes over real sockets.
 
-mod common;
+mod support;
 
 use std::fs;
 use std::io::{Read, Write};
@@ -8,20 +8,7 @@ use std::net::Shutdown;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use common::{read_to_close, Reply, Server, PATIENCE};
-use tempfile::TempDir;
-
-/// A small site: an index page, a text file, a stylesheet, a folder.
-fn site() -> TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path();
-    fs::write(root.join("index.html"), "<h1>home</h1>\n").expect("write");
-    fs::write(root.join("notes.txt"), "Grüße 😀\n").expect("write");
-    fs::write(root.join("style.css"), "body { color: black }\n").expect("write");
-    fs::create_dir(root.join("sub")).expect("mkdir");
-    fs::write(root.join("sub").join("a.txt"), "a\n").expect("write");
-    dir
-}
+use support::{read_one_response, read_to_close, site, Reply, Server, NOTES, PATIENCE};
 
 fn start(dir: &Path) -> Server {
     Server::start(dir, &["--quiet"])
@@ -71,7 +58,7 @@ fn responses_carry_date_server_length_and_type() {
         reply.header("Content-Type").as_deref(),
         Some("text/plain; charset=utf-8")
     );
-    assert_eq!(reply.body, "Grüße 😀\n".as_bytes());
+    assert_eq!(reply.body, NOTES.as_bytes());
     assert!(reply.header("Last-Modified").is_some());
 }
 
@@ -115,7 +102,7 @@ fn a_simple_request_gets_the_body_alone_then_close() {
     let dir = site();
     let server = start(dir.path());
     let reply = server.exchange(b"GET /notes.txt\r\n");
-    assert_eq!(reply, "Grüße 😀\n".as_bytes());
+    assert_eq!(reply, NOTES.as_bytes());
     let missing = server.exchange(b"GET /missing\n");
     assert!(
         !missing.starts_with(b"HTTP/"),
@@ -136,7 +123,7 @@ fn bare_lf_line_ends_and_leading_blank_lines_are_accepted() {
     ] {
         let reply = server.get(request);
         assert_eq!(reply.status(), 200, "{request:?}");
-        assert_eq!(reply.body, "Grüße 😀\n".as_bytes());
+        assert_eq!(reply.body, NOTES.as_bytes());
     }
 }
 
@@ -346,7 +333,7 @@ fn keep_alive_carries_two_requests_on_one_socket() {
             keep_alive.starts_with("timeout=") && keep_alive.contains("max="),
             "{keep_alive}"
         );
-        assert_eq!(first.body, "Grüße 😀\n".as_bytes());
+        assert_eq!(first.body, NOTES.as_bytes());
 
         stream
             .write_all(b"GET /style.css HTTP/1.0\r\nConnection: close\r\n\r\n")
@@ -368,7 +355,7 @@ fn pipelined_requests_are_answered_in_order() {
         )
         .expect("send");
     let first = read_one_response(&mut stream);
-    assert_eq!(first.body, "Grüße 😀\n".as_bytes());
+    assert_eq!(first.body, NOTES.as_bytes());
     let second = Reply::parse(&read_to_close(&mut stream));
     assert_eq!(second.body, b"body { color: black }\n");
 }
@@ -470,28 +457,4 @@ fn an_idle_kept_alive_connection_is_closed_after_a_few_seconds() {
         "the server did not close the idle connection: {closed:?}"
     );
     assert!(rest.is_empty());
-}
-
-/// Reads exactly one response (head, then Content-Length bytes) without waiting for close.
-fn read_one_response(stream: &mut std::net::TcpStream) -> Reply {
-    let mut raw = Vec::new();
-    let mut byte = [0u8; 1];
-    while !raw.ends_with(b"\r\n\r\n") {
-        match stream.read(&mut byte) {
-            Ok(1) => raw.push(byte[0]),
-            other => panic!(
-                "connection ended inside a head ({other:?}): {:?}",
-                String::from_utf8_lossy(&raw)
-            ),
-        }
-    }
-    let mut reply = Reply::parse(&raw);
-    let length: usize = reply
-        .header("Content-Length")
-        .and_then(|value| value.parse().ok())
-        .expect("Content-Length");
-    let mut body = vec![0u8; length];
-    stream.read_exact(&mut body).expect("body");
-    reply.body = body;
-    reply
 }

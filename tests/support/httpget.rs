@@ -1,22 +1,21 @@
-//! What httpget's tests share: scripted servers that answer with canned bytes, and a way to run
-//! the `httpget` binary with every wait bounded.
+//! httpget's side: scripted servers that answer with canned bytes, and the `httpget` binary run
+//! with every wait bounded.
 //!
 //! A scripted server is a thread on `127.0.0.1:0` that accepts a set number of connections,
 //! reads each request head, then follows its script: send these bytes, pause, send more, close —
 //! or hold the connection open and say nothing. That is how a test plays a server that is
 //! broken in exactly one way.
 
-#![allow(dead_code)] // each test file uses a different part of this module
-
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command};
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How long a test waits for something that should happen at once.
-pub const PATIENCE: Duration = Duration::from_secs(10);
+use super::process::{exit_within, Process};
+use super::PATIENCE;
 
 /// How long an `httpget` run may take before the test kills it and fails.
 pub const RUN_LIMIT: Duration = Duration::from_secs(30);
@@ -168,64 +167,34 @@ pub fn httpget_with_input(args: &[&str], input: &[u8]) -> Run {
 }
 
 /// Like [`httpget_with_input`], in the folder `dir` (for `-O`).
-pub fn httpget_in(args: &[&str], input: &[u8], dir: Option<&std::path::Path>) -> Run {
+pub fn httpget_in(args: &[&str], input: &[u8], dir: Option<&Path>) -> Run {
     let started = Instant::now();
     let mut command = Command::new(env!("CARGO_BIN_EXE_httpget"));
-    command
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    command.args(args);
     if let Some(dir) = dir {
         command.current_dir(dir);
     }
-    let mut child = command.spawn().expect("start httpget");
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let input = input.to_vec();
-    thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let stdout = reader(&mut child, true);
-    let stderr = reader(&mut child, false);
-    let code = wait_bounded(&mut child, args);
+    let mut process = Process::start(command);
+    process.feed(input);
+    let exited = process.finish_within(RUN_LIMIT);
     Run {
-        code,
-        stdout: stdout.recv_timeout(PATIENCE).unwrap_or_default(),
-        stderr: String::from_utf8_lossy(&stderr.recv_timeout(PATIENCE).unwrap_or_default())
-            .into_owned(),
+        code: exited.status.code(),
+        stdout: exited.stdout,
+        stderr: exited.stderr,
         took: started.elapsed(),
     }
 }
 
-/// Collects a child's stdout (or stderr) on a thread.
-fn reader(child: &mut Child, stdout: bool) -> Receiver<Vec<u8>> {
-    let mut source: Box<dyn Read + Send> = if stdout {
-        Box::new(child.stdout.take().expect("piped stdout"))
-    } else {
-        Box::new(child.stderr.take().expect("piped stderr"))
-    };
-    let (sender, receiver) = mpsc::channel();
-    thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = source.read_to_end(&mut bytes);
-        let _ = sender.send(bytes);
-    });
-    receiver
-}
-
-/// Waits for the child to exit, at most [`RUN_LIMIT`]; kills it and panics after that.
+/// Waits for a child the test started itself to exit, at most [`RUN_LIMIT`]; kills it and
+/// panics after that.
 pub fn wait_bounded(child: &mut Child, what: &[&str]) -> Option<i32> {
-    let deadline = Instant::now() + RUN_LIMIT;
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return status.code();
-        }
-        if Instant::now() > deadline {
+    match exit_within(child, RUN_LIMIT) {
+        Some(status) => status.code(),
+        None => {
             let _ = child.kill();
             let _ = child.wait();
             panic!("httpget {what:?} still running after {RUN_LIMIT:?}");
         }
-        thread::sleep(Duration::from_millis(5));
     }
 }
 
@@ -238,10 +207,4 @@ pub fn ok_reply(body: &[u8]) -> Vec<u8> {
     .into_bytes();
     reply.extend_from_slice(body);
     reply
-}
-
-/// A port with nothing listening: bound by the OS, then released.
-pub fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
 }

@@ -1,33 +1,23 @@
-//! Helpers shared by the integration tests: start the real `httpserve` binary on port 0, learn
-//! the port it got from its first line, and talk to it over raw sockets.
-//!
-//! Every wait here is on a condition with a bound, never a bare sleep.
+//! The real `httpserve` on port 0, and raw sockets to talk to it: start it, learn the port it got
+//! from its first line, send bytes, read replies.
 
-#![allow(dead_code)] // each test file uses a different part of this module
-
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How long a test waits for something that should happen at once (a start-up line, a reply).
-pub const PATIENCE: Duration = Duration::from_secs(10);
+use super::process::Process;
+use super::PATIENCE;
 
-/// A running `httpserve`, killed (by its PID, through `Child`) when dropped.
+/// A running `httpserve`, killed (by its PID) when dropped.
 pub struct Server {
-    child: Child,
+    process: Process,
     /// The port the OS chose.
     pub port: u16,
     /// The first line the server printed on stdout.
     pub banner: String,
-    /// Every line the server wrote on stderr so far (access log, notes).
-    stderr_lines: Arc<Mutex<Vec<String>>>,
-    stdout_rest: Receiver<String>,
-    stdin: Option<ChildStdin>,
 }
 
 impl Server {
@@ -42,53 +32,21 @@ impl Server {
 
     /// Starts `httpserve` with exactly these arguments; panics if it prints no address in time.
     pub fn start_with_args(args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_httpserve"))
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start httpserve");
-        let stdin = child.stdin.take();
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let stderr = child.stderr.take().expect("stderr is piped");
-
-        let (line_sender, line_receiver) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line_sender.send(line).is_err() {
-                    break;
-                }
-            }
+        let mut command = Command::new(env!("CARGO_BIN_EXE_httpserve"));
+        command.args(args);
+        let process = Process::start(command);
+        let banner = process.next_line_within(PATIENCE).unwrap_or_else(|| {
+            panic!(
+                "httpserve {args:?} printed no start-up line; stderr:\n{}",
+                process.stderr()
+            )
         });
-        let stderr_lines = Arc::new(Mutex::new(Vec::new()));
-        let stderr_sink = Arc::clone(&stderr_lines);
-        thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                stderr_sink
-                    .lock()
-                    .expect("no test panics holding it")
-                    .push(line);
-            }
-        });
-
-        let banner = match line_receiver.recv_timeout(PATIENCE) {
-            Ok(line) => line,
-            Err(_) => {
-                let _ = child.kill();
-                let errors = stderr_lines.lock().expect("lock").join("\n");
-                panic!("httpserve {args:?} printed no start-up line; stderr:\n{errors}");
-            }
-        };
         let port = port_from_banner(&banner)
             .unwrap_or_else(|| panic!("no http://…:PORT/ in start-up line {banner:?}"));
         Server {
-            child,
+            process,
             port,
             banner,
-            stderr_lines,
-            stdout_rest: line_receiver,
-            stdin,
         }
     }
 
@@ -126,7 +84,7 @@ impl Server {
 
     /// The server's stderr lines so far.
     pub fn stderr(&self) -> Vec<String> {
-        self.stderr_lines.lock().expect("lock").clone()
+        self.process.stderr_lines()
     }
 
     /// Waits (bounded) until a stderr line satisfies `wanted`, and returns it.
@@ -147,32 +105,17 @@ impl Server {
 
     /// Waits (bounded) for the next stdout line after the banner.
     pub fn next_stdout_line(&self) -> Option<String> {
-        self.stdout_rest.recv_timeout(PATIENCE).ok()
+        self.process.next_line_within(PATIENCE)
     }
 
-    /// The child's PID, for sending it a signal.
+    /// The server's PID, for sending it a signal.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.pid()
     }
 
     /// Waits (bounded) for the server to exit by itself and returns its exit code.
     pub fn wait_for_exit(&mut self) -> Option<i32> {
-        let deadline = Instant::now() + PATIENCE;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.code();
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.exit_within(PATIENCE)?.code()
     }
 }
 
@@ -197,6 +140,34 @@ pub fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
             String::from_utf8_lossy(&reply)
         );
     }
+    reply
+}
+
+/// Reads exactly one response (head, then Content-Length bytes) and not a byte more, leaving
+/// the connection open: on a kept-alive or pipelined connection the next response stays unread.
+pub fn read_one_response(stream: &mut TcpStream) -> Reply {
+    let mut raw = Vec::new();
+    let mut byte = [0u8; 1];
+    // Byte by byte, so that nothing of the next response is read into a buffer and lost.
+    while !raw.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => raw.push(byte[0]),
+            other => panic!(
+                "connection ended inside a head ({other:?}): {:?}",
+                String::from_utf8_lossy(&raw)
+            ),
+        }
+    }
+    let mut reply = Reply::parse(&raw);
+    let length: usize = reply
+        .header("Content-Length")
+        .and_then(|value| value.parse().ok())
+        .expect("every response has a Content-Length");
+    let mut body = vec![0u8; length];
+    stream
+        .read_exact(&mut body)
+        .expect("the whole body before the connection ends");
+    reply.body = body;
     reply
 }
 

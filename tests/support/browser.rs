@@ -11,17 +11,18 @@
 //! it launches joins. When the [`Browser`] is dropped, the session is closed (Chromium quits),
 //! then that group is killed by its id, so no browser outlives the test, even a failed one.
 
-#![allow(dead_code)] // the test uses most, not necessarily all, of this
-
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+use super::closed_port;
+use super::probe::find_chromium;
+use super::process::Process;
 
 /// How long chromedriver may take to say it listens.
 const DRIVER_START: Duration = Duration::from_secs(15);
@@ -43,28 +44,16 @@ pub struct Programs {
 /// Finds Chromium and chromedriver (Debian's `chromium` and `chromium-driver` packages), or says
 /// which one is missing.
 pub fn find_programs() -> Result<Programs, String> {
-    let chromium = ["chromium", "chromium-browser"]
-        .iter()
-        .find_map(|name| find_in_path(name))
-        .ok_or("no Chromium found (apt-get install chromium)")?;
-    let chromedriver = find_in_path("chromedriver")
-        .ok_or("no chromedriver found (apt-get install chromium-driver)")?;
+    let (chromium, chromedriver) = find_chromium()?;
     Ok(Programs {
         chromium,
         chromedriver,
     })
 }
 
-fn find_in_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
-}
-
 /// A running chromedriver with (once [`Browser::open`] returns) one headless Chromium session.
 pub struct Browser {
-    driver: Child,
+    driver: Process,
     port: u16,
     session: Option<String>,
 }
@@ -73,41 +62,29 @@ impl Browser {
     /// Starts chromedriver on a free port, then a headless Chromium session whose profile lives
     /// in `profile_dir`.
     pub fn open(programs: &Programs, profile_dir: &Path) -> Result<Browser, String> {
-        let port = free_port()?;
+        let port = closed_port();
         let mut command = Command::new(&programs.chromedriver);
         command
             .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .arg("--allowed-ips=127.0.0.1");
         // A process group of its own, which the Chromium it starts joins: if the session cannot
         // be closed politely, killing the group still ends every browser process.
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let mut driver = command
-            .spawn()
-            .map_err(|error| format!("could not start chromedriver: {error}"))?;
-        let stdout = driver.stdout.take().expect("stdout is piped");
+        let driver = Process::start(command);
+        driver
+            .line_containing_within("started successfully", DRIVER_START)
+            .ok_or_else(|| {
+                format!(
+                    "chromedriver did not start within {DRIVER_START:?}: {}",
+                    driver.stderr()
+                )
+            })?;
         let mut browser = Browser {
             driver,
             port,
             session: None,
         };
-
-        // Drain stdout for as long as chromedriver lives, so it never blocks on a full pipe;
-        // the first line that says it started is passed on.
-        let (started, started_rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.contains("started successfully") {
-                    let _ = started.send(());
-                }
-            }
-        });
-        started_rx
-            .recv_timeout(DRIVER_START)
-            .map_err(|_| format!("chromedriver did not start within {DRIVER_START:?}"))?;
 
         let chromium = programs
             .chromium
@@ -259,23 +236,11 @@ impl Drop for Browser {
         // The group's id is chromedriver's PID (process_group(0) above).
         #[cfg(unix)]
         let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .args(["-KILL", "--", &format!("-{}", self.driver.pid())])
             .stderr(Stdio::null())
             .status();
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        // Dropping `driver` kills chromedriver itself, if the group kill missed it.
     }
-}
-
-/// A port nobody listens on now: bind port 0, note what the OS chose, let it go. Another
-/// process could take it in between; chromedriver would then fail to start, loudly.
-fn free_port() -> Result<u16, String> {
-    let listener =
-        TcpListener::bind("127.0.0.1:0").map_err(|error| format!("no free port: {error}"))?;
-    listener
-        .local_addr()
-        .map(|address| address.port())
-        .map_err(|error| format!("no free port: {error}"))
 }
 
 /// One request on a new connection, and its reply.

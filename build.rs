@@ -1,0 +1,71 @@
+//! Looks, once per build, for what some integration tests need from outside Rust, and tells the
+//! tests through cfgs, so that `cargo test` itself shows a test it cannot run as
+//! `ignored, curl not found on PATH` — never as a pass, and never hidden in captured output.
+//!
+//! | cfg               | set when                                   | tests it gates          |
+//! |-------------------|--------------------------------------------|-------------------------|
+//! | `has_curl`        | `curl` is on PATH                          | comparisons with curl   |
+//! | `has_chromium`    | `chromium` (or `chromium-browser`) and `chromedriver` are on PATH | the real-browser test |
+//! | `has_mkfifo`      | `mkfifo` is on PATH                        | the FIFO in the served folder |
+//! | `has_ipv6`        | a socket can bind `[::1]:0`                | IPv6 addresses          |
+//! | `running_as_root` | the build runs as user id 0                | what root cannot check (unreadable files, privileged ports) |
+//!
+//! Under CI (the `CI` variable set, not empty and not `false`/`0`), a missing tool is a failure:
+//! the `has_*` cfgs are all set, so those tests run and fail, each naming what is missing. This
+//! script itself never fails the build: a missing test tool must not stop `cargo build`, nor hide
+//! the results of all the other tests. Running as root is a circumstance, not a missing tool,
+//! and stays an `ignored` test under CI too.
+//!
+//! The library and binaries ignore these cfgs. The probe runs again when `PATH` or `CI`
+//! changes, or when a folder on `PATH` does (a tool installed after the first build is seen).
+
+use std::env;
+
+#[path = "tests/support/probe.rs"]
+mod probe;
+
+fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=tests/support/probe.rs");
+    println!("cargo::rerun-if-env-changed=PATH");
+    println!("cargo::rerun-if-env-changed=CI");
+    let path = env::var_os("PATH").unwrap_or_default();
+    for dir in env::split_paths(&path) {
+        if dir.is_dir() {
+            println!("cargo::rerun-if-changed={}", dir.display());
+        }
+    }
+
+    let ci = env::var("CI").is_ok_and(|value| !matches!(value.as_str(), "" | "0" | "false"));
+    let on_path = |name: &str| probe::find_in_path(name).is_some();
+    let tools = [
+        ("has_curl", "curl", on_path("curl")),
+        (
+            "has_chromium",
+            "Chromium or chromedriver",
+            probe::find_chromium().is_ok(),
+        ),
+        ("has_mkfifo", "mkfifo", on_path("mkfifo")),
+        (
+            "has_ipv6",
+            "an IPv6 loopback ([::1])",
+            probe::ipv6_loopback().is_ok(),
+        ),
+    ];
+    for (cfg, what, found) in tools {
+        println!("cargo::rustc-check-cfg=cfg({cfg})");
+        if found || ci {
+            println!("cargo::rustc-cfg={cfg}");
+        }
+        if !found && ci {
+            println!(
+                "cargo::warning=CI is set and {what} is missing: the tests that need it will fail"
+            );
+        }
+    }
+
+    println!("cargo::rustc-check-cfg=cfg(running_as_root)");
+    if probe::running_as_root() {
+        println!("cargo::rustc-cfg=running_as_root");
+    }
+}

@@ -1,0 +1,116 @@
+//! What the integration tests share. Each test file says `mod support;` and uses what it needs.
+//!
+//! - [`process`]: the one way a test runs a program (piped, copied on threads, killed on drop).
+//! - [`server`]: the real `httpserve` on port 0, raw sockets, [`Reply`].
+//! - [`httpget`]: scripted servers playing a broken server, and `httpget` runs.
+//! - [`site`]: the small site most server tests serve.
+//! - [`browser`]: headless Chromium over WebDriver.
+//! - [`probe`]: looking for curl, Chromium, IPv6, root (shared with `build.rs`).
+//!
+//! Every wait here is on a condition with a bound, never a bare sleep.
+//!
+//! ## Tests that need something from outside Rust
+//!
+//! curl, Chromium with chromedriver, `mkfifo`, an IPv6 loopback, a user who is not root: the
+//! build script (`build.rs`) looks for each and sets a cfg (`has_curl`, `has_chromium`,
+//! `has_mkfifo`, `has_ipv6`, `running_as_root`). A test that needs one carries
+//! `#[cfg_attr(not(has_curl), ignore = "curl not found on PATH")]`, so `cargo test` lists it as
+//! `ignored, curl not found on PATH` instead of passing it unseen. With `CI` set the build
+//! script never says a tool is missing: the test runs, and [`require_program`] fails it.
+
+// Each test file uses a different part of this module, and of its re-exports.
+#![allow(dead_code, unused_imports)]
+
+pub mod browser;
+pub mod httpget;
+pub mod probe;
+pub mod process;
+pub mod server;
+pub mod site;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+pub use httpget::{
+    httpget, httpget_in, httpget_with_input, ok_reply, send, wait_bounded, Run, Scripted, Step,
+    RUN_LIMIT,
+};
+pub use probe::{find_chromium, find_in_path, running_as_root};
+pub use process::{Exited, Process};
+pub use server::{
+    port_from_banner, read_one_response, read_to_close, send_and_half_close, Reply, Server,
+};
+pub use site::{site, BIG_BYTES, NOTES};
+
+/// How long a test waits for something that should happen at once (a start-up line, a reply,
+/// a process's exit).
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A port with nothing listening: bound by the OS, then released. (Another process could take
+/// it in between; the test using it would then fail, loudly.)
+pub fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local address").port()
+}
+
+/// The path of `name` on `PATH`. The test asking for it is ignored when the build did not find
+/// the program, so reaching here without it means it vanished since the build, or `CI` is set
+/// (where a missing tool is a failure, not a reason to skip): either way the test fails, saying
+/// so.
+#[track_caller]
+pub fn require_program(name: &str, package: &str) -> PathBuf {
+    match find_in_path(name) {
+        Some(path) => path,
+        None => panic!(
+            "{name} not found on PATH (apt-get install {package}); \
+             tests that need it fail when CI is set, and are ignored otherwise"
+        ),
+    }
+}
+
+/// Runs `curl ARGS` (at most [`RUN_LIMIT`]) and returns its stdout; fails the test if curl is
+/// missing or fails.
+#[track_caller]
+pub fn curl(args: &[&str]) -> Vec<u8> {
+    let mut command = Command::new(require_program("curl", "curl"));
+    command.args(args);
+    let exited = Process::start(command).finish_within(RUN_LIMIT);
+    assert!(
+        exited.status.success(),
+        "curl {args:?} failed ({}): {}",
+        exited.status,
+        exited.stderr
+    );
+    exited.stdout
+}
+
+/// An IPv6 loopback listener on `[::1]`, port 0. A test asking for it is ignored when the build
+/// found no IPv6 loopback, except under CI, so here its absence fails the test.
+#[track_caller]
+pub fn ipv6_listener() -> TcpListener {
+    match probe::ipv6_loopback() {
+        Ok(listener) => listener,
+        Err(error) => panic!(
+            "no IPv6 loopback ([::1]: {error}); \
+             tests that need it fail when CI is set, and are ignored otherwise"
+        ),
+    }
+}
+
+/// Fails the test if this machine has no IPv6 loopback (see [`ipv6_listener`]).
+#[track_caller]
+pub fn require_ipv6() {
+    ipv6_listener();
+}
+
+/// Fails the test if it runs as root although the build ran as another user (so the build did
+/// not mark it ignored): as root it would prove nothing.
+#[track_caller]
+pub fn require_not_root() {
+    assert!(
+        !running_as_root(),
+        "running as root, but built as another user: rebuild as root to have this test ignored"
+    );
+}

@@ -1,0 +1,43 @@
+//! Looking for what some tests need from outside Rust. `build.rs` includes this file too
+//! (`#[path]`), so the build and the tests look the same way.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+/// The first file called `name` in a folder of `PATH`.
+pub fn find_in_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Chromium (Debian's `chromium`, Ubuntu's `chromium-browser`) and its `chromedriver`, or which
+/// one is missing.
+pub fn find_chromium() -> Result<(PathBuf, PathBuf), String> {
+    let chromium = ["chromium", "chromium-browser"]
+        .iter()
+        .find_map(|name| find_in_path(name))
+        .ok_or("no Chromium found (apt-get install chromium)")?;
+    let chromedriver = find_in_path("chromedriver")
+        .ok_or("no chromedriver found (apt-get install chromium-driver)")?;
+    Ok((chromium, chromedriver))
+}
+
+/// An IPv6 loopback listener on `[::1]`, port 0, if this machine has IPv6.
+pub fn ipv6_loopback() -> std::io::Result<TcpListener> {
+    TcpListener::bind("[::1]:0")
+}
+
+/// Whether this process runs as root (user id 0), who may read any file and listen on any port.
+pub fn running_as_root() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    match status.lines().find_map(|line| line.strip_prefix("Uid:")) {
+        Some(ids) => ids.split_whitespace().next() == Some("0"),
+        // No /proc (macOS): ask `id`.
+        None => std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|output| output.stdout.trim_ascii() == b"0"),
+    }
+}
