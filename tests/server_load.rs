@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 
 use support::{read_to_close, site, Reply, Server, BIG_BYTES, NOTES, PATIENCE};
 
-/// The server's deadline for a whole request head (`http10::server::HEAD_TIMEOUT`).
-const HEAD_TIMEOUT: Duration = http10::server::HEAD_TIMEOUT;
+/// The deadline for a whole request head these tests give the server (`--head-timeout`), far
+/// below the 60 s default, so that waiting it out costs the suite a second, not a minute.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(1);
+const HEAD_TIMEOUT_ARG: [&str; 2] = ["--head-timeout", "1"];
 
 fn get_notes(server: &Server) -> Reply {
     server.get("GET /notes.txt HTTP/1.0\r\n\r\n")
@@ -97,7 +99,10 @@ fn a_client_that_stops_reading_a_download_delays_no_one() {
 #[test]
 fn two_hundred_stalled_clients_do_not_delay_a_normal_request() {
     let dir = site();
-    let server = Server::start(dir.path(), &["--quiet"]);
+    let server = Server::start(
+        dir.path(),
+        &["--quiet", HEAD_TIMEOUT_ARG[0], HEAD_TIMEOUT_ARG[1]],
+    );
     let mut stalled = Vec::new();
     for index in 0..200 {
         let mut stream = server.connect();
@@ -134,7 +139,10 @@ fn two_hundred_stalled_clients_do_not_delay_a_normal_request() {
 #[test]
 fn a_client_dribbling_its_head_is_cut_off_by_the_whole_head_deadline() {
     let dir = site();
-    let server = Server::start(dir.path(), &["--quiet"]);
+    let server = Server::start(
+        dir.path(),
+        &["--quiet", HEAD_TIMEOUT_ARG[0], HEAD_TIMEOUT_ARG[1]],
+    );
     let mut stream = server.connect();
     stream
         .write_all(b"GET /notes.txt HTTP/1.0\r\nX-Slow: ")
@@ -167,32 +175,65 @@ fn a_client_dribbling_its_head_is_cut_off_by_the_whole_head_deadline() {
     );
 }
 
-#[test]
-fn over_the_connection_limit_a_client_gets_503_and_the_slot_comes_back() {
-    let dir = site();
-    let server = Server::start(dir.path(), &["--max-connections", "3", "--verbose"]);
-    let mut holders: Vec<TcpStream> = (0..3).map(|_| server.connect()).collect();
+/// Waits until the server's verbose log says `count` clients connected.
+fn wait_for_connected(server: &Server, count: usize) {
     let deadline = Instant::now() + PATIENCE;
     while server
         .stderr()
         .iter()
         .filter(|line| line.ends_with(" connected"))
         .count()
-        < 3
+        < count
     {
         assert!(
             Instant::now() < deadline,
-            "the three holders were not all accepted"
+            "{count} clients were not all accepted"
         );
         thread::sleep(Duration::from_millis(20));
     }
+}
+
+#[test]
+fn a_full_server_closes_the_longest_waiting_idle_connection_for_a_new_client() {
+    let dir = site();
+    let server = Server::start(dir.path(), &["--max-connections", "3", "--verbose"]);
+    let mut holders: Vec<TcpStream> = Vec::new();
+    for count in 1..=3 {
+        holders.push(server.connect());
+        // One at a time, so that the first is the one that has waited longest.
+        wait_for_connected(&server, count);
+    }
+    let served = get_notes(&server);
+    assert_eq!(served.status(), 200, "a new client is served, not refused");
+    // The first holder was closed to make room; it sent nothing, so it gets nothing.
+    let first = read_to_close(&mut holders[0]);
+    assert!(first.is_empty(), "{:?}", String::from_utf8_lossy(&first));
+    server.wait_for_stderr(|line| line.contains("the server is full and it waited longest"));
+}
+
+#[test]
+fn over_the_connection_limit_of_busy_connections_a_client_gets_503_and_the_slot_comes_back() {
+    let dir = site();
+    let server = Server::start(dir.path(), &["--max-connections", "3", "--verbose"]);
+    // Three downloads that are not read: each connection is busy sending, none may be closed
+    // to make room.
+    let mut holders: Vec<TcpStream> = (0..3)
+        .map(|_| {
+            let mut stream = server.connect();
+            stream
+                .write_all(b"GET /big.bin HTTP/1.0\r\n\r\n")
+                .expect("send");
+            stream
+        })
+        .collect();
+    wait_for_connected(&server, 3);
     let refused = get_notes(&server);
     assert_eq!(refused.status(), 503);
     assert_eq!(refused.header("Retry-After").as_deref(), Some("1"));
     assert!(refused.text().contains("503 Service Unavailable"));
 
     // A holder leaves; soon a new client is served again.
-    holders.pop();
+    drop(holders.pop());
     let deadline = Instant::now() + PATIENCE;
     loop {
         let reply = get_notes(&server);

@@ -428,9 +428,9 @@ fn http_1_1_with_connection_close_is_closed() {
 }
 
 #[test]
-fn an_idle_kept_alive_connection_is_closed_after_a_few_seconds() {
+fn an_idle_kept_alive_connection_is_closed_after_its_announced_timeout() {
     let dir = site();
-    let server = start(dir.path());
+    let server = Server::start(dir.path(), &["--quiet", "--keep-alive-timeout", "1"]);
     let mut stream = server.connect();
     stream
         .write_all(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
