@@ -179,7 +179,9 @@ fn a_file_asked_for_as_a_folder_is_404() {
 fn a_folder_without_its_slash_redirects_keeping_the_query() {
     let fixture = Fixture::new();
     let server = start(&fixture);
-    for (target, location) in [
+    // No Host header: the Location names the address the connection arrived on.
+    let here = format!("http://{}", server.addr());
+    for (target, path) in [
         ("/sub", "/sub/"),
         ("/sub?a=1&b=%20", "/sub/?a=1&b=%20"),
         ("/sub/Inner", "/sub/Inner/"),
@@ -191,13 +193,40 @@ fn a_folder_without_its_slash_redirects_keeping_the_query() {
         let reply = server.get(&format!("GET {target} HTTP/1.0\r\n\r\n"));
         assert_eq!(reply.status(), 301, "{target}");
         assert_eq!(
-            reply.header("Location").as_deref(),
-            Some(location),
+            reply.header("Location"),
+            Some(format!("{here}{path}")),
             "{target}"
         );
         assert_eq!(
             reply.header("Content-Length"),
             Some(reply.body.len().to_string())
+        );
+    }
+}
+
+/// RFC 1945 §10.11: `Location` is an absolute URI. It names the host the client asked for,
+/// unless that `Host` could lead anywhere else.
+#[test]
+fn a_redirect_is_absolute_and_never_open() {
+    let fixture = Fixture::new();
+    let server = start(&fixture);
+    let here = format!("http://{}", server.addr());
+    for (host, want) in [
+        ("lab-pc:8080", "http://lab-pc:8080".to_string()),
+        ("[::1]:8080", "http://[::1]:8080".to_string()),
+        ("evil.example/", here.clone()),
+        ("a@evil.example", here.clone()),
+        ("evil.example\\x", here.clone()),
+        ("evil example", here.clone()),
+        ("evil.example:80:80", here.clone()),
+        ("", here.clone()),
+    ] {
+        let reply = server.get(&format!("GET /sub?x=1 HTTP/1.0\r\nHost: {host}\r\n\r\n"));
+        assert_eq!(reply.status(), 301, "{host:?}");
+        assert_eq!(
+            reply.header("Location"),
+            Some(format!("{want}/sub/?x=1")),
+            "Host: {host:?}"
         );
     }
 }

@@ -33,6 +33,7 @@ use super::request::{Progress, Rejected, Request, RequestBuffer, Version};
 use super::response::{Framing, Persistence, Response};
 use super::routes;
 use super::send::{Outgoing, Sent};
+use super::url_path::is_valid_host;
 use super::{LogLevel, Shared, BUSY_HEAD_TIMEOUT, LINGER_BYTES};
 use crate::status::Status;
 
@@ -40,6 +41,8 @@ use crate::status::Status;
 pub(super) struct Connection {
     pub(super) socket: ClientSocket,
     pub(super) peer: SocketAddr,
+    /// The server's own address for this connection, once a request needed it.
+    arrived_on: Option<SocketAddr>,
     state: State,
     /// When the current state's clock started: the connection arrived, the first byte of a
     /// request came, a response was last able to make progress, …
@@ -155,6 +158,7 @@ impl Connection {
         Connection {
             socket,
             peer,
+            arrived_on: None,
             state: State::Waiting,
             since: now,
             deadline: now + shared.timeouts.head,
@@ -274,7 +278,13 @@ impl Connection {
     fn respond(&mut self, shared: &Shared, request: Request) -> Step {
         self.served += 1;
         shared.log.head(self.peer, &request);
-        let response = routes::respond(&shared.site, &request);
+        let host_is_usable = request.header("Host").is_some_and(is_valid_host);
+        if self.arrived_on.is_none() && !host_is_usable {
+            // A redirect names this when the request gives no usable Host: asked of the
+            // kernel only then, once per connection.
+            self.arrived_on = self.socket.local_addr().ok();
+        }
+        let response = routes::respond(&shared.site, &request, self.arrived_on);
         let stopping = shared.stopping.load(Ordering::SeqCst);
         let keep_alive = keep_alive(&request, response.status, self.served, stopping);
         if keep_alive && !self.no_delay {

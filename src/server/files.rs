@@ -70,8 +70,16 @@ impl Root {
 
 /// Answers a GET or HEAD for a file or folder under `root`.
 ///
-/// `if_modified_since` is the request's header of that name, if any (RFC 1945 §10.9).
-pub fn serve(root: &Root, target: &str, if_modified_since: Option<&str>) -> Response {
+/// `if_modified_since` is the request's header of that name, if any (RFC 1945 §10.9);
+/// `authority` is the `host:port` a redirect names (see
+/// [`redirect_authority`](super::url_path::redirect_authority)), `None` for a `Location` that
+/// is a path only.
+pub fn serve(
+    root: &Root,
+    target: &str,
+    if_modified_since: Option<&str>,
+    authority: Option<&str>,
+) -> Response {
     let Some(parts) = split_target(target) else {
         return Response::error(
             Status::BadRequest,
@@ -104,9 +112,15 @@ pub fn serve(root: &Root, target: &str, if_modified_since: Option<&str>) -> Resp
             return listing(&fs_path, &url_path.segments);
         }
         // Relative links in the page must resolve inside the folder, so send the browser
-        // to the slashed URL. Built from the normalized segments, it always starts with a
-        // single '/', so it can never be read as '//other-host' (an open redirect).
-        let mut location = encode_path(&url_path.segments);
+        // to the slashed URL, as an absolute URI (RFC 1945 §10.11: `Location = "Location"
+        // ":" absoluteURI`). The path is built from the normalized segments, so it always
+        // starts with a single '/', and the authority was checked: neither can lead the
+        // browser to another host (an open redirect).
+        let mut location = match authority {
+            Some(authority) => format!("http://{authority}"),
+            None => String::new(),
+        };
+        location.push_str(&encode_path(&url_path.segments));
         location.push('/');
         if let Some(query) = parts.query {
             location.push('?');
@@ -332,14 +346,11 @@ mod tests {
         let folder = tempfile::tempdir().expect("a temporary folder");
         fs::create_dir(folder.path().join("dir")).expect("a sub-folder");
         let root = Root::open(folder.path()).expect("open the root");
-        let response = serve(&root, "http://h/dir?q\r\nSet-Cookie: x=1", None);
+        let response = serve(&root, "http://h/dir?q\r\nSet-Cookie: x=1", None, Some("h"));
         assert_eq!(response.status, Status::MovedPermanently);
         let location = response.header("Location").expect("a Location");
         assert!(!location.chars().any(char::is_control), "{location:?}");
-        assert!(
-            location.ends_with("/dir/?q%0D%0ASet-Cookie:%20x=1"),
-            "{location}"
-        );
+        assert_eq!(location, "http://h/dir/?q%0D%0ASet-Cookie:%20x=1");
     }
 
     #[test]

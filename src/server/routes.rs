@@ -33,12 +33,14 @@
 //! `curl --http1.0 -d 'text=hello+world' http://127.0.0.1:8080/upper`, then
 //! `curl --http1.0 -d 'any body' 'http://127.0.0.1:8080/echo?show=crlf'`.
 
+use std::net::SocketAddr;
+
 use percent_encoding::percent_decode;
 
 use super::files::{self, Root};
 use super::request::Request;
 use super::response::Response;
-use super::url_path::split_target;
+use super::url_path::{redirect_authority, split_target};
 use crate::status::Status;
 
 /// What the server serves: the folder, and whether the built-in routes are on.
@@ -62,8 +64,9 @@ pub const UPPER_USAGE: &str =
 /// The media type an HTML form sends by default (HTML Living Standard, "URL-encoded form data").
 const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
-/// Answers one request.
-pub fn respond(site: &Site, request: &Request) -> Response {
+/// Answers one request that arrived on a connection to `arrived_on` (the server's own address,
+/// which a redirect names when the request has no usable `Host`).
+pub fn respond(site: &Site, request: &Request, arrived_on: Option<SocketAddr>) -> Response {
     if site.routes_enabled {
         let path = split_target(&request.target).map(|parts| parts.path);
         match path {
@@ -73,11 +76,15 @@ pub fn respond(site: &Site, request: &Request) -> Response {
         }
     }
     match request.method.as_str() {
-        "GET" | "HEAD" => files::serve(
-            &site.root,
-            &request.target,
-            request.header("If-Modified-Since"),
-        ),
+        "GET" | "HEAD" => {
+            let authority = redirect_authority(request.header("Host"), arrived_on);
+            files::serve(
+                &site.root,
+                &request.target,
+                request.header("If-Modified-Since"),
+                authority.as_deref(),
+            )
+        }
         _ => not_implemented(&request.method, "it serves files with GET and HEAD"),
     }
 }
@@ -448,7 +455,7 @@ mod tests {
             ("GET", "/echo/x", 404),
         ];
         for (method, target, want) in cases {
-            let answer = respond(&site, &request(method, target, &[], b"body"));
+            let answer = respond(&site, &request(method, target, &[], b"body"), None);
             assert_eq!(answer.status.code(), want, "{method} {target}");
         }
     }
@@ -457,7 +464,7 @@ mod tests {
     fn route_answers_are_plain_text_never_sniffed() {
         let (site, _folder) = site(true);
         for target in ["/upper?text=<b>", "/upper", "/echo"] {
-            let answer = respond(&site, &request("GET", target, &[], b""));
+            let answer = respond(&site, &request("GET", target, &[], b""), None);
             assert_eq!(
                 answer.header("Content-Type"),
                 Some("text/plain; charset=utf-8")
@@ -470,7 +477,7 @@ mod tests {
     fn echo_returns_the_head_and_body_as_received() {
         let (site, _folder) = site(true);
         let sent = request("POST", "/echo", &[("x-ODD", "1"), ("Host", "h")], b"a\r\nb");
-        let answer = respond(&site, &sent);
+        let answer = respond(&site, &sent, None);
         let mut want = sent.raw_head.clone();
         want.extend_from_slice(b"a\r\nb");
         match answer.body {
@@ -482,9 +489,9 @@ mod tests {
     #[test]
     fn with_routes_off_the_paths_are_files_again() {
         let (site, _folder) = site(false);
-        let get = respond(&site, &request("GET", "/upper?text=x", &[], b""));
+        let get = respond(&site, &request("GET", "/upper?text=x", &[], b""), None);
         assert_eq!(get.status, Status::NotFound);
-        let post = respond(&site, &request("POST", "/echo", &[], b"x"));
+        let post = respond(&site, &request("POST", "/echo", &[], b"x"), None);
         assert_eq!(post.status, Status::NotImplemented);
         assert_ne!(body_text(&get), "X");
     }

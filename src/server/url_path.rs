@@ -19,6 +19,8 @@
 //!
 //! Try: `curl -v --path-as-is http://127.0.0.1:8080/../etc/passwd` (400).
 
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Characters left as they are in a link: RFC 3986 "unreserved". Everything else is escaped,
@@ -178,6 +180,67 @@ pub fn encode_query_for_header(query: &str) -> String {
     }
     encoded
 }
+/// The `host[:port]` a `Location` should name, for a redirect answered to a request with this
+/// `Host` header on a connection that arrived at `arrived_on`.
+///
+/// RFC 1945 §10.11 asks for an absolute URI in `Location`. The client's own `Host` header says
+/// which name it used to reach the server, so the redirect keeps that name — but only if it
+/// is a valid `host[:port]` ([`is_valid_host`]): a `Host` of `evil.example/` or
+/// `a@evil.example` must never send the browser elsewhere (an open redirect). Otherwise, the
+/// address the connection arrived on.
+pub fn redirect_authority(
+    host_header: Option<&str>,
+    arrived_on: Option<SocketAddr>,
+) -> Option<String> {
+    if let Some(host) = host_header.filter(|host| is_valid_host(host)) {
+        return Some(host.to_string());
+    }
+    let address = arrived_on?;
+    Some(match address.ip() {
+        IpAddr::V4(ip) => format!("{ip}:{}", address.port()),
+        IpAddr::V6(ip) => format!("[{ip}]:{}", address.port()),
+    })
+}
+
+/// Whether `text` is a host as a URL may name it, optionally with a port: a name of letters,
+/// digits, `-`, `_` and `.` (which covers IPv4 addresses), or an IPv6 address in brackets;
+/// then `:` and up to five digits. Nothing else: no `/`, `@`, `\`, `%`, spaces or control
+/// characters, which could turn the URL into one that leads somewhere else.
+pub fn is_valid_host(text: &str) -> bool {
+    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+        let Some((inside, after)) = rest.split_once(']') else {
+            return false;
+        };
+        if inside.parse::<Ipv6Addr>().is_err() {
+            return false;
+        }
+        match after {
+            "" => (inside, None),
+            _ => match after.strip_prefix(':') {
+                Some(port) => (inside, Some(port)),
+                None => return false,
+            },
+        }
+    } else {
+        let (host, port) = match text.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (text, None),
+        };
+        let name_ok = !host.is_empty()
+            && host.len() <= 253
+            && host
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_'));
+        if !name_ok {
+            return false;
+        }
+        (host, port)
+    };
+    let port_ok = port.is_none_or(|port| {
+        !port.is_empty() && port.len() <= 5 && port.bytes().all(|byte| byte.is_ascii_digit())
+    });
+    !host.is_empty() && port_ok
+}
 
 #[cfg(test)]
 mod tests {
@@ -256,6 +319,49 @@ mod tests {
             (&["plain-name_1.0~"], "/plain-name_1.0~"),
         ] {
             assert_eq!(encode_path(&segments(names)), want);
+        }
+    }
+
+    #[test]
+    fn only_a_plain_host_and_port_may_name_a_redirect() {
+        for (host, valid) in [
+            ("127.0.0.1:8080", true),
+            ("localhost", true),
+            ("lab-pc_3.example.org:80", true),
+            ("[::1]:8080", true),
+            ("[::1]", true),
+            ("", false),
+            (":8080", false),
+            ("evil.example/", false),
+            ("evil.example/path", false),
+            ("a@evil.example", false),
+            ("evil.example\\x", false),
+            ("evil example", false),
+            ("evil.example\r\nSet-Cookie: x=1", false),
+            ("evil.example:80:80", false),
+            ("evil.example:http", false),
+            ("evil.example:123456", false),
+            ("[::1", false),
+            ("[not-ipv6]:80", false),
+            ("[::1]x", false),
+            ("%65vil.example", false),
+        ] {
+            assert_eq!(is_valid_host(host), valid, "{host:?}");
+        }
+    }
+
+    #[test]
+    fn a_redirect_names_the_host_asked_for_or_the_address_it_arrived_on() {
+        let v4: SocketAddr = "127.0.0.1:8080".parse().expect("an address");
+        let v6: SocketAddr = "[::1]:8080".parse().expect("an address");
+        for (host, arrived_on, want) in [
+            (Some("lab:9000"), Some(v4), Some("lab:9000")),
+            (Some("evil.example/"), Some(v4), Some("127.0.0.1:8080")),
+            (None, Some(v6), Some("[::1]:8080")),
+            (None, None, None),
+        ] {
+            let got = redirect_authority(host, arrived_on);
+            assert_eq!(got.as_deref(), want, "{host:?}");
         }
     }
 
