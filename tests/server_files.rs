@@ -408,3 +408,65 @@ fn hrefs(page: &str) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// A served folder swapped, over and over, with a symlink to a folder outside the root
+/// (`renameat2` with `RENAME_EXCHANGE`, atomic): no listing may ever show the outside folder's
+/// names. The listing is read through the folder's descriptor, opened beneath the root, never
+/// by its path again. Bounded: 1.5 s of swapping.
+#[test]
+fn a_folder_swapped_for_a_symlink_mid_request_never_lists_the_outside() {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    let parent = tempfile::tempdir().expect("temp dir");
+    let outside = parent.path().join("outside");
+    fs::create_dir(&outside).expect("mkdir");
+    fs::write(outside.join("outside-secret.txt"), "secret\n").expect("write");
+    let root = parent.path().join("root");
+    fs::create_dir(&root).expect("mkdir");
+    let served = root.join("pub");
+    fs::create_dir(&served).expect("mkdir");
+    fs::write(served.join("inside.txt"), "inside\n").expect("write");
+    let swap = root.join("swap");
+    symlink(&outside, &swap).expect("symlink");
+
+    let server = Server::start(&root, &["--quiet"]);
+    let stop = Arc::new(AtomicBool::new(false));
+    let swapper = {
+        let stop = Arc::clone(&stop);
+        let (served, swap) = (served.clone(), swap.clone());
+        std::thread::spawn(move || {
+            let mut swaps = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                renameat_with(CWD, &served, CWD, &swap, RenameFlags::EXCHANGE)
+                    .expect("renameat2 RENAME_EXCHANGE");
+                swaps += 1;
+            }
+            swaps
+        })
+    };
+    let started = Instant::now();
+    let (mut listings, mut leaks) = (0, 0);
+    while started.elapsed() < Duration::from_millis(1500) {
+        let reply = server.get("GET /pub/ HTTP/1.0\r\n\r\n");
+        if reply.status() == 200 {
+            listings += 1;
+            if reply.text().contains("outside-secret") {
+                leaks += 1;
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let swaps = swapper.join().expect("the swapper ends");
+    assert!(swaps > 100, "only {swaps} swaps: the race was not run");
+    assert!(
+        listings > 10,
+        "only {listings} listings: the race was not run"
+    );
+    assert_eq!(
+        leaks, 0,
+        "{leaks} of {listings} listings showed the outside folder"
+    );
+}

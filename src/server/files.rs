@@ -109,7 +109,7 @@ pub fn serve(
     };
     if opened.metadata.is_dir() {
         if url_path.trailing_slash {
-            return listing(&fs_path, &url_path.segments);
+            return listing(root, &opened.file, &fs_path, &url_path.segments);
         }
         // Relative links in the page must resolve inside the folder, so send the browser
         // to the slashed URL, as an absolute URI (RFC 1945 §10.11: `Location = "Location"

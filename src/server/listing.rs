@@ -7,11 +7,16 @@
 //!
 //! Try: `curl http://127.0.0.1:8080/files/` (the demo site's folder of awkward names).
 
-use std::fs::{self, Metadata};
+#[cfg(not(target_os = "linux"))]
+use std::fs;
+use std::fs::{File, Metadata};
+use std::io;
 use std::path::Path;
 use std::time::SystemTime;
+#[cfg(target_os = "linux")]
+use std::time::{Duration, UNIX_EPOCH};
 
-use super::files::{refusal, status_for};
+use super::files::{open_inside, refusal, status_for, Root};
 use super::response::{Response, SERVER_NAME};
 use super::url_path::encode_segment;
 use crate::date::{format_http_date, is_writable_as_http_date};
@@ -28,25 +33,15 @@ struct Entry {
 
 /// An HTML page listing a folder: `..` first (except at the root), then the entries sorted by
 /// name, folders marked with a trailing `/`.
-pub fn listing(dir: &Path, segments: &[String]) -> Response {
+///
+/// `folder` is the folder as [`files`](super::files) opened it, safely beneath the root; `dir`
+/// is its path, and `segments` the URL path that led there.
+pub fn listing(root: &Root, folder: &File, dir: &Path, segments: &[String]) -> Response {
     let shown_path = format!("/{}", segments.join("/"));
-    let reader = match fs::read_dir(dir) {
-        Ok(reader) => reader,
+    let mut entries = match read_entries(root, folder, dir) {
+        Ok(entries) => entries,
         Err(error) => return refusal(status_for(&error), &shown_path),
     };
-    let mut entries: Vec<Entry> = reader
-        .filter_map(Result::ok)
-        .map(|entry| {
-            // fs::metadata follows symlinks, so a link to a folder lists as a folder.
-            let metadata = fs::metadata(entry.path()).ok();
-            Entry {
-                name: entry.file_name().to_string_lossy().into_owned(),
-                is_dir: metadata.as_ref().is_some_and(Metadata::is_dir),
-                size: metadata.as_ref().map(Metadata::len),
-                modified: metadata.and_then(|metadata| metadata.modified().ok()),
-            }
-        })
-        .collect();
     entries.sort_by(|a, b| (a.name.to_lowercase(), &a.name).cmp(&(b.name.to_lowercase(), &b.name)));
 
     let title = if segments.is_empty() {
@@ -86,6 +81,87 @@ pub fn listing(dir: &Path, segments: &[String]) -> Response {
          <hr><address>{SERVER_NAME}</address></body></html>\n"
     );
     Response::html(Status::Ok, page)
+}
+
+/// The folder's entries, read through the descriptor that was opened safely — not by path: a
+/// path looked up again could meanwhile lead somewhere else (a folder swapped for a symlink to
+/// one outside the root), and the listing would show that folder's names.
+///
+/// Each entry is looked at without following a symlink (`statat` with
+/// `AT_SYMLINK_NOFOLLOW`, relative to the open folder). A symlink is followed only the way a
+/// request for it would be: opened beneath the root ([`open_inside`]); a link leading outside
+/// is listed by its name alone, with no size, date or kind of what it points to.
+#[cfg(target_os = "linux")]
+fn read_entries(root: &Root, folder: &File, dir: &Path) -> io::Result<Vec<Entry>> {
+    use rustix::fs::{statat, AtFlags, Dir, FileType};
+    let mut reader = Dir::read_from(folder)?;
+    let mut entries = Vec::new();
+    while let Some(entry) = reader.read() {
+        let entry = entry?;
+        let raw_name = entry.file_name();
+        if matches!(raw_name.to_bytes(), b"." | b"..") {
+            continue;
+        }
+        let name = String::from_utf8_lossy(raw_name.to_bytes()).into_owned();
+        let entry = match statat(folder, raw_name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(stat) if FileType::from_raw_mode(stat.st_mode) == FileType::Symlink => {
+                match open_inside(root, &dir.join(&name)) {
+                    Ok(opened) => Entry::from_metadata(name, &opened.metadata),
+                    Err(_) => Entry::unknown(name),
+                }
+            }
+            Ok(stat) => {
+                let modified = u64::try_from(stat.st_mtime)
+                    .ok()
+                    .map(|seconds| UNIX_EPOCH + Duration::from_secs(seconds));
+                Entry {
+                    name,
+                    is_dir: FileType::from_raw_mode(stat.st_mode) == FileType::Directory,
+                    size: u64::try_from(stat.st_size).ok(),
+                    modified,
+                }
+            }
+            Err(_) => Entry::unknown(name),
+        };
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+/// The folder's entries, by path (systems without `openat2`: [`open_inside`] checks what is
+/// opened, the listing cannot do better than this).
+#[cfg(not(target_os = "linux"))]
+fn read_entries(_root: &Root, _folder: &File, dir: &Path) -> io::Result<Vec<Entry>> {
+    let mut entries = Vec::new();
+    for entry in fs::read_dir(dir)?.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        entries.push(match fs::metadata(entry.path()) {
+            Ok(metadata) => Entry::from_metadata(name, &metadata),
+            Err(_) => Entry::unknown(name),
+        });
+    }
+    Ok(entries)
+}
+
+impl Entry {
+    fn from_metadata(name: String, metadata: &Metadata) -> Entry {
+        Entry {
+            name,
+            is_dir: metadata.is_dir(),
+            size: Some(metadata.len()),
+            modified: metadata.modified().ok(),
+        }
+    }
+
+    /// An entry known by its name only.
+    fn unknown(name: String) -> Entry {
+        Entry {
+            name,
+            is_dir: false,
+            size: None,
+            modified: None,
+        }
+    }
 }
 
 /// `1536` → `1.5 KiB`: sizes a person reads at a glance.
