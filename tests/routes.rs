@@ -111,6 +111,9 @@ fn upper_without_text_is_400_with_a_one_line_usage_hint() {
     let requests = [
         b"GET /upper HTTP/1.0\r\n\r\n".to_vec(),
         b"GET /upper?txt=typo HTTP/1.0\r\n\r\n".to_vec(),
+        // An empty text is no text (README: "No text → 400").
+        b"GET /upper?text= HTTP/1.0\r\n\r\n".to_vec(),
+        post("/upper", form, b"text="),
         post("/upper", form, b"other=1"),
         post("/upper", "Content-Type: text/plain\r\n", b""),
     ];

@@ -255,3 +255,75 @@ fn interrupt(pid: u32) {
         .expect("run kill");
     assert!(status.success());
 }
+
+#[test]
+fn a_second_ctrl_c_stops_at_once_and_still_exits_0() {
+    let dir = site();
+    let mut server = Server::start(dir.path(), &["--quiet"]);
+    // A download nobody reads: the first Ctrl+C would wait for it (the grace time).
+    let mut stalled = server.connect();
+    stalled
+        .write_all(b"GET /big.bin HTTP/1.0\r\n\r\n")
+        .expect("send");
+    let mut first = [0u8; 1024];
+    stalled
+        .read_exact(&mut first)
+        .expect("the download started");
+
+    interrupt(server.pid());
+    // The first Ctrl+C has been taken once the server stops accepting.
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while TcpStream::connect(server.addr()).is_ok() {
+        assert!(std::time::Instant::now() < deadline, "still accepting");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    interrupt(server.pid());
+    assert_eq!(server.wait_for_exit(), Some(0));
+    let goodbye = server.next_stdout_line().expect("a goodbye line");
+    assert!(goodbye.contains("at once"), "{goodbye}");
+}
+
+#[test]
+fn version_port_and_folder_options_read_as_the_docs_and_examples_write_them() {
+    let version = run_to_exit(&["--version"]);
+    assert_eq!(version.status.code(), Some(0));
+    let shown = String::from_utf8_lossy(&version.stdout);
+    assert!(shown.starts_with("httpserve "), "{shown}");
+
+    // -p as the socket lessons spell it; --directory as python3 -m http.server does.
+    let dir = site();
+    let dir_text = dir.path().to_str().expect("utf-8");
+    let server = Server::start_with_args(&["-b", "127.0.0.1", "-p", "0", "--directory", dir_text]);
+    assert_eq!(
+        server.get("GET /notes.txt HTTP/1.0\r\n\r\n").body,
+        NOTES.as_bytes()
+    );
+    let both = run_to_exit(&["8080", "-p", "8081"]);
+    assert_eq!(both.status.code(), Some(2), "{}", both.stderr);
+}
+
+#[test]
+fn a_bound_of_zero_connections_is_refused_like_zero_threads() {
+    for option in ["--max-connections", "--threads"] {
+        let refused = run_to_exit(&[option, "0"]);
+        assert_eq!(
+            refused.status.code(),
+            Some(2),
+            "{option}: {}",
+            refused.stderr
+        );
+        assert!(refused.stderr.contains(option), "{}", refused.stderr);
+    }
+}
+
+#[test]
+fn help_gives_a_person_a_minute_to_type_a_request() {
+    let help = run_to_exit(&["--help"]);
+    let line = String::from_utf8_lossy(&help.stdout)
+        .lines()
+        .skip_while(|line| !line.contains("--head-timeout"))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(line.contains("[default: 60]"), "{line}");
+}

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use http10::server::{
-    Config, LogLevel, Server, Timeouts, BODY_TIMEOUT, HEAD_TIMEOUT, KEEP_ALIVE_TIMEOUT,
+    Config, LogLevel, Server, Timeouts, BODY_TIMEOUT, BUSY_HEAD_TIMEOUT, HEAD_TIMEOUT,
+    KEEP_ALIVE_TIMEOUT,
 };
 
 /// A small, safe static-file server speaking HTTP/1.0, with /upper and /echo routes.
@@ -60,6 +61,11 @@ struct Args {
           default_value_t = Seconds(HEAD_TIMEOUT))]
     head_timeout: Seconds,
 
+    /// The same while the server is busy (its connection table three quarters full)
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
+          default_value_t = Seconds(BUSY_HEAD_TIMEOUT))]
+    busy_head_timeout: Seconds,
+
     /// Seconds a client has to send a request body (POST), once its head has arrived
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
           default_value_t = Seconds(BODY_TIMEOUT))]
@@ -103,6 +109,7 @@ fn main() -> ExitCode {
         log,
         timeouts: Timeouts {
             head: args.head_timeout.0,
+            busy_head: args.busy_head_timeout.0,
             body: args.body_timeout.0,
             keep_alive: args.keep_alive_timeout.0,
             ..Timeouts::default()

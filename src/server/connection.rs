@@ -34,7 +34,7 @@ use super::response::{Framing, Persistence, Response};
 use super::routes;
 use super::send::{Outgoing, Sent};
 use super::url_path::is_valid_host;
-use super::{LogLevel, Shared, BUSY_HEAD_TIMEOUT, LINGER_BYTES};
+use super::{LogLevel, Shared, LINGER_BYTES};
 use crate::status::Status;
 
 /// One connection and where it is in its exchange with the client.
@@ -184,12 +184,12 @@ impl Connection {
 
     /// When this connection's time runs out. When the server is `busy` (its connection table
     /// filling up), a connection still waiting for (the rest of) a request head gets only
-    /// [`BUSY_HEAD_TIMEOUT`]: the generous limit for a person typing must not let stalled
-    /// sockets crowd everyone else out.
-    pub(super) fn deadline(&self, busy: bool) -> Instant {
+    /// the busy limit ([`BUSY_HEAD_TIMEOUT`](super::BUSY_HEAD_TIMEOUT) by default): the
+    /// generous limit for a person typing must not let stalled sockets crowd everyone out.
+    pub(super) fn deadline(&self, shared: &Shared, busy: bool) -> Instant {
         match self.state {
             State::Waiting | State::ReceivingHead if busy => {
-                self.deadline.min(self.since + BUSY_HEAD_TIMEOUT)
+                self.deadline.min(self.since + shared.timeouts.busy_head)
             }
             _ => self.deadline,
         }
@@ -478,10 +478,14 @@ impl Connection {
             State::ReceivingHead => ("head", shared.timeouts.head, "--head-timeout"),
             State::ReceivingBody => ("body", shared.timeouts.body, "--body-timeout"),
         };
-        let limit = if Instant::now() < self.deadline {
-            BUSY_HEAD_TIMEOUT // cut short because the server is busy
+        let (limit, option) = if Instant::now() < self.deadline {
+            // Cut short because the server is busy.
+            (
+                shared.timeouts.busy_head,
+                "--busy-head-timeout, as it is busy",
+            )
         } else {
-            limit
+            (limit, option)
         };
         let explanation = format!(
             "The request {part} did not arrive in full within {} seconds (the server's {option}).",

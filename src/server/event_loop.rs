@@ -352,7 +352,7 @@ impl EventLoop {
             let Some(client) = self.clients.get_mut(slot) else {
                 continue;
             };
-            if now >= client.deadline(busy) {
+            if now >= client.deadline(shared, busy) {
                 match client.time_is_up(shared) {
                     Expired::Answering => self.advance(shared, slot, Hold::Nothing),
                     Expired::Close(ending) => self.close(shared, slot, ending),

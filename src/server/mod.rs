@@ -148,6 +148,8 @@ pub const TICK: Duration = Duration::from_millis(250);
 pub struct Timeouts {
     /// [`HEAD_TIMEOUT`].
     pub head: Duration,
+    /// [`BUSY_HEAD_TIMEOUT`].
+    pub busy_head: Duration,
     /// [`BODY_TIMEOUT`].
     pub body: Duration,
     /// [`KEEP_ALIVE_TIMEOUT`].
@@ -164,6 +166,7 @@ impl Default for Timeouts {
     fn default() -> Timeouts {
         Timeouts {
             head: HEAD_TIMEOUT,
+            busy_head: BUSY_HEAD_TIMEOUT,
             body: BODY_TIMEOUT,
             keep_alive: KEEP_ALIVE_TIMEOUT,
             write: WRITE_TIMEOUT,
