@@ -3,7 +3,8 @@
 //!
 //! A terminal obeys control codes: `ESC [2J` clears it, others move the cursor or retitle the
 //! window. A body is data from the network, so before it is printed every control character
-//! except newline and tab is written as `\xNN`. A binary body (an image, an archive) is not
+//! except newline and tab is written as `\xNN` — carriage return included, which alone sends the
+//! cursor back to overwrite the line. A binary body (an image, an archive) is not
 //! printed at all: as curl does, we look for a NUL byte in its first bytes, and trust a
 //! `Content-Type` that says plainly it is not text.
 
@@ -94,7 +95,7 @@ impl TerminalText {
 
 fn push_safe(shown: &mut String, text: &str) {
     for character in text.chars() {
-        if character.is_control() && character != '\n' && character != '\t' && character != '\r' {
+        if character.is_control() && character != '\n' && character != '\t' {
             shown.push_str(&format!("\\x{:02X}", u32::from(character)));
         } else {
             shown.push(character);
@@ -136,6 +137,10 @@ mod tests {
             ("grüße 😀".as_bytes(), "grüße 😀"),
             (b"bad \xFF byte", "bad \\xFF byte"),
             ("\u{9b}c1".as_bytes(), "\\x9Bc1"),
+            // A lone CR sends the cursor back to overwrite the line: "paid\rdue" would show
+            // as "duee"; CR LF line ends show their CR too.
+            (b"paid\rdue", "paid\\x0Ddue"),
+            (b"a\r\nb", "a\\x0D\nb"),
         ] {
             let mut filter = TerminalText::new();
             let shown = filter.push(input) + &filter.finish();
