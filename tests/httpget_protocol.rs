@@ -6,7 +6,7 @@ mod httpget_support;
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
-use http10::client::{self, Head, Observer, Options, Target};
+use http10::client::{self, Observer, Options, ReplyHead, Target};
 use httpget_support::{httpget, ok_reply, send, Scripted, Step};
 
 /// Bytes 0..=255 repeated: every byte value, NUL included, so any text handling shows.
@@ -290,7 +290,7 @@ impl Observer for Recorder {
     fn received(&mut self, bytes: usize, _since_request: Duration) {
         self.events.push(format!("read {bytes}"));
     }
-    fn response_head(&mut self, head: &Head) {
+    fn reply_head(&mut self, head: &ReplyHead) {
         self.events.push(format!("head {}", head.status));
     }
 }

@@ -49,7 +49,7 @@ pub enum GetError {
     EmptyReply,
     /// The reply is not HTTP this client can read; the text says what was wrong.
     BadResponse(String),
-    /// The reply's head did not end within [`MAX_HEAD_BYTES`](super::MAX_HEAD_BYTES).
+    /// The reply's head did not end within [`MAX_REPLY_HEAD_BYTES`](super::MAX_REPLY_HEAD_BYTES).
     HeadTooLarge,
     /// The body ended before `Content-Length` bytes, or before the last chunk.
     TruncatedBody {
@@ -131,7 +131,7 @@ impl fmt::Display for GetError {
             GetError::HeadTooLarge => write!(
                 f,
                 "the reply's status line and headers are longer than {} bytes",
-                super::MAX_HEAD_BYTES
+                super::MAX_REPLY_HEAD_BYTES
             ),
             GetError::TruncatedBody {
                 received,

@@ -1,0 +1,158 @@
+//! Following redirects (`-L`): which replies send the client elsewhere, where to, and when to
+//! stop.
+//!
+//! RFC 1945 §9.3, "Redirection 3xx": "The action required can sometimes be carried out by the
+//! user agent without interaction with the user if and only if the method used in the subsequent
+//! request is GET or HEAD. A user agent should never automatically redirect a request more than 5
+//! times, since such redirections usually indicate an infinite loop."
+//!
+//! [`next_hop`] is the rule for one reply; [`RedirectChain`] counts the hops and notices a loop.
+//! Try: `httpget -v -L http://127.0.0.1:8080/lesson` (a folder without its slash: a 301).
+
+use url::Url;
+
+use super::head::ReplyHead;
+use super::GetError;
+
+/// How many redirects `-L` follows in a row by default: the "more than 5 times" of RFC 1945
+/// §9.3.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// What a reply says about the next request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextHop {
+    /// Not a redirect: this reply is the answer.
+    Arrived,
+    /// A redirect status without a `Location` header: there is nowhere to go, so this reply is
+    /// the answer.
+    MissingLocation,
+    /// Go on to this URL.
+    To(Url),
+}
+
+/// Whether `status` asks the client to repeat the request elsewhere. RFC 1945 §9.3 defines 301
+/// and 302; 303, 307 and 308 came later (RFC 9110 §15.4) and mean the same for a GET.
+pub fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// The redirect rule for one reply to a request for `current`.
+///
+/// RFC 1945 §10.11 wants `Location` to be an absolute URL; a relative one is common, and is
+/// resolved against the URL it came from, as browsers do (RFC 9110 §10.2.2).
+pub fn next_hop(current: &Url, head: &ReplyHead) -> Result<NextHop, GetError> {
+    if !is_redirect(head.status) {
+        return Ok(NextHop::Arrived);
+    }
+    let Some(location) = head.header("Location") else {
+        return Ok(NextHop::MissingLocation);
+    };
+    match current.join(location.trim()) {
+        Ok(next) => Ok(NextHop::To(next)),
+        Err(reason) => Err(GetError::BadResponse(format!(
+            "the Location {location:?} is not a URL ({reason})"
+        ))),
+    }
+}
+
+/// The URLs visited while following one chain of redirects.
+#[derive(Debug)]
+pub struct RedirectChain {
+    visited: Vec<Url>,
+    limit: usize,
+}
+
+impl RedirectChain {
+    /// A chain starting at `first`, allowed at most `limit` redirects.
+    pub fn new(first: &Url, limit: usize) -> RedirectChain {
+        RedirectChain {
+            visited: vec![first.clone()],
+            limit,
+        }
+    }
+
+    /// Records the hop to `next`, or says why it must not be taken.
+    pub fn step(&mut self, next: &Url) -> Result<(), GetError> {
+        if self.visited.len() > self.limit {
+            return Err(GetError::TooManyRedirects { limit: self.limit });
+        }
+        // Nothing changes between two requests for the same URL (no cookies here), so coming
+        // back to one means going round for ever.
+        if self.visited.contains(next) {
+            return Err(GetError::RedirectLoop {
+                url: next.to_string(),
+            });
+        }
+        self.visited.push(next.clone());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::head::ReplyVersion;
+
+    fn reply(status: u16, location: Option<&str>) -> ReplyHead {
+        ReplyHead {
+            version: ReplyVersion::Http10,
+            status,
+            reason: String::new(),
+            headers: location
+                .map(|value| vec![("Location".to_string(), value.to_string())])
+                .unwrap_or_default(),
+            raw: Vec::new(),
+        }
+    }
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).expect("test URL")
+    }
+
+    #[test]
+    fn next_hop_follows_the_rfc_1945_section_9_3_statuses() {
+        let here = url("http://h/a/b");
+        for (status, location, want) in [
+            (200, Some("/x"), NextHop::Arrived),
+            (304, Some("/x"), NextHop::Arrived),
+            (300, Some("/x"), NextHop::Arrived),
+            (301, None, NextHop::MissingLocation),
+            (301, Some("/x"), NextHop::To(url("http://h/x"))),
+            (302, Some("c"), NextHop::To(url("http://h/a/c"))),
+            (
+                303,
+                Some(" http://o:81/ "),
+                NextHop::To(url("http://o:81/")),
+            ),
+            (307, Some("?q"), NextHop::To(url("http://h/a/b?q"))),
+            (308, Some("//o/p"), NextHop::To(url("http://o/p"))),
+        ] {
+            let got = next_hop(&here, &reply(status, location)).expect("valid");
+            assert_eq!(got, want, "{status} {location:?}");
+        }
+    }
+
+    #[test]
+    fn a_location_that_is_no_url_is_a_bad_response() {
+        let error =
+            next_hop(&url("http://h/"), &reply(302, Some("http://[::1/"))).expect_err("bad");
+        assert!(matches!(error, GetError::BadResponse(_)), "{error}");
+    }
+
+    #[test]
+    fn the_chain_stops_at_its_limit_and_at_a_loop() {
+        let mut chain = RedirectChain::new(&url("http://h/0"), 2);
+        chain.step(&url("http://h/1")).expect("first hop");
+        chain.step(&url("http://h/2")).expect("second hop");
+        assert!(matches!(
+            chain.step(&url("http://h/3")),
+            Err(GetError::TooManyRedirects { limit: 2 })
+        ));
+        let mut chain = RedirectChain::new(&url("http://h/0"), 5);
+        chain.step(&url("http://h/1")).expect("first hop");
+        assert!(matches!(
+            chain.step(&url("http://h/0")),
+            Err(GetError::RedirectLoop { .. })
+        ));
+    }
+}
