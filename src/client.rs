@@ -119,6 +119,9 @@ pub struct Options {
     pub family: IpFamily,
     /// `Some(limit)` follows up to `limit` redirects (`-L`); `None` returns the 3xx reply.
     pub follow_redirects: Option<usize>,
+    /// `--http0.9`: take a reply without a status line as an HTTP/0.9 body instead of refusing
+    /// it as [`GetError::NotHttp`].
+    pub allow_http09: bool,
 }
 
 impl Default for Options {
@@ -132,6 +135,7 @@ impl Default for Options {
             max_time: None,
             family: IpFamily::Any,
             follow_redirects: None,
+            allow_http09: false,
         }
     }
 }
@@ -243,7 +247,7 @@ fn exchange<'o>(
     send(&stream, &request, options.idle_timeout)?;
 
     let mut wire = Wire::new(stream, deadline, options.idle_timeout, observer);
-    let (head, rest) = head::read_reply_head(&mut wire)?;
+    let (head, rest) = head::read_reply_head(&mut wire, options.allow_http09)?;
     wire.observer.reply_head(&head);
     note_leniency(&mut wire, &head);
     let framing = framing(options.method, &head)?;

@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use http10::client::{self, Observer, Options, ReplyHead, Target};
-use httpget_support::{httpget, ok_reply, send, Scripted, Step};
+use httpget_support::{httpget, httpget_with_input, ok_reply, send, Scripted, Step};
 
 /// Bytes 0..=255 repeated: every byte value, NUL included, so any text handling shows.
 fn every_byte(length: usize) -> Vec<u8> {
@@ -127,12 +127,46 @@ fn chunk_size_that_is_not_hex_exits_8() {
 }
 
 #[test]
-fn http09_reply_is_all_body_with_a_note() {
+fn http09_reply_is_all_body_with_a_note_when_http09_is_allowed() {
     let server = Scripted::once("<html>no status line</html>\n");
-    let run = httpget(&["-v", &server.url("/")]);
+    let run = httpget(&["-v", "--http0.9", &server.url("/")]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(run.text(), "<html>no status line</html>\n");
     assert!(run.stderr.contains("HTTP/0.9"), "{}", run.stderr);
+}
+
+#[test]
+fn reply_that_is_not_http_exits_1_like_curl_without_http09() {
+    for reply in [
+        &b"SSH-2.0-OpenSSH_9.2\r\n"[..],
+        b"SPDY/9 garbage\r\nServer: x\r\nContent-Length: 2\r\n\r\nhi",
+        b"<html>no status line</html>\n",
+        b"HT",
+    ] {
+        let server = Scripted::once(reply);
+        let run = httpget(&[&server.url("/")]);
+        assert_eq!(run.code, Some(1), "{:?}: {}", reply, run.stderr);
+        assert!(run.stdout.is_empty(), "{:?}", reply);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(run.stderr.contains("--http0.9"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn reply_that_is_not_http_is_the_body_with_http09() {
+    let server = Scripted::once("SSH-2.0-OpenSSH_9.2\r\n");
+    let run = httpget(&["--http0.9", &server.url("/")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, b"SSH-2.0-OpenSSH_9.2\r\n");
+}
+
+#[test]
+fn the_prompt_refuses_a_reply_that_is_not_http() {
+    let server = Scripted::once("SSH-2.0-OpenSSH_9.2\r\n");
+    let run = httpget_with_input(&[], format!("{}\n", server.url("/")).as_bytes());
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.text().contains("--http0.9"), "{}", run.text());
+    assert!(!run.text().contains("OpenSSH_9.2\n"), "{}", run.text());
 }
 
 #[test]

@@ -32,7 +32,8 @@ receiving a single byte, always; -m/--max-time for the whole transfer when given
 
 Exit codes (curl's where the situation is the same):
    0  success
-   1  unsupported scheme (https://, ftp://: httpget speaks plain HTTP only)
+   1  unsupported scheme (https://, ftp://: httpget speaks plain HTTP only), or a reply
+      without a status line (not HTTP) and no --http0.9
    2  bad command line
    3  malformed URL
    6  host name not resolved
@@ -105,6 +106,9 @@ struct Cli {
     /// With -s, still print errors.
     #[arg(short = 'S', long)]
     show_error: bool,
+    /// Accept a reply without a status line as an HTTP/0.9 body (refused by default, as curl does).
+    #[arg(long = "http0.9")]
+    http09: bool,
 }
 
 /// Reads a time in seconds, fractions allowed, as curl does (`-m 0.5`).
@@ -176,5 +180,6 @@ fn options(cli: &Cli) -> Options {
             _ => IpFamily::Any,
         },
         follow_redirects: cli.location.then_some(cli.max_redirs),
+        allow_http09: cli.http09,
     }
 }

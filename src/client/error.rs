@@ -8,6 +8,9 @@
 use std::fmt;
 use std::io;
 
+/// How many of a reply's first bytes [`GetError::NotHttp`] keeps to show.
+pub const NOT_HTTP_SHOWN_BYTES: usize = 40;
+
 /// Why a GET failed.
 #[derive(Debug)]
 pub enum GetError {
@@ -49,6 +52,12 @@ pub enum GetError {
     EmptyReply,
     /// The reply is not HTTP this client can read; the text says what was wrong.
     BadResponse(String),
+    /// The reply has no status line (its first bytes are not `HTTP/`): HTTP/0.9 at best, more
+    /// often another protocol (an SSH banner). Accepted only with `--http0.9`, as in curl.
+    NotHttp {
+        /// The reply's first bytes (at most [`NOT_HTTP_SHOWN_BYTES`]).
+        first_bytes: Vec<u8>,
+    },
     /// The reply's head did not end within [`MAX_REPLY_HEAD_BYTES`](super::MAX_REPLY_HEAD_BYTES).
     HeadTooLarge,
     /// The body ended before `Content-Length` bytes, or before the last chunk.
@@ -83,7 +92,7 @@ impl GetError {
     /// The process exit code for this error: curl's code for the same situation.
     pub fn exit_code(&self) -> u8 {
         match self {
-            GetError::UnsupportedScheme { .. } => 1,
+            GetError::UnsupportedScheme { .. } | GetError::NotHttp { .. } => 1,
             GetError::BadUrl { .. } => 3,
             GetError::Resolve { .. } => 6,
             GetError::Connect { .. } => 7,
@@ -128,6 +137,12 @@ impl fmt::Display for GetError {
                 "the server closed the connection without sending anything"
             ),
             GetError::BadResponse(what) => write!(f, "the reply is not valid HTTP: {what}"),
+            GetError::NotHttp { first_bytes } => write!(
+                f,
+                "the reply has no status line, it starts \"{}\": not HTTP/1.x \
+                 (--http0.9 accepts it as an HTTP/0.9 body)",
+                crate::escape::escape_control(first_bytes)
+            ),
             GetError::HeadTooLarge => write!(
                 f,
                 "the reply's status line and headers are longer than {} bytes",

@@ -4,9 +4,11 @@
 //! while `httparse` says [`httparse::Status::Partial`] — under a size cap ([`MAX_REPLY_HEAD_BYTES`]) so
 //! a server cannot make us buffer without end, and under the socket's deadlines (`wire.rs`).
 //!
-//! We are tolerant in what we read, and say so in a note: a reply whose first bytes are not
-//! `HTTP/` is taken as HTTP/0.9 (no head at all, the whole reply is the body; RFC 1945 §3.1 and
-//! Appendix B), an `HTTP/1.1` status line is fine, and lines ended by a bare LF are accepted.
+//! We are tolerant in what we read, and say so in a note: an `HTTP/1.1` status line is fine, and
+//! lines ended by a bare LF are accepted (RFC 1945 Appendix B). A reply whose first bytes are not
+//! `HTTP/` is an HTTP/0.9 Simple-Response (no head at all, the whole reply is the body; RFC 1945
+//! §6) — or, far more often today, not HTTP at all (an SSH banner on port 22). Like curl, we
+//! refuse it ([`GetError::NotHttp`]) unless `--http0.9` allows it.
 
 use super::wire::Wire;
 use super::GetError;
@@ -149,7 +151,10 @@ pub fn parse_reply_head(bytes: &[u8]) -> Result<Parsed, GetError> {
 
 /// Reads from the wire until a whole head is in, and returns it with the bytes read past it
 /// (the start of the body).
-pub(crate) fn read_reply_head(wire: &mut Wire<'_>) -> Result<(ReplyHead, Vec<u8>), GetError> {
+pub(crate) fn read_reply_head(
+    wire: &mut Wire<'_>,
+    allow_http09: bool,
+) -> Result<(ReplyHead, Vec<u8>), GetError> {
     let mut received: Vec<u8> = Vec::with_capacity(HEAD_READ_BYTES);
     loop {
         if !received.is_empty() {
@@ -158,10 +163,7 @@ pub(crate) fn read_reply_head(wire: &mut Wire<'_>) -> Result<(ReplyHead, Vec<u8>
                     let rest = received.split_off(length);
                     return Ok((head, rest));
                 }
-                Parsed::Http09 => {
-                    wire.note("no status line: an HTTP/0.9 reply, the whole reply is the body");
-                    return Ok((ReplyHead::http09(), received));
-                }
+                Parsed::Http09 => return http09(wire, received, allow_http09),
                 Parsed::Partial if received.len() >= MAX_REPLY_HEAD_BYTES => {
                     return Err(GetError::HeadTooLarge)
                 }
@@ -176,13 +178,29 @@ pub(crate) fn read_reply_head(wire: &mut Wire<'_>) -> Result<(ReplyHead, Vec<u8>
             return match received.len() {
                 0 => Err(GetError::EmptyReply),
                 // A reply "HT" and then close: too short to be a head, so it is 0.9's body.
-                1..=4 => Ok((ReplyHead::http09(), received)),
+                1..=4 => http09(wire, received, allow_http09),
                 _ => Err(GetError::BadResponse(
                     "the connection closed before the end of the head".into(),
                 )),
             };
         }
     }
+}
+
+/// A reply without a status line: its bytes are the body with `--http0.9`, an error without.
+fn http09(
+    wire: &mut Wire<'_>,
+    mut received: Vec<u8>,
+    allow_http09: bool,
+) -> Result<(ReplyHead, Vec<u8>), GetError> {
+    if !allow_http09 {
+        received.truncate(super::error::NOT_HTTP_SHOWN_BYTES);
+        return Err(GetError::NotHttp {
+            first_bytes: received,
+        });
+    }
+    wire.note("no status line: an HTTP/0.9 reply, the whole reply is the body (--http0.9)");
+    Ok((ReplyHead::http09(), received))
 }
 
 #[cfg(test)]
