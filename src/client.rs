@@ -50,6 +50,7 @@ pub mod chunked;
 mod connect;
 pub mod download;
 pub mod error;
+pub mod form_data;
 pub mod head;
 pub mod narrate;
 pub mod progress;
@@ -65,13 +66,14 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 pub use body::{framing, BodyFraming, ReplyBody};
-pub use build::{build_request, parse_header_arg, Method};
+pub use build::{build_request, head_length, parse_header_arg, parse_method_arg, Method};
 pub use chunked::{parse_chunk_size, MAX_CHUNK_LINE_BYTES};
 pub use error::GetError;
+pub use form_data::{form_body, DataArg, FORM_CONTENT_TYPE};
 pub use head::{
     parse_reply_head, Parsed, ReplyHead, ReplyVersion, MAX_REPLY_HEADERS, MAX_REPLY_HEAD_BYTES,
 };
-pub use redirect::{next_hop, NextHop, RedirectChain, MAX_REDIRECTS};
+pub use redirect::{method_after_redirect, next_hop, NextHop, RedirectChain, MAX_REDIRECTS};
 pub use show::{is_binary, TerminalText};
 pub use target::{parse_input, remote_file_name, Target, DEFAULT_PORT, DEFAULT_URL};
 
@@ -102,8 +104,12 @@ pub enum IpFamily {
 /// What to send and how long to wait.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// GET, or HEAD for `-I`.
+    /// GET, HEAD for `-I`, POST when there is a body.
     pub method: Method,
+    /// `-X`: the word to put in the request line instead of the method's own name.
+    pub method_name: Option<String>,
+    /// The request body (`-d` and its kin), sent after the head with its `Content-Length`.
+    pub body: Option<Vec<u8>>,
     /// The `User-Agent` header's value.
     pub user_agent: String,
     /// Extra headers (`-H`): a name equal to a default header replaces it, an empty value
@@ -128,6 +134,8 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             method: Method::Get,
+            method_name: None,
+            body: None,
             user_agent: format!("httpget/{}", env!("CARGO_PKG_VERSION")),
             headers: Vec::new(),
             connect_timeout: CONNECT_TIMEOUT,
@@ -194,9 +202,11 @@ pub fn get<'o>(
     let mut chain = RedirectChain::new(&url, options.follow_redirects.unwrap_or(0));
     let mut observer = observer;
     let mut redirects = Vec::new();
+    // What changes from one hop to the next: the method, and with it the body.
+    let mut hop = options.clone();
     loop {
         let target = Target::from_url(&url)?;
-        let mut reply = exchange(&target, options, deadline, observer)?;
+        let mut reply = exchange(&target, &hop, deadline, observer)?;
         reply.redirects = std::mem::take(&mut redirects);
         if options.follow_redirects.is_none() {
             return Ok(reply);
@@ -213,9 +223,19 @@ pub fn get<'o>(
             NextHop::To(next) => next,
         };
         chain.step(&next)?;
+        let method = method_after_redirect(reply.head.status, hop.method);
         redirects = std::mem::take(&mut reply.redirects);
         redirects.push(reply.head.clone());
         observer = reply.into_observer();
+        if method != hop.method {
+            observer.note(&format!(
+                "a {} after a POST: the next request is a GET, without the body",
+                redirects.last().map_or(0, |head| head.status)
+            ));
+            hop.method = method;
+            hop.method_name = None;
+            hop.body = None;
+        }
         observer.note(&format!("following the redirect to {next}"));
         url = next;
     }
@@ -243,7 +263,14 @@ fn exchange<'o>(
     )?;
 
     let request = build_request(target, options);
-    observer.request(&request);
+    let head_end = head_length(&request);
+    observer.request(&request[..head_end]);
+    if head_end < request.len() {
+        observer.note(&format!(
+            "the head is followed by {} body bytes",
+            request.len() - head_end
+        ));
+    }
     send(&stream, &request, options.idle_timeout)?;
 
     let mut wire = Wire::new(stream, deadline, options.idle_timeout, observer);

@@ -16,11 +16,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use http10::client::download::{download, Download, Stop};
 use http10::client::prompt::run_prompt;
 use http10::client::{
-    self, IpFamily, Method, Options, CONNECT_TIMEOUT, IDLE_TIMEOUT, MAX_REDIRECTS,
+    self, DataArg, IpFamily, Method, Options, CONNECT_TIMEOUT, IDLE_TIMEOUT, MAX_REDIRECTS,
 };
 
 const AFTER_HELP: &str = "\
@@ -42,6 +42,7 @@ Exit codes (curl's where the situation is the same):
   18  the body ended early (fewer bytes than Content-Length, or no last chunk)
   22  -f and a status of 400 or more
   23  writing the output failed, or a binary body refused on a terminal
+  26  a data file (-d @FILE) could not be read
   28  timeout (connect, 20 s of silence, or -m)
   47  too many redirects, or a redirect loop (-L)
   52  the server closed without replying
@@ -58,8 +59,21 @@ struct Cli {
     #[arg(short = 'i', long)]
     include: bool,
     /// Send HEAD instead of GET and print the reply's head.
-    #[arg(short = 'I', long)]
+    #[arg(short = 'I', long, conflicts_with_all = ["data", "data_binary", "data_urlencode"])]
     head: bool,
+    /// POST DATA as a form field (Content-Type: application/x-www-form-urlencoded); @FILE reads
+    /// a file without its line breaks; several are joined with '&'.
+    #[arg(short = 'd', long, value_name = "DATA")]
+    data: Vec<String>,
+    /// Like -d, but @FILE is sent byte for byte.
+    #[arg(long, value_name = "DATA")]
+    data_binary: Vec<String>,
+    /// Like -d, percent-encoded: 'text', 'name=text', '=text', '@FILE' or 'name@FILE'.
+    #[arg(long, value_name = "DATA")]
+    data_urlencode: Vec<String>,
+    /// The method word for the request line (default GET, or POST with -d).
+    #[arg(short = 'X', long = "request", value_name = "METHOD", value_parser = client::parse_method_arg)]
+    method_name: Option<String>,
     /// Show the request (`> `), the reply's head (`< `) and notes on stderr.
     #[arg(short = 'v', long)]
     verbose: bool,
@@ -124,8 +138,28 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let options = options(&cli);
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    let mut options = options(&cli);
+    let data = data_in_order(&cli, &matches);
+    // The prompt fetches only: -d applies to URLs given on the command line.
+    if !data.is_empty() && !cli.urls.is_empty() {
+        match client::form_body(&data) {
+            Ok(body) => {
+                options.method = Method::Post;
+                options.body = Some(body);
+            }
+            Err(error) => {
+                if !cli.silent || cli.show_error {
+                    let _ = writeln!(io::stderr(), "httpget: {error}");
+                }
+                return ExitCode::from(error.exit_code());
+            }
+        }
+    }
     if cli.urls.is_empty() {
         let stdin_is_terminal = io::stdin().is_terminal();
         // Typed at a terminal, the line is already on screen; piped in, show it after the prompt.
@@ -164,11 +198,30 @@ fn main() -> ExitCode {
     ExitCode::from(exit_code)
 }
 
+/// The -d, --data-binary and --data-urlencode arguments in the order they were given: curl joins
+/// them in that order.
+fn data_in_order(cli: &Cli, matches: &ArgMatches) -> Vec<DataArg> {
+    let mut data: Vec<(usize, DataArg)> = Vec::new();
+    let mut collect = |id: &str, values: &[String], make: fn(String) -> DataArg| {
+        let indices = matches.indices_of(id).into_iter().flatten();
+        for (index, value) in indices.zip(values) {
+            data.push((index, make(value.clone())));
+        }
+    };
+    collect("data", &cli.data, DataArg::Data);
+    collect("data_binary", &cli.data_binary, DataArg::Binary);
+    collect("data_urlencode", &cli.data_urlencode, DataArg::UrlEncode);
+    data.sort_by_key(|(index, _)| *index);
+    data.into_iter().map(|(_, arg)| arg).collect()
+}
+
 /// The request's options from the command line.
 fn options(cli: &Cli) -> Options {
     let defaults = Options::default();
     Options {
         method: if cli.head { Method::Head } else { Method::Get },
+        method_name: cli.method_name.clone(),
+        body: None,
         user_agent: cli.user_agent.clone().unwrap_or(defaults.user_agent),
         headers: cli.headers.clone(),
         connect_timeout: cli.connect_timeout.unwrap_or(CONNECT_TIMEOUT),

@@ -84,6 +84,13 @@ pub enum GetError {
         /// The URL seen twice.
         url: String,
     },
+    /// A data file for the request body (`-d @FILE`) could not be read.
+    ReadData {
+        /// The file named after `@` (`-` for stdin).
+        path: std::path::PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
     /// Writing the body to its destination failed (or was refused, as a binary body on a terminal).
     Write(io::Error),
 }
@@ -100,6 +107,7 @@ impl GetError {
             GetError::TruncatedBody { .. } => 18,
             GetError::HttpStatus { .. } => 22,
             GetError::Write(_) => 23,
+            GetError::ReadData { .. } => 26,
             GetError::Timeout(_) => 28,
             GetError::TooManyRedirects { .. } | GetError::RedirectLoop { .. } => 47,
             GetError::EmptyReply => 52,
@@ -173,6 +181,9 @@ impl fmt::Display for GetError {
                 write!(f, "redirect loop: {url} was already visited")
             }
             GetError::Write(source) => write!(f, "writing the output failed: {source}"),
+            GetError::ReadData { path, source } => {
+                write!(f, "cannot read the data file {}: {source}", path.display())
+            }
         }
     }
 }

@@ -11,6 +11,7 @@
 
 use url::Url;
 
+use super::build::Method;
 use super::head::ReplyHead;
 use super::GetError;
 
@@ -34,6 +35,19 @@ pub enum NextHop {
 /// and 302; 303, 307 and 308 came later (RFC 9110 §15.4) and mean the same for a GET.
 pub fn is_redirect(status: u16) -> bool {
     matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// The method of the request that follows a redirect of a `method` request with `status`.
+///
+/// RFC 1945 §9.3 lets a client follow a redirect on its own only for GET and HEAD, and its note
+/// on 302 admits that user agents turn a redirected POST into a GET; RFC 9110 §15.4.2–15.4.4
+/// made that the rule for 301, 302 (allowed) and 303 (required), and 307 and 308 keep the
+/// method and body. curl does exactly this, so `httpget -L -d …` does too.
+pub fn method_after_redirect(status: u16, method: Method) -> Method {
+    match (status, method) {
+        (301..=303, Method::Post) => Method::Get,
+        _ => method,
+    }
 }
 
 /// The redirect rule for one reply to a request for `current`.
@@ -129,6 +143,25 @@ mod tests {
         ] {
             let got = next_hop(&here, &reply(status, location)).expect("valid");
             assert_eq!(got, want, "{status} {location:?}");
+        }
+    }
+
+    #[test]
+    fn a_post_redirected_by_301_302_303_becomes_a_get_and_307_308_keep_it() {
+        for (status, method, want) in [
+            (301, Method::Post, Method::Get),
+            (302, Method::Post, Method::Get),
+            (303, Method::Post, Method::Get),
+            (307, Method::Post, Method::Post),
+            (308, Method::Post, Method::Post),
+            (302, Method::Head, Method::Head),
+            (303, Method::Get, Method::Get),
+        ] {
+            assert_eq!(
+                method_after_redirect(status, method),
+                want,
+                "{status} {method:?}"
+            );
         }
     }
 
