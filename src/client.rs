@@ -249,14 +249,9 @@ fn exchange<'o>(
     deadline: Option<Instant>,
     observer: &'o mut dyn Observer,
 ) -> Result<Reply<'o>, GetError> {
-    let mut connect_timeout = options.connect_timeout;
-    if let Some(deadline) = deadline {
-        connect_timeout = connect_timeout.min(deadline.saturating_duration_since(Instant::now()));
-    }
-    let addresses = connect::resolve(target, options.family, connect_timeout)?;
-    let stream = connect::connect(
+    let stream = connect::open(
         target,
-        &addresses,
+        options.family,
         options.connect_timeout,
         deadline,
         observer,
