@@ -127,6 +127,15 @@ fn chunk_size_that_is_not_hex_exits_8() {
 }
 
 #[test]
+fn chunk_size_with_a_plus_sign_exits_8_as_content_length_would() {
+    let server = Scripted::once(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n+2\r\nhi\r\n0\r\n\r\n",
+    );
+    let run = httpget(&[&server.url("/")]);
+    assert_eq!(run.code, Some(8), "{}", run.stderr);
+}
+
+#[test]
 fn http09_reply_is_all_body_with_a_note_when_http09_is_allowed() {
     let server = Scripted::once("<html>no status line</html>\n");
     let run = httpget(&["-v", "--http0.9", &server.url("/")]);

@@ -36,17 +36,31 @@ pub(crate) enum ChunkState {
 
 /// The size in a chunk-size line (its CRLF already removed).
 ///
-/// RFC 9112 §7.1: `chunk-size = 1*HEXDIG`, then optional `;name=value` extensions, which we
-/// ignore.
+/// RFC 9112 §7.1: `chunk-size = 1*HEXDIG`, then optional `;name=value` extensions (which we
+/// ignore), with optional spaces or tabs before the `;`. Only hex digits count: `+5`, ` 5` or
+/// `0x5` are refused, as strictly as a `Content-Length` that is not all digits.
 pub fn parse_chunk_size(line: &[u8]) -> Result<u64, GetError> {
     let size_text = line.split(|&byte| byte == b';').next().unwrap_or(&[]);
-    let size_text = String::from_utf8_lossy(size_text);
-    u64::from_str_radix(size_text.trim(), 16).map_err(|_| {
+    // The spaces allowed before ';' (RFC 9112's BWS); none before the digits.
+    let digits = size_text.trim_ascii_end();
+    let not_hex = || {
         GetError::BadResponse(format!(
             "chunk size {:?} is not a hex number",
             crate::escape::escape_control(line)
         ))
-    })
+    };
+    if digits.is_empty() {
+        return Err(not_hex());
+    }
+    let mut size: u64 = 0;
+    for &byte in digits {
+        let digit = char::from(byte).to_digit(16).ok_or_else(not_hex)?;
+        size = size
+            .checked_mul(16)
+            .and_then(|size| size.checked_add(u64::from(digit)))
+            .ok_or_else(not_hex)?;
+    }
+    Ok(size)
 }
 
 impl ReplyBody<'_> {
@@ -148,6 +162,8 @@ mod tests {
             (b"1a", 26),
             (b"FF", 255),
             (b"10;name=value", 16),
+            (b"10 ;name=value", 16),
+            (b"00000000000000000005", 5),
         ] {
             assert_eq!(parse_chunk_size(line).expect("valid"), want, "{line:?}");
         }
@@ -155,7 +171,17 @@ mod tests {
 
     #[test]
     fn chunk_size_lines_that_are_not_hex_are_bad_responses() {
-        for line in [&b""[..], b"zz", b"-1", b"0x10", b"11111111111111111"] {
+        for line in [
+            &b""[..],
+            b"zz",
+            b"-1",
+            b"+5",
+            b"+0",
+            b" 5",
+            b"0x10",
+            b"5 5",
+            b"11111111111111111",
+        ] {
             let error = parse_chunk_size(line).expect_err("invalid");
             assert!(matches!(error, GetError::BadResponse(_)), "{line:?}");
         }
