@@ -137,9 +137,10 @@ fn verbose_puts_request_and_head_on_stderr_and_only_the_body_on_stdout() {
         "* connecting to 127.0.0.1 (127.0.0.1) port",
         "> GET /v HTTP/1.0",
         "> Accept: */*",
-        "\n>\n",
+        // As curl -v writes them: a blank line is the prefix and a space.
+        "\n> \n",
         "< HTTP/1.0 200 OK",
-        "< Content-Length: 4",
+        "< Content-Length: 4\n< \n",
     ] {
         assert!(run.stderr.contains(line), "no {line:?} in:\n{}", run.stderr);
     }

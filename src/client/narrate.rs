@@ -39,12 +39,8 @@ impl Narrator {
         }
         for line in lines {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let text = escape_control(line);
-            let _ = if text.is_empty() {
-                writeln!(self.to, "{prefix}")
-            } else {
-                writeln!(self.to, "{prefix} {text}")
-            };
+            // Like curl -v, even the blank line that ends the head is "> " with its space.
+            let _ = writeln!(self.to, "{prefix} {}", escape_control(line));
         }
     }
 }
