@@ -334,23 +334,37 @@ fn interactive_prompt_shows_exchanges_and_errors_until_an_empty_line() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let out = run.text();
     assert_eq!(out.matches("URL: ").count(), 5, "{out}");
+    // stdout is a pipe here: each body goes into the transcript byte for byte, as curl writes
+    // it (the terminal's escaping and binary summary are tested in httpget_terminal.rs).
     for wanted in [
         "> GET /t HTTP/1.0",
         "< HTTP/1.0 200 OK",
-        "hello \\x1B[2J\n",
-        "binary body not shown: image/png, 8 bytes",
+        "hello \x1b[2J\n",
+        "\u{FFFD}PNG\r\n\x1a\n",
         "error: https:// needs TLS",
         "error: could not connect to 127.0.0.1",
     ] {
         assert!(out.contains(wanted), "no {wanted:?} in:\n{out}");
     }
-    assert!(
-        !out.contains("PNG"),
-        "binary bytes reached the terminal:\n{out}"
-    );
+    assert!(run.stdout.windows(4).any(|window| window == b"\x89PNG"));
+    assert!(!out.contains("binary body not shown"), "{out}");
     assert!(
         !out.contains("never-fetched"),
         "the empty line should have quit:\n{out}"
+    );
+}
+
+#[test]
+fn prompt_into_a_file_shows_a_text_body_labelled_octet_stream() {
+    let server = Scripted::once(ok_reply(b"plain words, wrongly labelled\n"));
+    let input = format!("{}\n", server.url("/notes"));
+    let run = httpget_with_input(&[], input.as_bytes());
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.text()
+            .contains("\nplain words, wrongly labelled\n* 30 body bytes"),
+        "{}",
+        run.text()
     );
 }
 

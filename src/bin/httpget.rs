@@ -168,6 +168,7 @@ fn main() -> ExitCode {
             cli.trace_reads,
             &mut io::stdin().lock(),
             !stdin_is_terminal,
+            io::stdout().is_terminal(),
         );
         return ExitCode::SUCCESS;
     }

@@ -177,7 +177,7 @@ fn copy_body(
         }
         let piece = &buffer[..count];
         // Like curl: binary bytes would garble the terminal, so ask for an explicit choice.
-        if first && guard_terminal && super::is_binary(reply.head.header("Content-Type"), piece) {
+        if first && guard_terminal && super::is_binary(piece) {
             return Err(Stop::Failed(GetError::Write(io::Error::other(
                 "the body is binary and stdout is a terminal; \
                  use -o FILE to save it, or -o - to print it anyway",

@@ -1,20 +1,27 @@
 //! Interactive mode (`httpget` with no URL): ask `URL: `, fetch, show the whole exchange, again.
 //!
 //! Everything goes to stdout, in order, because this is a conversation: where the client
-//! connects, the request (`> ` lines), the reply's head (`< ` lines), then the body — text with
-//! control characters escaped ([`TerminalText`]), a binary body only summarised. An error is
-//! one line and the prompt comes back; an empty line or the end of input quits.
+//! connects, the request (`> ` lines), the reply's head (`< ` lines), then the body: on a
+//! terminal, text with control characters escaped ([`TerminalText`]) and a binary body only
+//! summarised; into a pipe or a file, the bytes as they came. An error is one line and the
+//! prompt comes back; an empty line or the end of input quits.
 
 use std::io::{self, BufRead, Write};
 use std::time::Instant;
 
 use super::download::{write_out, Stop};
 use super::narrate::Narrator;
-use super::{Options, TerminalText, BODY_BUFFER_BYTES, DEFAULT_URL};
+use super::{is_binary, Options, TerminalText, BODY_BUFFER_BYTES, DEFAULT_URL};
 
 /// Runs the prompt on `input` until an empty line or its end. `echo_input` writes each line
 /// after the prompt, for input that does not come from a terminal (which shows it already).
-pub fn run_prompt(options: &Options, trace_reads: bool, input: &mut dyn BufRead, echo_input: bool) {
+pub fn run_prompt(
+    options: &Options,
+    trace_reads: bool,
+    input: &mut dyn BufRead,
+    echo_input: bool,
+    stdout_is_terminal: bool,
+) {
     let mut stdout = io::stdout();
     let _ = writeln!(
         stdout,
@@ -46,7 +53,7 @@ pub fn run_prompt(options: &Options, trace_reads: bool, input: &mut dyn BufRead,
         if line.is_empty() {
             return;
         }
-        match show(options, trace_reads, line) {
+        match show(options, trace_reads, stdout_is_terminal, line) {
             Ok(()) => {}
             Err(Stop::OutputClosed) => return,
             Err(Stop::Failed(error)) => {
@@ -59,12 +66,21 @@ pub fn run_prompt(options: &Options, trace_reads: bool, input: &mut dyn BufRead,
 }
 
 /// Fetches one URL and shows the exchange and the body on stdout.
-fn show(options: &Options, trace_reads: bool, input: &str) -> Result<(), Stop> {
+///
+/// On a terminal, a text body is shown with its control characters escaped, and a binary one
+/// (judged by its first bytes, [`is_binary`]) is replaced by a summary. Anywhere else (a pipe,
+/// a file: `printf 'URL\n' | httpget > transcript`) the body is written byte for byte, as curl
+/// does.
+fn show(
+    options: &Options,
+    trace_reads: bool,
+    stdout_is_terminal: bool,
+    input: &str,
+) -> Result<(), Stop> {
     let url = super::parse_input(input)?;
     let started = Instant::now();
     let mut narrator = Narrator::new(Box::new(io::stdout()), true, trace_reads);
     let mut reply = super::get(&url, options, &mut narrator)?;
-    let content_type = reply.head.header("Content-Type").map(str::to_string);
     let mut out = io::stdout();
     let mut buffer = vec![0; BODY_BUFFER_BYTES];
     let mut text = TerminalText::new();
@@ -85,13 +101,20 @@ fn show(options: &Options, trace_reads: bool, input: &str) -> Result<(), Stop> {
             break;
         }
         let piece = &buffer[..count];
-        if reply.body.received() == count as u64 {
-            binary = super::is_binary(content_type.as_deref(), piece);
+        let first = reply.body.received() == count as u64;
+        if first && stdout_is_terminal {
+            binary = is_binary(piece);
         }
-        if !binary {
+        if binary {
+            continue;
+        }
+        if stdout_is_terminal {
             let shown = text.push(piece);
             ends_with_newline = shown.ends_with('\n') || (shown.is_empty() && ends_with_newline);
             write_out(&mut out, shown.as_bytes())?;
+        } else {
+            ends_with_newline = piece.ends_with(b"\n");
+            write_out(&mut out, piece)?;
         }
     }
     let rest = text.finish();
@@ -101,9 +124,12 @@ fn show(options: &Options, trace_reads: bool, input: &str) -> Result<(), Stop> {
     }
     let size = reply.body.received();
     let summary = if binary {
+        let content_type = reply
+            .head
+            .header("Content-Type")
+            .unwrap_or("no Content-Type");
         format!(
-            "* binary body not shown: {}, {size} bytes\n",
-            content_type.as_deref().unwrap_or("no Content-Type")
+            "* binary body not shown: {content_type}, {size} bytes; to save it: httpget -o FILE {url}\n"
         )
     } else {
         format!(
