@@ -204,6 +204,8 @@ fn output_file_gets_the_body_and_stdout_stays_empty() {
     let run = httpget(&["-o", path.to_str().expect("utf-8"), &server.url("/x")]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(run.stdout, b"");
+    // stderr is not a terminal: no progress, no summary line.
+    assert_eq!(run.stderr, "");
     assert_eq!(std::fs::read(&path).expect("file written"), b"\0saved\xff");
 }
 

@@ -4,7 +4,8 @@
 //! The body goes to stdout (or a file with `-o`/`-O`) byte for byte, through one fixed buffer,
 //! so a download of any size uses the same memory. Notes and errors go to stderr. Two guards
 //! come from curl: a binary body is not written to a terminal unless asked (`-o -`), and a
-//! closed stdout (`httpget URL | head`) ends the run quietly.
+//! closed stdout (`httpget URL | head`) ends the run quietly. A download to a file shows a
+//! progress bar while it is long and one summary line at the end, when stderr is a terminal.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -14,7 +15,7 @@ use std::time::Instant;
 use url::Url;
 
 use super::narrate::Narrator;
-use super::progress::Progress;
+use super::progress::{summary_line, Progress};
 use super::{BodyFraming, GetError, Options, Reply, BODY_BUFFER_BYTES};
 
 /// Why a run stopped early.
@@ -157,6 +158,13 @@ pub fn download(input: &str, options: &Options, how: &Download) -> Result<(), St
             reply.body.received(),
             started.elapsed().as_millis()
         );
+    }
+    // A download to a file shows nothing on the screen by itself: say that it happened.
+    if let Destination::File(path) = &destination {
+        if !how.silent && how.stderr_is_terminal {
+            let line = summary_line(reply.body.received(), path, started.elapsed());
+            let _ = writeln!(io::stderr(), "{line}");
+        }
     }
     Ok(())
 }
