@@ -18,14 +18,15 @@ use std::time::Duration;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use http10::client::download::{download, Download, Stop};
-use http10::client::prompt::run_prompt;
+use http10::client::prompt::{run_prompt, Lines};
 use http10::client::{
     self, DataArg, IpFamily, Method, Options, CONNECT_TIMEOUT, IDLE_TIMEOUT, MAX_REDIRECTS,
 };
 
 const AFTER_HELP: &str = "\
-With no URL, httpget asks for URLs at a prompt (* means http://127.0.0.1:8080/; an empty line
-or Ctrl+D quits) and shows the request, the reply's head and the body of each.
+With no URL, httpget asks for URLs at a prompt (* means http://127.0.0.1:8080/, */notes.txt a
+file there; an empty line or Ctrl+D quits) and shows the request, the reply's head and the body
+of each. On a terminal the prompt has line editing and history (arrows, Ctrl+R).
 
 Time limits: --connect-timeout (default 10 s) for resolving and connecting, and 20 s without
 receiving a single byte, always; -m/--max-time for the whole transfer when given.
@@ -161,13 +162,12 @@ fn main() -> ExitCode {
         }
     }
     if cli.urls.is_empty() {
-        let stdin_is_terminal = io::stdin().is_terminal();
-        // Typed at a terminal, the line is already on screen; piped in, show it after the prompt.
+        let mut stdin = io::stdin().lock();
+        let mut lines = Lines::from_stdin(&mut stdin, io::stdin().is_terminal());
         run_prompt(
             &options,
             cli.trace_reads,
-            &mut io::stdin().lock(),
-            !stdin_is_terminal,
+            &mut lines,
             io::stdout().is_terminal(),
         );
         return ExitCode::SUCCESS;

@@ -9,51 +9,94 @@
 use std::io::{self, BufRead, Write};
 use std::time::Instant;
 
+use rustyline::error::ReadlineError;
+use rustyline::DefaultEditor;
+
 use super::download::{write_out, Stop};
 use super::narrate::Narrator;
 use super::{is_binary, Options, TerminalText, BODY_BUFFER_BYTES, DEFAULT_URL};
 
-/// Runs the prompt on `input` until an empty line or its end. `echo_input` writes each line
-/// after the prompt, for input that does not come from a terminal (which shows it already).
+/// Where the prompt's lines come from.
+pub enum Lines<'a> {
+    /// A terminal: `rustyline` gives line editing and history (arrows, Home/End, Ctrl+R to
+    /// search, Ctrl+C clears the line, Ctrl+D quits).
+    Terminal(Box<DefaultEditor>),
+    /// A pipe or a file: lines as they come, each written after the prompt so the transcript
+    /// reads like a session.
+    Piped(&'a mut dyn BufRead),
+}
+
+impl Lines<'_> {
+    /// Line editing when stdin is a terminal and the terminal can do it, else plain lines.
+    pub fn from_stdin(stdin: &mut dyn BufRead, stdin_is_terminal: bool) -> Lines<'_> {
+        if stdin_is_terminal {
+            if let Ok(editor) = DefaultEditor::new() {
+                return Lines::Terminal(Box::new(editor));
+            }
+        }
+        Lines::Piped(stdin)
+    }
+
+    /// The next line typed after the prompt, trimmed; `None` at the end of input.
+    fn next(&mut self, stdout: &mut dyn Write) -> Option<String> {
+        match self {
+            Lines::Terminal(editor) => loop {
+                match editor.readline(PROMPT) {
+                    Ok(line) => {
+                        let line = line.trim().to_string();
+                        if !line.is_empty() {
+                            let _ = editor.add_history_entry(line.as_str());
+                        }
+                        return Some(line);
+                    }
+                    // Ctrl+C: forget this line, ask again (as a shell does).
+                    Err(ReadlineError::Interrupted) => continue,
+                    Err(_) => return None,
+                }
+            },
+            Lines::Piped(input) => {
+                write!(stdout, "{PROMPT}")
+                    .and_then(|()| stdout.flush())
+                    .ok()?;
+                let mut line = Vec::new();
+                match input.read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => {
+                        let _ = writeln!(stdout);
+                        None
+                    }
+                    Ok(_) => {
+                        let line = String::from_utf8_lossy(&line).trim().to_string();
+                        writeln!(stdout, "{line}").ok()?;
+                        Some(line)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What the prompt says.
+const PROMPT: &str = "URL: ";
+
+/// Runs the prompt until an empty line or the end of input.
 pub fn run_prompt(
     options: &Options,
     trace_reads: bool,
-    input: &mut dyn BufRead,
-    echo_input: bool,
+    lines: &mut Lines<'_>,
     stdout_is_terminal: bool,
 ) {
     let mut stdout = io::stdout();
     let _ = writeln!(
         stdout,
-        "httpget {}: type a URL and press Enter (* means {DEFAULT_URL}); \
-         an empty line or Ctrl+D quits.",
+        "httpget {}: type a URL and press Enter (* means {DEFAULT_URL}, */notes.txt a file \
+         there); an empty line or Ctrl+D quits.",
         env!("CARGO_PKG_VERSION")
     );
-    loop {
-        if write!(stdout, "URL: ")
-            .and_then(|()| stdout.flush())
-            .is_err()
-        {
-            return;
-        }
-        let mut line = Vec::new();
-        match input.read_until(b'\n', &mut line) {
-            Ok(0) => {
-                let _ = writeln!(stdout);
-                return;
-            }
-            Ok(_) => {}
-            Err(_) => return,
-        }
-        let line = String::from_utf8_lossy(&line);
-        let line = line.trim();
-        if echo_input && writeln!(stdout, "{line}").is_err() {
-            return;
-        }
+    while let Some(line) = lines.next(&mut stdout) {
         if line.is_empty() {
             return;
         }
-        match show(options, trace_reads, stdout_is_terminal, line) {
+        match show(options, trace_reads, stdout_is_terminal, &line) {
             Ok(()) => {}
             Err(Stop::OutputClosed) => return,
             Err(Stop::Failed(error)) => {
