@@ -86,6 +86,11 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// forever by default, a lesson must not hang on a silent server.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How long the whole reply head (status line and headers) may take to arrive, from the
+/// request. The idle timeout alone is per byte: a server sending one byte every few seconds
+/// could hold the client for ever.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The buffer a body is copied through: large reads mean few system calls, and the memory used
 /// is this, whatever the size of the download.
 pub const BODY_BUFFER_BYTES: usize = 256 * 1024;
@@ -119,6 +124,8 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// Time allowed without receiving a byte.
     pub idle_timeout: Duration,
+    /// Time allowed for the reply's whole head to arrive (`--head-timeout`).
+    pub head_timeout: Duration,
     /// Time allowed for the whole transfer (`-m`), if limited.
     pub max_time: Option<Duration>,
     /// Which IP versions to use.
@@ -140,6 +147,7 @@ impl Default for Options {
             headers: Vec::new(),
             connect_timeout: CONNECT_TIMEOUT,
             idle_timeout: IDLE_TIMEOUT,
+            head_timeout: HEAD_TIMEOUT,
             max_time: None,
             family: IpFamily::Any,
             follow_redirects: None,
@@ -269,7 +277,9 @@ fn exchange<'o>(
     send(&stream, &request, options.idle_timeout)?;
 
     let mut wire = Wire::new(stream, deadline, options.idle_timeout, observer);
+    wire.set_head_limit(Some(options.head_timeout));
     let (head, rest) = head::read_reply_head(&mut wire, options.allow_http09)?;
+    wire.set_head_limit(None);
     wire.observer.reply_head(&head);
     note_leniency(&mut wire, &head);
     let framing = framing(options.method, &head)?;

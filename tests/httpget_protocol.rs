@@ -135,6 +135,41 @@ fn chunk_size_with_a_plus_sign_exits_8_as_content_length_would() {
     assert_eq!(run.code, Some(8), "{}", run.stderr);
 }
 
+/// A reply sent one byte per write, `pause` before each.
+fn dribbled(reply: &'static [u8], pause: Duration) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for &byte in reply {
+        steps.push(Step::Pause(pause));
+        steps.push(send([byte]));
+    }
+    steps
+}
+
+#[test]
+fn head_dribbled_past_the_head_timeout_exits_28() {
+    let server = Scripted::start(1, |_| {
+        dribbled(
+            b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+            Duration::from_millis(100),
+        )
+    });
+    let run = httpget(&["--head-timeout", "0.5", &server.url("/")]);
+    assert_eq!(run.code, Some(28), "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+}
+
+#[test]
+fn body_dribbled_past_the_head_timeout_still_arrives() {
+    let server = Scripted::start(1, |_| {
+        let mut steps = vec![send("HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\n")];
+        steps.extend(dribbled(b"0123456789", Duration::from_millis(80)));
+        steps
+    });
+    let run = httpget(&["--head-timeout", "0.3", &server.url("/")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.text(), "0123456789");
+}
+
 #[test]
 fn http09_reply_is_all_body_with_a_note_when_http09_is_allowed() {
     let server = Scripted::once("<html>no status line</html>\n");

@@ -20,7 +20,8 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use http10::client::download::{download, Download, Stop};
 use http10::client::prompt::{run_prompt, Lines};
 use http10::client::{
-    self, DataArg, IpFamily, Method, Options, CONNECT_TIMEOUT, IDLE_TIMEOUT, MAX_REDIRECTS,
+    self, DataArg, IpFamily, Method, Options, CONNECT_TIMEOUT, HEAD_TIMEOUT, IDLE_TIMEOUT,
+    MAX_REDIRECTS,
 };
 
 const AFTER_HELP: &str = "\
@@ -28,8 +29,9 @@ With no URL, httpget asks for URLs at a prompt (* means http://127.0.0.1:8080/, 
 file there; an empty line or Ctrl+D quits) and shows the request, the reply's head and the body
 of each. On a terminal the prompt has line editing and history (arrows, Ctrl+R).
 
-Time limits: --connect-timeout (default 10 s) for resolving and connecting, and 20 s without
-receiving a single byte, always; -m/--max-time for the whole transfer when given.
+Time limits: --connect-timeout (default 10 s) for resolving and connecting, --head-timeout
+(default 30 s) for the reply's status line and headers, and 20 s without receiving a single
+byte, always; -m/--max-time for the whole transfer when given.
 
 Exit codes (curl's where the situation is the same):
    0  success
@@ -44,7 +46,7 @@ Exit codes (curl's where the situation is the same):
   22  -f and a status of 400 or more
   23  writing the output failed, or a binary body refused on a terminal
   26  a data file (-d @FILE) could not be read
-  28  timeout (connect, 20 s of silence, or -m)
+  28  timeout (connect, the reply's head, 20 s of silence, or -m)
   47  too many redirects, or a redirect loop (-L)
   52  the server closed without replying
   55  sending the request failed
@@ -106,6 +108,10 @@ struct Cli {
     /// Give up if the whole transfer takes longer than SECONDS.
     #[arg(short = 'm', long, value_name = "SECONDS", value_parser = parse_seconds)]
     max_time: Option<Duration>,
+    /// Give up if the reply's status line and headers are not all in within SECONDS of the
+    /// request [default: 30].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    head_timeout: Option<Duration>,
     /// Give up if resolving and connecting take longer than SECONDS [default: 10].
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     connect_timeout: Option<Duration>,
@@ -227,6 +233,7 @@ fn options(cli: &Cli) -> Options {
         headers: cli.headers.clone(),
         connect_timeout: cli.connect_timeout.unwrap_or(CONNECT_TIMEOUT),
         idle_timeout: IDLE_TIMEOUT,
+        head_timeout: cli.head_timeout.unwrap_or(HEAD_TIMEOUT),
         max_time: cli.max_time,
         family: match (cli.ipv4, cli.ipv6) {
             (true, _) => IpFamily::V4,
