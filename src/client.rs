@@ -73,7 +73,10 @@ pub use form_data::{form_body, DataArg, FORM_CONTENT_TYPE};
 pub use head::{
     parse_reply_head, Parsed, ReplyHead, ReplyVersion, MAX_REPLY_HEADERS, MAX_REPLY_HEAD_BYTES,
 };
-pub use redirect::{method_after_redirect, next_hop, NextHop, RedirectChain, MAX_REDIRECTS};
+pub use redirect::{
+    headers_for_hop, method_after_redirect, next_hop, same_origin, NextHop, RedirectChain,
+    CREDENTIAL_HEADERS, MAX_REDIRECTS,
+};
 pub use show::{is_binary, TerminalText};
 pub use target::{parse_input, remote_file_name, Target, DEFAULT_PORT, DEFAULT_URL};
 
@@ -132,6 +135,9 @@ pub struct Options {
     pub family: IpFamily,
     /// `Some(limit)` follows up to `limit` redirects (`-L`); `None` returns the 3xx reply.
     pub follow_redirects: Option<usize>,
+    /// `--location-trusted`: send `Authorization` and `Cookie` from `-H` to every host a
+    /// redirect leads to, not only to the first URL's.
+    pub location_trusted: bool,
     /// `--http0.9`: take a reply without a status line as an HTTP/0.9 body instead of refusing
     /// it as [`GetError::NotHttp`].
     pub allow_http09: bool,
@@ -151,6 +157,7 @@ impl Default for Options {
             max_time: None,
             family: IpFamily::Any,
             follow_redirects: None,
+            location_trusted: false,
             allow_http09: false,
         }
     }
@@ -206,6 +213,7 @@ pub fn get<'o>(
     observer: &'o mut dyn Observer,
 ) -> Result<Reply<'o>, GetError> {
     let deadline = options.max_time.map(|limit| Instant::now() + limit);
+    let first = url.clone();
     let mut url = url.clone();
     let mut chain = RedirectChain::new(&url, options.follow_redirects.unwrap_or(0));
     let mut observer = observer;
@@ -245,6 +253,15 @@ pub fn get<'o>(
             hop.body = None;
         }
         observer.note(&format!("following the redirect to {next}"));
+        let (headers, dropped) =
+            headers_for_hop(&options.headers, &first, &next, options.location_trusted);
+        if !dropped.is_empty() {
+            observer.note(&format!(
+                "{next} is on another server: not sending {} (--location-trusted would)",
+                dropped.join(", ")
+            ));
+        }
+        hop.headers = headers;
         url = next;
     }
 }

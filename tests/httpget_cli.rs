@@ -444,3 +444,88 @@ fn interactive_error_after_part_of_the_body_gets_its_own_line() {
     );
     assert!(out.ends_with("URL: \n"), "the prompt came back: {out}");
 }
+
+/// `-H` headers with credentials and one without, for the redirect tests.
+const CREDENTIALS: [&str; 6] = [
+    "-H",
+    "Authorization: Bearer secret",
+    "-H",
+    "Cookie: session=1",
+    "-H",
+    "X-Lab: 3",
+];
+
+#[test]
+fn a_redirect_to_another_server_drops_authorization_and_cookie() {
+    let other = routed(1, vec![("/landing", ok_text("landed"))]);
+    let first = routed(
+        1,
+        vec![("/start", redirect("302 Found", &other.url("/landing")))],
+    );
+    let mut args = vec!["-L", "-v"];
+    args.extend(CREDENTIALS);
+    let start = first.url("/start");
+    args.push(&start);
+    let run = httpget(&args);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let to_first = first.request();
+    assert!(
+        to_first.contains("\r\nAuthorization: Bearer secret\r\n"),
+        "{to_first}"
+    );
+    assert!(to_first.contains("\r\nCookie: session=1\r\n"), "{to_first}");
+    let to_other = other.request();
+    assert!(!to_other.contains("Authorization"), "{to_other}");
+    assert!(!to_other.contains("Cookie"), "{to_other}");
+    assert!(to_other.contains("\r\nX-Lab: 3\r\n"), "{to_other}");
+    assert!(
+        run.stderr.contains("Authorization, Cookie"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn location_trusted_sends_credentials_to_the_other_server_too() {
+    let other = routed(1, vec![("/landing", ok_text("landed"))]);
+    let first = routed(
+        1,
+        vec![("/start", redirect("302 Found", &other.url("/landing")))],
+    );
+    let mut args = vec!["--location-trusted"];
+    args.extend(CREDENTIALS);
+    let start = first.url("/start");
+    args.push(&start);
+    let run = httpget(&args);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let _ = first.request();
+    let to_other = other.request();
+    assert!(
+        to_other.contains("\r\nAuthorization: Bearer secret\r\n"),
+        "{to_other}"
+    );
+    assert!(to_other.contains("\r\nCookie: session=1\r\n"), "{to_other}");
+}
+
+#[test]
+fn a_redirect_on_the_same_server_keeps_the_credentials() {
+    let server = routed(
+        2,
+        vec![
+            ("/a", redirect("301 Moved Permanently", "/b")),
+            ("/b", ok_text("B")),
+        ],
+    );
+    let mut args = vec!["-L"];
+    args.extend(CREDENTIALS);
+    let start = server.url("/a");
+    args.push(&start);
+    let run = httpget(&args);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let _ = server.request();
+    let second = server.request();
+    assert!(
+        second.contains("\r\nAuthorization: Bearer secret\r\n"),
+        "{second}"
+    );
+}

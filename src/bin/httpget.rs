@@ -93,6 +93,10 @@ struct Cli {
     /// Follow redirects (301, 302, 303, 307, 308).
     #[arg(short = 'L', long)]
     location: bool,
+    /// Like -L, and send Authorization and Cookie headers (-H) to every host a redirect leads
+    /// to (by default they go to the first URL's host only).
+    #[arg(long)]
+    location_trusted: bool,
     /// How many redirects -L follows in a row.
     #[arg(long, value_name = "NUM", default_value_t = MAX_REDIRECTS)]
     max_redirs: usize,
@@ -240,7 +244,8 @@ fn options(cli: &Cli) -> Options {
             (_, true) => IpFamily::V6,
             _ => IpFamily::Any,
         },
-        follow_redirects: cli.location.then_some(cli.max_redirs),
+        follow_redirects: (cli.location || cli.location_trusted).then_some(cli.max_redirs),
+        location_trusted: cli.location_trusted,
         allow_http09: cli.http09,
     }
 }

@@ -6,7 +6,8 @@
 //! request is GET or HEAD. A user agent should never automatically redirect a request more than 5
 //! times, since such redirections usually indicate an infinite loop."
 //!
-//! [`next_hop`] is the rule for one reply; [`RedirectChain`] counts the hops and notices a loop.
+//! [`next_hop`] is the rule for one reply; [`RedirectChain`] counts the hops and notices a loop;
+//! [`headers_for_hop`] keeps credentials from leaking to another host.
 //! Try: `httpget -v -L http://127.0.0.1:8080/lesson` (a folder without its slash: a 301).
 
 use url::Url;
@@ -35,6 +36,44 @@ pub enum NextHop {
 /// and 302; 303, 307 and 308 came later (RFC 9110 §15.4) and mean the same for a GET.
 pub fn is_redirect(status: u16) -> bool {
     matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// The headers given with `-H` that carry credentials: never sent to another host on a redirect
+/// unless `--location-trusted` says so. A malicious or compromised server could otherwise
+/// redirect to a host of its choosing and collect them (curl's CVE-2018-1000007).
+pub const CREDENTIAL_HEADERS: [&str; 2] = ["Authorization", "Cookie"];
+
+/// Whether two URLs name the same server: scheme, host and port (the default port counted).
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// The `-H` headers to send to `hop`, in a chain that began at `first`, and the names of
+/// those left out: credentials go only to the first URL's server unless `trusted`.
+pub fn headers_for_hop(
+    headers: &[(String, String)],
+    first: &Url,
+    hop: &Url,
+    trusted: bool,
+) -> (Vec<(String, String)>, Vec<String>) {
+    if trusted || same_origin(first, hop) {
+        return (headers.to_vec(), Vec::new());
+    }
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for (name, value) in headers {
+        let credential = CREDENTIAL_HEADERS
+            .iter()
+            .any(|credential| name.eq_ignore_ascii_case(credential));
+        if credential {
+            dropped.push(name.clone());
+        } else {
+            kept.push((name.clone(), value.clone()));
+        }
+    }
+    (kept, dropped)
 }
 
 /// The method of the request that follows a redirect of a `method` request with `status`.
@@ -163,6 +202,28 @@ mod tests {
                 "{status} {method:?}"
             );
         }
+    }
+
+    #[test]
+    fn credentials_stay_with_the_first_server_unless_trusted() {
+        let headers = vec![
+            ("Authorization".to_string(), "Bearer x".to_string()),
+            ("cookie".to_string(), "a=1".to_string()),
+            ("X-Lab".to_string(), "3".to_string()),
+        ];
+        let first = url("http://h:8080/a");
+        for (hop, trusted, kept) in [
+            ("http://h:8080/b", false, 3),
+            ("http://h:8081/b", false, 1),
+            ("http://other:8080/b", false, 1),
+            ("http://other:8080/b", true, 3),
+            ("http://h/b", false, 1),
+        ] {
+            let (sent, dropped) = headers_for_hop(&headers, &first, &url(hop), trusted);
+            assert_eq!(sent.len(), kept, "{hop} {trusted}");
+            assert_eq!(sent.len() + dropped.len(), 3, "{hop} {trusted}");
+        }
+        assert!(same_origin(&url("http://h/"), &url("http://h:80/x")));
     }
 
     #[test]
