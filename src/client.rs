@@ -5,13 +5,19 @@
 //! 1. [`target`] — parse the URL with the `url` crate and work out host, port, `Request-URI` and
 //!    `Host` header. Only `http://`: TLS is another course.
 //! 2. `connect.rs` — resolve the name, try each address with a timeout.
-//! 3. [`request`] — build the request bytes, in one function, and send them whole.
-//! 4. [`head`] — read the status line and headers under a size cap and a deadline, parse them
-//!    with `httparse`.
-//! 5. [`body`] — frame the body: `Content-Length`, chunked, or until the server closes.
+//! 3. [`build`] — build the request bytes, in one function ([`build_request`]), and send them
+//!    whole.
+//! 4. [`head`] — read the reply's status line and headers under a size cap and a deadline, parse
+//!    them with `httparse` ([`parse_reply_head`]).
+//! 5. [`body`] — frame the body: `Content-Length`, chunked ([`chunked`]), or until the server
+//!    closes.
+//! 6. [`redirect`] — with `-L`, the redirect rule ([`next_hop`]) picks the next URL (RFC 1945
+//!    §9.3).
 //!
-//! [`get`] runs those steps and follows redirects when asked (RFC 1945 §9.3). It never prints:
-//! what happens is reported to an [`Observer`] — `httpget -v` prints it, a test records it.
+//! [`get`] runs those steps. It never prints: what happens is reported to an [`Observer`] — the
+//! [`narrate`] module prints it for `httpget -v` and the prompt, a test records it. What
+//! `httpget` does with a reply is here too: [`download`] (one-shot mode: body to stdout or a
+//! file, with [`progress`]), [`prompt`] (interactive mode) and [`show`] (a body on a terminal).
 //! Every limit is a constant or an [`Options`] field, and each failure is a [`GetError`] with a
 //! sentence and curl's exit code.
 //!
@@ -22,11 +28,11 @@
 //!
 //! let url = client::parse_input("127.0.0.1:8080/index.html")?;
 //! let mut observer = Silent; // or your own Observer, to see each step
-//! let mut response = client::get(&url, &Options::default(), &mut observer)?;
-//! println!("{} {}", response.head.status, response.head.reason);
+//! let mut reply = client::get(&url, &Options::default(), &mut observer)?;
+//! println!("{} {}", reply.head.status, reply.head.reason);
 //! let mut buffer = vec![0; client::BODY_BUFFER_BYTES];
 //! loop {
-//!     let count = response.body.read(&mut buffer)?;
+//!     let count = reply.body.read(&mut buffer)?;
 //!     if count == 0 {
 //!         break; // the body is complete
 //!     }
@@ -39,10 +45,17 @@
 //! `curl -v --http1.0 http://127.0.0.1:8080/`.
 
 pub mod body;
+pub mod build;
+pub mod chunked;
 mod connect;
+pub mod download;
 pub mod error;
+pub mod form_data;
 pub mod head;
-pub mod request;
+pub mod narrate;
+pub mod progress;
+pub mod prompt;
+pub mod redirect;
 pub mod show;
 pub mod target;
 mod wire;
@@ -52,10 +65,18 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-pub use body::{framing, Body, Framing, MAX_CHUNK_LINE_BYTES};
+pub use body::{framing, BodyFraming, ReplyBody};
+pub use build::{build_request, head_length, parse_header_arg, parse_method_arg, Method};
+pub use chunked::{parse_chunk_size, MAX_CHUNK_LINE_BYTES};
 pub use error::GetError;
-pub use head::{parse_head, Head, Parsed, Version, MAX_HEADERS, MAX_HEAD_BYTES};
-pub use request::{build_request, parse_header_arg, Method};
+pub use form_data::{form_body, DataArg, FORM_CONTENT_TYPE};
+pub use head::{
+    parse_reply_head, Parsed, ReplyHead, ReplyVersion, MAX_REPLY_HEADERS, MAX_REPLY_HEAD_BYTES,
+};
+pub use redirect::{
+    headers_for_hop, method_after_redirect, next_hop, same_origin, NextHop, RedirectChain,
+    CREDENTIAL_HEADERS, MAX_REDIRECTS,
+};
 pub use show::{is_binary, TerminalText};
 pub use target::{parse_input, remote_file_name, Target, DEFAULT_PORT, DEFAULT_URL};
 
@@ -68,9 +89,10 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// forever by default, a lesson must not hang on a silent server.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// How many redirects `-L` follows in a row by default. RFC 1945 §9.3 asks clients to detect
-/// "infinite redirection loops"; five is what the RFC 2068 draft suggested.
-pub const MAX_REDIRECTS: usize = 5;
+/// How long the whole reply head (status line and headers) may take to arrive, from the
+/// request. The idle timeout alone is per byte: a server sending one byte every few seconds
+/// could hold the client for ever.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The buffer a body is copied through: large reads mean few system calls, and the memory used
 /// is this, whatever the size of the download.
@@ -90,8 +112,12 @@ pub enum IpFamily {
 /// What to send and how long to wait.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// GET, or HEAD for `-I`.
+    /// GET, HEAD for `-I`, POST when there is a body.
     pub method: Method,
+    /// `-X`: the word to put in the request line instead of the method's own name.
+    pub method_name: Option<String>,
+    /// The request body (`-d` and its kin), sent after the head with its `Content-Length`.
+    pub body: Option<Vec<u8>>,
     /// The `User-Agent` header's value.
     pub user_agent: String,
     /// Extra headers (`-H`): a name equal to a default header replaces it, an empty value
@@ -101,25 +127,38 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// Time allowed without receiving a byte.
     pub idle_timeout: Duration,
+    /// Time allowed for the reply's whole head to arrive (`--head-timeout`).
+    pub head_timeout: Duration,
     /// Time allowed for the whole transfer (`-m`), if limited.
     pub max_time: Option<Duration>,
     /// Which IP versions to use.
     pub family: IpFamily,
     /// `Some(limit)` follows up to `limit` redirects (`-L`); `None` returns the 3xx reply.
     pub follow_redirects: Option<usize>,
+    /// `--location-trusted`: send `Authorization` and `Cookie` from `-H` to every host a
+    /// redirect leads to, not only to the first URL's.
+    pub location_trusted: bool,
+    /// `--http0.9`: take a reply without a status line as an HTTP/0.9 body instead of refusing
+    /// it as [`GetError::NotHttp`].
+    pub allow_http09: bool,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             method: Method::Get,
+            method_name: None,
+            body: None,
             user_agent: format!("httpget/{}", env!("CARGO_PKG_VERSION")),
             headers: Vec::new(),
             connect_timeout: CONNECT_TIMEOUT,
             idle_timeout: IDLE_TIMEOUT,
+            head_timeout: HEAD_TIMEOUT,
             max_time: None,
             family: IpFamily::Any,
             follow_redirects: None,
+            location_trusted: false,
+            allow_http09: false,
         }
     }
 }
@@ -136,7 +175,7 @@ pub trait Observer {
     /// One `read()` returned `bytes` bytes, `since_request` after the request was sent.
     fn received(&mut self, _bytes: usize, _since_request: Duration) {}
     /// A reply's head arrived (once per hop when following redirects).
-    fn response_head(&mut self, _head: &Head) {}
+    fn reply_head(&mut self, _head: &ReplyHead) {}
     /// Something worth knowing: leniency used, a redirect followed, how the body is framed.
     fn note(&mut self, _text: &str) {}
 }
@@ -147,19 +186,19 @@ pub struct Silent;
 
 impl Observer for Silent {}
 
-/// A reply whose head has been read; the body is read by the caller from [`Response::body`].
-pub struct Response<'o> {
+/// A reply whose head has been read; the body is read by the caller from [`Reply::body`].
+pub struct Reply<'o> {
     /// The URL this reply answers (after any redirects).
     pub url: Url,
     /// The status line and headers.
-    pub head: Head,
+    pub head: ReplyHead,
     /// The heads of the redirect replies followed to get here, in order (empty without `-L`).
-    pub redirects: Vec<Head>,
+    pub redirects: Vec<ReplyHead>,
     /// The body, still on the wire.
-    pub body: Body<'o>,
+    pub body: ReplyBody<'o>,
 }
 
-impl<'o> Response<'o> {
+impl<'o> Reply<'o> {
     /// Gives the observer back, for the next hop of a redirect chain.
     fn into_observer(self) -> &'o mut dyn Observer {
         self.body.wire.observer
@@ -172,51 +211,57 @@ pub fn get<'o>(
     url: &Url,
     options: &Options,
     observer: &'o mut dyn Observer,
-) -> Result<Response<'o>, GetError> {
+) -> Result<Reply<'o>, GetError> {
     let deadline = options.max_time.map(|limit| Instant::now() + limit);
+    let first = url.clone();
     let mut url = url.clone();
-    let mut visited = vec![url.clone()];
+    let mut chain = RedirectChain::new(&url, options.follow_redirects.unwrap_or(0));
     let mut observer = observer;
     let mut redirects = Vec::new();
+    // What changes from one hop to the next: the method, and with it the body.
+    let mut hop = options.clone();
     loop {
         let target = Target::from_url(&url)?;
-        let mut response = exchange(&target, options, deadline, observer)?;
-        response.redirects = std::mem::take(&mut redirects);
-        let Some(limit) = options.follow_redirects else {
-            return Ok(response);
+        let mut reply = exchange(&target, &hop, deadline, observer)?;
+        reply.redirects = std::mem::take(&mut redirects);
+        if options.follow_redirects.is_none() {
+            return Ok(reply);
+        }
+        let next = match next_hop(&url, &reply.head)? {
+            NextHop::Arrived => return Ok(reply),
+            NextHop::MissingLocation => {
+                reply
+                    .body
+                    .wire
+                    .note("a redirect without a Location header: nothing to follow");
+                return Ok(reply);
+            }
+            NextHop::To(next) => next,
         };
-        // RFC 1945 §9.3 defines 301 and 302; 303, 307 and 308 came later (RFC 9110 §15.4) and
-        // mean the same for a GET.
-        if !matches!(response.head.status, 301 | 302 | 303 | 307 | 308) {
-            return Ok(response);
+        chain.step(&next)?;
+        let method = method_after_redirect(reply.head.status, hop.method);
+        redirects = std::mem::take(&mut reply.redirects);
+        redirects.push(reply.head.clone());
+        observer = reply.into_observer();
+        if method != hop.method {
+            observer.note(&format!(
+                "a {} after a POST: the next request is a GET, without the body",
+                redirects.last().map_or(0, |head| head.status)
+            ));
+            hop.method = method;
+            hop.method_name = None;
+            hop.body = None;
         }
-        let Some(location) = response.head.header("Location").map(str::to_string) else {
-            response
-                .body
-                .wire
-                .note("a redirect without a Location header: nothing to follow");
-            return Ok(response);
-        };
-        // RFC 1945 §10.11 wants an absolute URL; a relative one is common, and resolved against
-        // the URL it came from, as browsers do (RFC 9110 §10.2.2).
-        let next = url.join(location.trim()).map_err(|reason| {
-            GetError::BadResponse(format!("the Location {location:?} is not a URL ({reason})"))
-        })?;
-        if visited.len() > limit {
-            return Err(GetError::TooManyRedirects { limit });
-        }
-        // Nothing changes between two requests for the same URL (no cookies here), so coming
-        // back to one means going round for ever.
-        if visited.contains(&next) {
-            return Err(GetError::RedirectLoop {
-                url: next.to_string(),
-            });
-        }
-        redirects = std::mem::take(&mut response.redirects);
-        redirects.push(response.head.clone());
-        observer = response.into_observer();
         observer.note(&format!("following the redirect to {next}"));
-        visited.push(next.clone());
+        let (headers, dropped) =
+            headers_for_hop(&options.headers, &first, &next, options.location_trusted);
+        if !dropped.is_empty() {
+            observer.note(&format!(
+                "{next} is on another server: not sending {} (--location-trusted would)",
+                dropped.join(", ")
+            ));
+        }
+        hop.headers = headers;
         url = next;
     }
 }
@@ -228,45 +273,49 @@ fn exchange<'o>(
     options: &Options,
     deadline: Option<Instant>,
     observer: &'o mut dyn Observer,
-) -> Result<Response<'o>, GetError> {
-    let mut connect_timeout = options.connect_timeout;
-    if let Some(deadline) = deadline {
-        connect_timeout = connect_timeout.min(deadline.saturating_duration_since(Instant::now()));
-    }
-    let addresses = connect::resolve(target, options.family, connect_timeout)?;
-    let stream = connect::connect(
+) -> Result<Reply<'o>, GetError> {
+    let stream = connect::open(
         target,
-        &addresses,
+        options.family,
         options.connect_timeout,
         deadline,
         observer,
     )?;
 
     let request = build_request(target, options);
-    observer.request(&request);
+    let head_end = head_length(&request);
+    observer.request(&request[..head_end]);
+    if head_end < request.len() {
+        observer.note(&format!(
+            "the head is followed by {} body bytes",
+            request.len() - head_end
+        ));
+    }
     send(&stream, &request, options.idle_timeout)?;
 
     let mut wire = Wire::new(stream, deadline, options.idle_timeout, observer);
-    let (head, rest) = head::read_head(&mut wire)?;
-    wire.observer.response_head(&head);
+    wire.set_head_limit(Some(options.head_timeout));
+    let (head, rest) = head::read_reply_head(&mut wire, options.allow_http09)?;
+    wire.set_head_limit(None);
+    wire.observer.reply_head(&head);
     note_leniency(&mut wire, &head);
     let framing = framing(options.method, &head)?;
     match framing {
-        Framing::Chunked => wire.note(
+        BodyFraming::Chunked => wire.note(
             "the body is chunked (Transfer-Encoding, HTTP/1.1): decoding it, \
              though an HTTP/1.0 client should not be sent it",
         ),
-        Framing::UntilClose if head.version != Version::Http09 => wire.note(
+        BodyFraming::UntilClose if head.version != ReplyVersion::Http09 => wire.note(
             "no Content-Length: the body ends when the server closes the connection \
              (RFC 1945 §7.2.2)",
         ),
         _ => {}
     }
-    Ok(Response {
+    Ok(Reply {
         url: target.url.clone(),
         head,
         redirects: Vec::new(),
-        body: Body::new(wire, framing, rest),
+        body: ReplyBody::new(wire, framing, rest),
     })
 }
 
@@ -297,8 +346,8 @@ fn send(
 }
 
 /// Says when the reply needed a tolerant reading (RFC 1945 Appendix B).
-fn note_leniency(wire: &mut Wire<'_>, head: &Head) {
-    if head.version == Version::Http11 {
+fn note_leniency(wire: &mut Wire<'_>, head: &ReplyHead) {
+    if head.version == ReplyVersion::Http11 {
         wire.note("the server answered HTTP/1.1 to our HTTP/1.0 request: fine, it reads the same");
     }
     let bare_lf = head

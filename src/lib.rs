@@ -5,7 +5,7 @@
 //!
 //! * [`client`] — what `httpget` does with a URL: parse it, connect a `TcpStream`, send
 //!   `GET /path HTTP/1.0` and a few headers, read the status line and headers, then the body,
-//!   framed by `Content-Length` or by the server closing the connection (§7.2.2).
+//!   framed by `Content-Length`, by chunks (HTTP/1.1's framing) or by the server closing (§7.2.2).
 //! * [`server`] — what `httpserve` does with a connection: collect a request under a size cap
 //!   and a deadline ([`server::request`]), decide what to answer ([`server::routes`],
 //!   [`server::files`]), write the status line, headers and body ([`server::response`],

@@ -2,7 +2,7 @@
 //!
 //! Two tests need no browser: every link and resource in `www/`'s pages leads somewhere, and
 //! `data.json` tells the truth about content types. The third drives a real headless Chromium
-//! through chromedriver (see `browser_support/`): the lab sheet loads with its stylesheet, image
+//! through chromedriver (see `support/browser.rs`): the lab sheet loads with its stylesheet, image
 //! and favicon and no failed request, the uppercase form submitted by a click comes back in
 //! capitals, `/echo` shows the browser its own `User-Agent`, and the lesson page, a listing and
 //! the non-ASCII notes load too. Without Chromium and

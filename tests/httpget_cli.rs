@@ -137,9 +137,10 @@ fn verbose_puts_request_and_head_on_stderr_and_only_the_body_on_stdout() {
         "* connecting to 127.0.0.1 (127.0.0.1) port",
         "> GET /v HTTP/1.0",
         "> Accept: */*",
-        "\n>\n",
+        // As curl -v writes them: a blank line is the prefix and a space.
+        "\n> \n",
         "< HTTP/1.0 200 OK",
-        "< Content-Length: 4",
+        "< Content-Length: 4\n< \n",
     ] {
         assert!(run.stderr.contains(line), "no {line:?} in:\n{}", run.stderr);
     }
@@ -203,6 +204,8 @@ fn output_file_gets_the_body_and_stdout_stays_empty() {
     let run = httpget(&["-o", path.to_str().expect("utf-8"), &server.url("/x")]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(run.stdout, b"");
+    // stderr is not a terminal: no progress, no summary line.
+    assert_eq!(run.stderr, "");
     assert_eq!(std::fs::read(&path).expect("file written"), b"\0saved\xff");
 }
 
@@ -333,23 +336,37 @@ fn interactive_prompt_shows_exchanges_and_errors_until_an_empty_line() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let out = run.text();
     assert_eq!(out.matches("URL: ").count(), 5, "{out}");
+    // stdout is a pipe here: each body goes into the transcript byte for byte, as curl writes
+    // it (the terminal's escaping and binary summary are tested in httpget_terminal.rs).
     for wanted in [
         "> GET /t HTTP/1.0",
         "< HTTP/1.0 200 OK",
-        "hello \\x1B[2J\n",
-        "binary body not shown: image/png, 8 bytes",
+        "hello \x1b[2J\n",
+        "\u{FFFD}PNG\r\n\x1a\n",
         "error: https:// needs TLS",
         "error: could not connect to 127.0.0.1",
     ] {
         assert!(out.contains(wanted), "no {wanted:?} in:\n{out}");
     }
-    assert!(
-        !out.contains("PNG"),
-        "binary bytes reached the terminal:\n{out}"
-    );
+    assert!(run.stdout.windows(4).any(|window| window == b"\x89PNG"));
+    assert!(!out.contains("binary body not shown"), "{out}");
     assert!(
         !out.contains("never-fetched"),
         "the empty line should have quit:\n{out}"
+    );
+}
+
+#[test]
+fn prompt_into_a_file_shows_a_text_body_labelled_octet_stream() {
+    let server = Scripted::once(ok_reply(b"plain words, wrongly labelled\n"));
+    let input = format!("{}\n", server.url("/notes"));
+    let run = httpget_with_input(&[], input.as_bytes());
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.text()
+            .contains("\nplain words, wrongly labelled\n* 30 body bytes"),
+        "{}",
+        run.text()
     );
 }
 
@@ -426,4 +443,89 @@ fn interactive_error_after_part_of_the_body_gets_its_own_line() {
         "{out}"
     );
     assert!(out.ends_with("URL: \n"), "the prompt came back: {out}");
+}
+
+/// `-H` headers with credentials and one without, for the redirect tests.
+const CREDENTIALS: [&str; 6] = [
+    "-H",
+    "Authorization: Bearer secret",
+    "-H",
+    "Cookie: session=1",
+    "-H",
+    "X-Lab: 3",
+];
+
+#[test]
+fn a_redirect_to_another_server_drops_authorization_and_cookie() {
+    let other = routed(1, vec![("/landing", ok_text("landed"))]);
+    let first = routed(
+        1,
+        vec![("/start", redirect("302 Found", &other.url("/landing")))],
+    );
+    let mut args = vec!["-L", "-v"];
+    args.extend(CREDENTIALS);
+    let start = first.url("/start");
+    args.push(&start);
+    let run = httpget(&args);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let to_first = first.request();
+    assert!(
+        to_first.contains("\r\nAuthorization: Bearer secret\r\n"),
+        "{to_first}"
+    );
+    assert!(to_first.contains("\r\nCookie: session=1\r\n"), "{to_first}");
+    let to_other = other.request();
+    assert!(!to_other.contains("Authorization"), "{to_other}");
+    assert!(!to_other.contains("Cookie"), "{to_other}");
+    assert!(to_other.contains("\r\nX-Lab: 3\r\n"), "{to_other}");
+    assert!(
+        run.stderr.contains("Authorization, Cookie"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn location_trusted_sends_credentials_to_the_other_server_too() {
+    let other = routed(1, vec![("/landing", ok_text("landed"))]);
+    let first = routed(
+        1,
+        vec![("/start", redirect("302 Found", &other.url("/landing")))],
+    );
+    let mut args = vec!["--location-trusted"];
+    args.extend(CREDENTIALS);
+    let start = first.url("/start");
+    args.push(&start);
+    let run = httpget(&args);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let _ = first.request();
+    let to_other = other.request();
+    assert!(
+        to_other.contains("\r\nAuthorization: Bearer secret\r\n"),
+        "{to_other}"
+    );
+    assert!(to_other.contains("\r\nCookie: session=1\r\n"), "{to_other}");
+}
+
+#[test]
+fn a_redirect_on_the_same_server_keeps_the_credentials() {
+    let server = routed(
+        2,
+        vec![
+            ("/a", redirect("301 Moved Permanently", "/b")),
+            ("/b", ok_text("B")),
+        ],
+    );
+    let mut args = vec!["-L"];
+    args.extend(CREDENTIALS);
+    let start = server.url("/a");
+    args.push(&start);
+    let run = httpget(&args);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let _ = server.request();
+    let second = server.request();
+    assert!(
+        second.contains("\r\nAuthorization: Bearer secret\r\n"),
+        "{second}"
+    );
 }

@@ -6,8 +6,8 @@ mod support;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use http10::client::{self, Head, Observer, Options, Target};
-use support::{httpget, ipv6_listener, ok_reply, send, Scripted, Step};
+use http10::client::{self, Observer, Options, ReplyHead, Target};
+use support::{httpget, httpget_with_input, ipv6_listener, ok_reply, send, Scripted, Step};
 
 /// Bytes 0..=255 repeated: every byte value, NUL included, so any text handling shows.
 fn every_byte(length: usize) -> Vec<u8> {
@@ -127,12 +127,90 @@ fn chunk_size_that_is_not_hex_exits_8() {
 }
 
 #[test]
-fn http09_reply_is_all_body_with_a_note() {
+fn chunk_size_with_a_plus_sign_exits_8_as_content_length_would() {
+    let server = Scripted::once(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n+2\r\nhi\r\n0\r\n\r\n",
+    );
+    let run = httpget(&[&server.url("/")]);
+    assert_eq!(run.code, Some(8), "{}", run.stderr);
+}
+
+/// A reply sent one byte per write, `pause` before each.
+fn dribbled(reply: &'static [u8], pause: Duration) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for &byte in reply {
+        steps.push(Step::Pause(pause));
+        steps.push(send([byte]));
+    }
+    steps
+}
+
+#[test]
+fn head_dribbled_past_the_head_timeout_exits_28() {
+    let server = Scripted::start(1, |_| {
+        dribbled(
+            b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+            Duration::from_millis(100),
+        )
+    });
+    let run = httpget(&["--head-timeout", "0.5", &server.url("/")]);
+    assert_eq!(run.code, Some(28), "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+}
+
+#[test]
+fn body_dribbled_past_the_head_timeout_still_arrives() {
+    let server = Scripted::start(1, |_| {
+        let mut steps = vec![send("HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\n")];
+        steps.extend(dribbled(b"0123456789", Duration::from_millis(80)));
+        steps
+    });
+    let run = httpget(&["--head-timeout", "0.3", &server.url("/")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.text(), "0123456789");
+}
+
+#[test]
+fn http09_reply_is_all_body_with_a_note_when_http09_is_allowed() {
     let server = Scripted::once("<html>no status line</html>\n");
-    let run = httpget(&["-v", &server.url("/")]);
+    let run = httpget(&["-v", "--http0.9", &server.url("/")]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(run.text(), "<html>no status line</html>\n");
     assert!(run.stderr.contains("HTTP/0.9"), "{}", run.stderr);
+}
+
+#[test]
+fn reply_that_is_not_http_exits_1_like_curl_without_http09() {
+    for reply in [
+        &b"SSH-2.0-OpenSSH_9.2\r\n"[..],
+        b"SPDY/9 garbage\r\nServer: x\r\nContent-Length: 2\r\n\r\nhi",
+        b"<html>no status line</html>\n",
+        b"HT",
+    ] {
+        let server = Scripted::once(reply);
+        let run = httpget(&[&server.url("/")]);
+        assert_eq!(run.code, Some(1), "{:?}: {}", reply, run.stderr);
+        assert!(run.stdout.is_empty(), "{:?}", reply);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(run.stderr.contains("--http0.9"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn reply_that_is_not_http_is_the_body_with_http09() {
+    let server = Scripted::once("SSH-2.0-OpenSSH_9.2\r\n");
+    let run = httpget(&["--http0.9", &server.url("/")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, b"SSH-2.0-OpenSSH_9.2\r\n");
+}
+
+#[test]
+fn the_prompt_refuses_a_reply_that_is_not_http() {
+    let server = Scripted::once("SSH-2.0-OpenSSH_9.2\r\n");
+    let run = httpget_with_input(&[], format!("{}\n", server.url("/")).as_bytes());
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.text().contains("--http0.9"), "{}", run.text());
+    assert!(!run.text().contains("OpenSSH_9.2\n"), "{}", run.text());
 }
 
 #[test]
@@ -288,7 +366,7 @@ impl Observer for Recorder {
     fn received(&mut self, bytes: usize, _since_request: Duration) {
         self.events.push(format!("read {bytes}"));
     }
-    fn response_head(&mut self, head: &Head) {
+    fn reply_head(&mut self, head: &ReplyHead) {
         self.events.push(format!("head {}", head.status));
     }
 }

@@ -1,10 +1,12 @@
 //! From a host name to a connected `TcpStream`: resolve, then try each address in turn.
 //!
 //! A name can have several addresses (IPv6 and IPv4, several servers); like curl and browsers we
-//! try them in the order the resolver gives until one accepts. Both steps are bounded by the
-//! connect timeout: `getaddrinfo` itself has no timeout, so it runs on a helper thread that we
-//! stop waiting for.
+//! try them in the order the resolver gives until one accepts. Both steps share one budget, the
+//! connect timeout, counted from the start of the lookup ([`open`]): a slow resolver leaves less
+//! time for connecting, so `--connect-timeout 10` never means 20 s. `getaddrinfo` itself has no
+//! timeout, so it runs on a helper thread that we stop waiting for.
 
+use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::mpsc;
 use std::thread;
@@ -12,15 +14,62 @@ use std::time::{Duration, Instant};
 
 use super::{GetError, IpFamily, Observer, Target};
 
-/// The addresses to try for `target`, in the resolver's order, kept to the family asked for.
-pub(crate) fn resolve(
+/// A name lookup: the system resolver, or a stand-in in the tests.
+type Lookup = fn(&str, u16) -> io::Result<Vec<SocketAddr>>;
+
+/// Resolves `target` and connects to it, both within `connect_timeout` from now (and never past
+/// `deadline`, the end of `-m`).
+pub(crate) fn open(
     target: &Target,
     family: IpFamily,
-    timeout: Duration,
+    connect_timeout: Duration,
+    deadline: Option<Instant>,
+    observer: &mut dyn Observer,
+) -> Result<TcpStream, GetError> {
+    open_with(
+        target,
+        family,
+        connect_timeout,
+        deadline,
+        observer,
+        system_lookup,
+    )
+}
+
+fn open_with(
+    target: &Target,
+    family: IpFamily,
+    connect_timeout: Duration,
+    deadline: Option<Instant>,
+    observer: &mut dyn Observer,
+    lookup: Lookup,
+) -> Result<TcpStream, GetError> {
+    let started = Instant::now();
+    let mut budget_end = started + connect_timeout;
+    if let Some(deadline) = deadline {
+        budget_end = budget_end.min(deadline);
+    }
+    let addresses = resolve(target, family, budget_end, lookup)?;
+    connect(target, &addresses, started, budget_end, observer)
+}
+
+/// The system resolver (`/etc/hosts`, DNS …).
+fn system_lookup(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    (host, port)
+        .to_socket_addrs()
+        .map(|addresses| addresses.collect())
+}
+
+/// The addresses to try for `target`, in the resolver's order, kept to the family asked for.
+fn resolve(
+    target: &Target,
+    family: IpFamily,
+    budget_end: Instant,
+    lookup: Lookup,
 ) -> Result<Vec<SocketAddr>, GetError> {
     let addresses = match target.ip {
         Some(ip) => vec![SocketAddr::new(ip, target.port)],
-        None => lookup(&target.host, target.port, timeout)?,
+        None => lookup_bounded(&target.host, target.port, budget_end, lookup)?,
     };
     let kept: Vec<SocketAddr> = addresses
         .into_iter()
@@ -44,32 +93,35 @@ pub(crate) fn resolve(
     Ok(kept)
 }
 
-/// Asks the system resolver (`/etc/hosts`, DNS …) for `host`, waiting at most `timeout`.
-fn lookup(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>, GetError> {
+/// Runs `lookup` for `host`, waiting for it no later than `budget_end`.
+fn lookup_bounded(
+    host: &str,
+    port: u16,
+    budget_end: Instant,
+    lookup: Lookup,
+) -> Result<Vec<SocketAddr>, GetError> {
     let (sender, receiver) = mpsc::channel();
     let name = host.to_string();
     // If the resolver hangs, this thread is left behind; it ends when getaddrinfo gives up.
     thread::spawn(move || {
-        let result = (name.as_str(), port)
-            .to_socket_addrs()
-            .map(|addresses| addresses.collect::<Vec<_>>());
-        let _ = sender.send(result);
+        let _ = sender.send(lookup(&name, port));
     });
-    match receiver.recv_timeout(timeout) {
+    let started = Instant::now();
+    match receiver.recv_timeout(budget_end.saturating_duration_since(started)) {
         Ok(Ok(addresses)) => Ok(addresses),
         Ok(Err(error)) => Err(GetError::Resolve {
             host: host.to_string(),
             reason: resolver_reason(&error),
         }),
         Err(_) => Err(GetError::Timeout(format!(
-            "resolving {host} took longer than {} s",
-            timeout.as_secs_f64()
+            "resolving {host} took longer than the {:.1} s allowed",
+            started.elapsed().as_secs_f64()
         ))),
     }
 }
 
 /// The resolver's message, without the "failed to lookup address information:" std puts first.
-fn resolver_reason(error: &std::io::Error) -> String {
+fn resolver_reason(error: &io::Error) -> String {
     let text = error.to_string();
     match text.split_once(": ") {
         Some((_, reason)) => reason.to_string(),
@@ -78,22 +130,17 @@ fn resolver_reason(error: &std::io::Error) -> String {
 }
 
 /// Connects to the first address that accepts, each attempt bounded by what is left of the
-/// connect timeout (and of `-m`'s deadline).
-pub(crate) fn connect(
+/// budget that began at `started` (when resolving began).
+fn connect(
     target: &Target,
     addresses: &[SocketAddr],
-    timeout: Duration,
-    deadline: Option<Instant>,
+    started: Instant,
+    budget_end: Instant,
     observer: &mut dyn Observer,
 ) -> Result<TcpStream, GetError> {
-    let started = Instant::now();
-    let mut connect_deadline = started + timeout;
-    if let Some(deadline) = deadline {
-        connect_deadline = connect_deadline.min(deadline);
-    }
     let mut last_error = None;
     for &address in addresses {
-        let left = connect_deadline.saturating_duration_since(Instant::now());
+        let left = budget_end.saturating_duration_since(Instant::now());
         if left < Duration::from_millis(1) {
             break;
         }
@@ -113,7 +160,7 @@ pub(crate) fn connect(
         Some(error)
             if !matches!(
                 error.kind(),
-                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
             ) =>
         {
             Err(GetError::Connect {
@@ -128,5 +175,66 @@ pub(crate) fn connect(
             target.port,
             started.elapsed().as_secs_f64()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::{parse_input, Silent};
+
+    /// A resolver that takes 700 ms to answer 127.0.0.1.
+    fn slow_lookup(_host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        thread::sleep(Duration::from_millis(700));
+        Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))])
+    }
+
+    /// A listener whose accept queue is full: the kernel drops further SYNs, so a connect to
+    /// it waits until its timeout.
+    fn black_hole() -> (socket2::Socket, Vec<TcpStream>) {
+        use socket2::{Domain, Socket, Type};
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+        let address: SocketAddr = "127.0.0.1:0".parse().expect("address");
+        socket.bind(&address.into()).expect("bind");
+        socket.listen(0).expect("listen");
+        let local = socket
+            .local_addr()
+            .expect("address")
+            .as_socket()
+            .expect("inet");
+        let mut fillers = Vec::new();
+        for _ in 0..4 {
+            if let Ok(stream) = TcpStream::connect_timeout(&local, Duration::from_millis(100)) {
+                fillers.push(stream);
+            }
+        }
+        (socket, fillers)
+    }
+
+    #[test]
+    fn resolving_and_connecting_share_one_budget() {
+        let (listener, _fillers) = black_hole();
+        let port = listener
+            .local_addr()
+            .expect("address")
+            .as_socket()
+            .expect("inet")
+            .port();
+        let url = parse_input(&format!("http://slow.example:{port}/")).expect("url");
+        let target = Target::from_url(&url).expect("target");
+        let budget = Duration::from_millis(1000);
+        let started = Instant::now();
+        let result = open_with(
+            &target,
+            IpFamily::Any,
+            budget,
+            None,
+            &mut Silent,
+            slow_lookup,
+        );
+        let took = started.elapsed();
+        assert!(matches!(result, Err(GetError::Timeout(_))), "{result:?}");
+        // One budget: about 1 s in all, not 0.7 s of lookup plus a fresh 1 s of connecting.
+        assert!(took < Duration::from_millis(1500), "took {took:?}");
     }
 }

@@ -8,6 +8,9 @@
 use std::fmt;
 use std::io;
 
+/// How many of a reply's first bytes [`GetError::NotHttp`] keeps to show.
+pub const NOT_HTTP_SHOWN_BYTES: usize = 40;
+
 /// Why a GET failed.
 #[derive(Debug)]
 pub enum GetError {
@@ -49,7 +52,13 @@ pub enum GetError {
     EmptyReply,
     /// The reply is not HTTP this client can read; the text says what was wrong.
     BadResponse(String),
-    /// The reply's head did not end within [`MAX_HEAD_BYTES`](super::MAX_HEAD_BYTES).
+    /// The reply has no status line (its first bytes are not `HTTP/`): HTTP/0.9 at best, more
+    /// often another protocol (an SSH banner). Accepted only with `--http0.9`, as in curl.
+    NotHttp {
+        /// The reply's first bytes (at most [`NOT_HTTP_SHOWN_BYTES`]).
+        first_bytes: Vec<u8>,
+    },
+    /// The reply's head did not end within [`MAX_REPLY_HEAD_BYTES`](super::MAX_REPLY_HEAD_BYTES).
     HeadTooLarge,
     /// The body ended before `Content-Length` bytes, or before the last chunk.
     TruncatedBody {
@@ -75,6 +84,13 @@ pub enum GetError {
         /// The URL seen twice.
         url: String,
     },
+    /// A data file for the request body (`-d @FILE`) could not be read.
+    ReadData {
+        /// The file named after `@` (`-` for stdin).
+        path: std::path::PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
     /// Writing the body to its destination failed (or was refused, as a binary body on a terminal).
     Write(io::Error),
 }
@@ -83,7 +99,7 @@ impl GetError {
     /// The process exit code for this error: curl's code for the same situation.
     pub fn exit_code(&self) -> u8 {
         match self {
-            GetError::UnsupportedScheme { .. } => 1,
+            GetError::UnsupportedScheme { .. } | GetError::NotHttp { .. } => 1,
             GetError::BadUrl { .. } => 3,
             GetError::Resolve { .. } => 6,
             GetError::Connect { .. } => 7,
@@ -91,6 +107,7 @@ impl GetError {
             GetError::TruncatedBody { .. } => 18,
             GetError::HttpStatus { .. } => 22,
             GetError::Write(_) => 23,
+            GetError::ReadData { .. } => 26,
             GetError::Timeout(_) => 28,
             GetError::TooManyRedirects { .. } | GetError::RedirectLoop { .. } => 47,
             GetError::EmptyReply => 52,
@@ -128,10 +145,16 @@ impl fmt::Display for GetError {
                 "the server closed the connection without sending anything"
             ),
             GetError::BadResponse(what) => write!(f, "the reply is not valid HTTP: {what}"),
+            GetError::NotHttp { first_bytes } => write!(
+                f,
+                "the reply has no status line, it starts \"{}\": not HTTP/1.x \
+                 (--http0.9 accepts it as an HTTP/0.9 body)",
+                crate::escape::escape_control(first_bytes)
+            ),
             GetError::HeadTooLarge => write!(
                 f,
                 "the reply's status line and headers are longer than {} bytes",
-                super::MAX_HEAD_BYTES
+                super::MAX_REPLY_HEAD_BYTES
             ),
             GetError::TruncatedBody {
                 received,
@@ -158,6 +181,9 @@ impl fmt::Display for GetError {
                 write!(f, "redirect loop: {url} was already visited")
             }
             GetError::Write(source) => write!(f, "writing the output failed: {source}"),
+            GetError::ReadData { path, source } => {
+                write!(f, "cannot read the data file {}: {source}", path.display())
+            }
         }
     }
 }

@@ -1,21 +1,23 @@
 //! Reading the reply's head: status line and headers (RFC 1945 §6).
 //!
 //! The head arrives in as many pieces as TCP likes, so we read, try to parse, and read again
-//! while `httparse` says [`httparse::Status::Partial`] — under a size cap ([`MAX_HEAD_BYTES`]) so
+//! while `httparse` says [`httparse::Status::Partial`] — under a size cap ([`MAX_REPLY_HEAD_BYTES`]) so
 //! a server cannot make us buffer without end, and under the socket's deadlines (`wire.rs`).
 //!
-//! We are tolerant in what we read, and say so in a note: a reply whose first bytes are not
-//! `HTTP/` is taken as HTTP/0.9 (no head at all, the whole reply is the body; RFC 1945 §3.1 and
-//! Appendix B), an `HTTP/1.1` status line is fine, and lines ended by a bare LF are accepted.
+//! We are tolerant in what we read, and say so in a note: an `HTTP/1.1` status line is fine, and
+//! lines ended by a bare LF are accepted (RFC 1945 Appendix B). A reply whose first bytes are not
+//! `HTTP/` is an HTTP/0.9 Simple-Response (no head at all, the whole reply is the body; RFC 1945
+//! §6) — or, far more often today, not HTTP at all (an SSH banner on port 22). Like curl, we
+//! refuse it ([`GetError::NotHttp`]) unless `--http0.9` allows it.
 
 use super::wire::Wire;
 use super::GetError;
 
 /// The longest reply head (status line and headers) read before giving up.
-pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+pub const MAX_REPLY_HEAD_BYTES: usize = 64 * 1024;
 
 /// The most header lines read in one reply head.
-pub const MAX_HEADERS: usize = 100;
+pub const MAX_REPLY_HEADERS: usize = 100;
 
 /// How much is read from the socket at a time while the head is incomplete. A small reply
 /// usually arrives whole in the first read, body included.
@@ -23,7 +25,7 @@ const HEAD_READ_BYTES: usize = 16 * 1024;
 
 /// The HTTP version a reply came with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Version {
+pub enum ReplyVersion {
     /// No status line at all: the reply is only a body (RFC 1945 §3.1).
     Http09,
     /// `HTTP/1.0`, what we asked for.
@@ -34,9 +36,9 @@ pub enum Version {
 
 /// The status line and headers of a reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Head {
+pub struct ReplyHead {
     /// The version in the status line.
-    pub version: Version,
+    pub version: ReplyVersion,
     /// The status code (200 for an HTTP/0.9 reply, which has none).
     pub status: u16,
     /// The reason phrase as sent (may be empty).
@@ -47,11 +49,11 @@ pub struct Head {
     pub raw: Vec<u8>,
 }
 
-impl Head {
+impl ReplyHead {
     /// The head an HTTP/0.9 reply implicitly has: 200, no headers, no bytes.
-    fn http09() -> Head {
-        Head {
-            version: Version::Http09,
+    fn http09() -> ReplyHead {
+        ReplyHead {
+            version: ReplyVersion::Http09,
             status: 200,
             reason: String::new(),
             headers: Vec::new(),
@@ -83,7 +85,7 @@ impl Head {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Parsed {
     /// A whole head, and how many bytes of the input it took; the rest is body.
-    Complete(Head, usize),
+    Complete(ReplyHead, usize),
     /// Not enough bytes yet to tell.
     Partial,
     /// The bytes do not start with `HTTP/`: an HTTP/0.9 reply, all body.
@@ -91,8 +93,8 @@ pub enum Parsed {
 }
 
 /// Parses what has been received of a reply head. Pure, so it can be tested without a socket.
-pub fn parse_head(bytes: &[u8]) -> Result<Parsed, GetError> {
-    // RFC 1945 §6: a Full-Response starts with "HTTP/"; anything else is a Simple-Response.
+pub fn parse_reply_head(bytes: &[u8]) -> Result<Parsed, GetError> {
+    // RFC 1945 §6: a Full-Reply starts with "HTTP/"; anything else is a Simple-Reply.
     let probe = bytes.len().min(5);
     if bytes[..probe] != b"HTTP/"[..probe] {
         return Ok(Parsed::Http09);
@@ -100,7 +102,7 @@ pub fn parse_head(bytes: &[u8]) -> Result<Parsed, GetError> {
     if probe < 5 {
         return Ok(Parsed::Partial);
     }
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut headers = [httparse::EMPTY_HEADER; MAX_REPLY_HEADERS];
     let mut response = httparse::Response::new(&mut headers);
     // Being lenient in what we accept (RFC 1945 Appendix B): old servers fold long headers and
     // put spaces before the colon; neither changes the meaning.
@@ -114,7 +116,7 @@ pub fn parse_head(bytes: &[u8]) -> Result<Parsed, GetError> {
         Ok(httparse::Status::Partial) => return Ok(Parsed::Partial),
         Err(httparse::Error::TooManyHeaders) => {
             return Err(GetError::BadResponse(format!(
-                "more than {MAX_HEADERS} header lines"
+                "more than {MAX_REPLY_HEADERS} header lines"
             )))
         }
         Err(error) => {
@@ -126,8 +128,8 @@ pub fn parse_head(bytes: &[u8]) -> Result<Parsed, GetError> {
         }
     };
     let version = match response.version {
-        Some(0) => Version::Http10,
-        _ => Version::Http11,
+        Some(0) => ReplyVersion::Http10,
+        _ => ReplyVersion::Http11,
     };
     let headers = response
         .headers
@@ -137,7 +139,7 @@ pub fn parse_head(bytes: &[u8]) -> Result<Parsed, GetError> {
             (header.name.to_string(), value)
         })
         .collect();
-    let head = Head {
+    let head = ReplyHead {
         version,
         status: response.code.unwrap_or_default(),
         reason: response.reason.unwrap_or_default().to_string(),
@@ -149,20 +151,20 @@ pub fn parse_head(bytes: &[u8]) -> Result<Parsed, GetError> {
 
 /// Reads from the wire until a whole head is in, and returns it with the bytes read past it
 /// (the start of the body).
-pub(crate) fn read_head(wire: &mut Wire<'_>) -> Result<(Head, Vec<u8>), GetError> {
+pub(crate) fn read_reply_head(
+    wire: &mut Wire<'_>,
+    allow_http09: bool,
+) -> Result<(ReplyHead, Vec<u8>), GetError> {
     let mut received: Vec<u8> = Vec::with_capacity(HEAD_READ_BYTES);
     loop {
         if !received.is_empty() {
-            match parse_head(&received)? {
+            match parse_reply_head(&received)? {
                 Parsed::Complete(head, length) => {
                     let rest = received.split_off(length);
                     return Ok((head, rest));
                 }
-                Parsed::Http09 => {
-                    wire.note("no status line: an HTTP/0.9 reply, the whole reply is the body");
-                    return Ok((Head::http09(), received));
-                }
-                Parsed::Partial if received.len() >= MAX_HEAD_BYTES => {
+                Parsed::Http09 => return http09(wire, received, allow_http09),
+                Parsed::Partial if received.len() >= MAX_REPLY_HEAD_BYTES => {
                     return Err(GetError::HeadTooLarge)
                 }
                 Parsed::Partial => {}
@@ -176,7 +178,7 @@ pub(crate) fn read_head(wire: &mut Wire<'_>) -> Result<(Head, Vec<u8>), GetError
             return match received.len() {
                 0 => Err(GetError::EmptyReply),
                 // A reply "HT" and then close: too short to be a head, so it is 0.9's body.
-                1..=4 => Ok((Head::http09(), received)),
+                1..=4 => http09(wire, received, allow_http09),
                 _ => Err(GetError::BadResponse(
                     "the connection closed before the end of the head".into(),
                 )),
@@ -185,12 +187,28 @@ pub(crate) fn read_head(wire: &mut Wire<'_>) -> Result<(Head, Vec<u8>), GetError
     }
 }
 
+/// A reply without a status line: its bytes are the body with `--http0.9`, an error without.
+fn http09(
+    wire: &mut Wire<'_>,
+    mut received: Vec<u8>,
+    allow_http09: bool,
+) -> Result<(ReplyHead, Vec<u8>), GetError> {
+    if !allow_http09 {
+        received.truncate(super::error::NOT_HTTP_SHOWN_BYTES);
+        return Err(GetError::NotHttp {
+            first_bytes: received,
+        });
+    }
+    wire.note("no status line: an HTTP/0.9 reply, the whole reply is the body (--http0.9)");
+    Ok((ReplyHead::http09(), received))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn complete(bytes: &[u8]) -> (Head, usize) {
-        match parse_head(bytes) {
+    fn complete(bytes: &[u8]) -> (ReplyHead, usize) {
+        match parse_reply_head(bytes) {
             Ok(Parsed::Complete(head, length)) => (head, length),
             other => panic!("{:?}: {other:?}", String::from_utf8_lossy(bytes)),
         }
@@ -201,33 +219,39 @@ mod tests {
         for (input, version, status, reason, header_count) in [
             (
                 &b"HTTP/1.0 200 OK\r\n\r\n"[..],
-                Version::Http10,
+                ReplyVersion::Http10,
                 200,
                 "OK",
                 0,
             ),
             (
                 b"HTTP/1.1 404 Not Found\r\nA: b\r\n\r\n",
-                Version::Http11,
+                ReplyVersion::Http11,
                 404,
                 "Not Found",
                 1,
             ),
             (
                 b"HTTP/1.0 200 OK\nA: b\nC: d\n\n",
-                Version::Http10,
+                ReplyVersion::Http10,
                 200,
                 "OK",
                 2,
             ),
             (
                 b"HTTP/1.0 301 \r\nLocation: /x\r\n\r\n",
-                Version::Http10,
+                ReplyVersion::Http10,
                 301,
                 "",
                 1,
             ),
-            (b"HTTP/1.0  200  OK\r\n\r\n", Version::Http10, 200, "OK", 0),
+            (
+                b"HTTP/1.0  200  OK\r\n\r\n",
+                ReplyVersion::Http10,
+                200,
+                "OK",
+                0,
+            ),
         ] {
             let (head, length) = complete(input);
             assert_eq!(
@@ -264,7 +288,7 @@ mod tests {
             b"HTTP/1.0 200 OK\r\nA: b\r\n",
         ] {
             assert_eq!(
-                parse_head(input).expect("no error"),
+                parse_reply_head(input).expect("no error"),
                 Parsed::Partial,
                 "{input:?}"
             );
@@ -280,7 +304,7 @@ mod tests {
             b"\0\x01",
         ] {
             assert_eq!(
-                parse_head(input).expect("no error"),
+                parse_reply_head(input).expect("no error"),
                 Parsed::Http09,
                 "{input:?}"
             );
@@ -295,7 +319,7 @@ mod tests {
             b"HTTP/1.0 200 OK\r\nno colon here\r\n\r\n",
             b"HTTP/x\r\n\r\n",
         ] {
-            let error = parse_head(input).expect_err("malformed");
+            let error = parse_reply_head(input).expect_err("malformed");
             assert_eq!(error.exit_code(), 8, "{input:?}: {error}");
         }
     }
@@ -303,11 +327,14 @@ mod tests {
     #[test]
     fn too_many_header_lines_is_a_bad_response() {
         let mut input = b"HTTP/1.0 200 OK\r\n".to_vec();
-        for index in 0..=MAX_HEADERS {
+        for index in 0..=MAX_REPLY_HEADERS {
             input.extend_from_slice(format!("X-{index}: y\r\n").as_bytes());
         }
         input.extend_from_slice(b"\r\n");
-        assert!(matches!(parse_head(&input), Err(GetError::BadResponse(_))));
+        assert!(matches!(
+            parse_reply_head(&input),
+            Err(GetError::BadResponse(_))
+        ));
     }
 
     #[test]

@@ -3,36 +3,22 @@
 //!
 //! A terminal obeys control codes: `ESC [2J` clears it, others move the cursor or retitle the
 //! window. A body is data from the network, so before it is printed every control character
-//! except newline and tab is written as `\xNN`. A binary body (an image, an archive) is not
-//! printed at all: as curl does, we look for a NUL byte in its first bytes, and trust a
-//! `Content-Type` that says plainly it is not text.
+//! except newline and tab is written as `\xNN` — carriage return included, which alone sends the
+//! cursor back to overwrite the line. A binary body (an image, an archive) is not
+//! printed at all: as curl does, we look at its first bytes ([`is_binary`]).
 
-/// Whether a body looks binary, from its `Content-Type` (if any) and its first bytes.
-pub fn is_binary(content_type: Option<&str>, first_bytes: &[u8]) -> bool {
+/// Whether a body is binary, judged by its first block of bytes as curl does: a NUL byte, or
+/// bytes that are not UTF-8 text (a character cut off at the end of the block is fine).
+///
+/// The `Content-Type` is not asked: servers label text `application/octet-stream` and binary
+/// `text/plain` often enough, and the bytes are what would reach the terminal.
+pub fn is_binary(first_bytes: &[u8]) -> bool {
     if first_bytes.contains(&0) {
         return true;
     }
-    match content_type {
-        Some(content_type) => {
-            let media_type = content_type
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            let textual = media_type.starts_with("text/")
-                || media_type.ends_with("json")
-                || media_type.ends_with("xml")
-                || media_type.ends_with("javascript")
-                || media_type == "application/x-www-form-urlencoded"
-                || media_type.is_empty();
-            !textual
-        }
-        // No type given: text if the first bytes are UTF-8 (a character cut at the end is fine).
-        None => match std::str::from_utf8(first_bytes) {
-            Ok(_) => false,
-            Err(error) => error.error_len().is_some(),
-        },
+    match std::str::from_utf8(first_bytes) {
+        Ok(_) => false,
+        Err(error) => error.error_len().is_some(),
     }
 }
 
@@ -94,7 +80,7 @@ impl TerminalText {
 
 fn push_safe(shown: &mut String, text: &str) {
     for character in text.chars() {
-        if character.is_control() && character != '\n' && character != '\t' && character != '\r' {
+        if character.is_control() && character != '\n' && character != '\t' {
             shown.push_str(&format!("\\x{:02X}", u32::from(character)));
         } else {
             shown.push(character);
@@ -107,24 +93,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn binary_is_told_from_text() {
-        for (content_type, bytes, want) in [
-            (Some("text/html; charset=utf-8"), &b"<p>hi</p>"[..], false),
-            (Some("application/json"), b"{}", false),
-            (Some("image/svg+xml"), b"<svg/>", false),
-            (Some("image/png"), b"\x89PNG\r\n\x1a\n", true),
-            (Some("application/octet-stream"), b"abc", true),
-            (Some("text/plain"), b"a\0b", true),
-            (None, b"plain text", false),
-            (None, "straße".as_bytes(), false),
-            (None, b"\xC3", false),
-            (None, b"\xFF\xFE", true),
+    fn binary_is_told_from_text_by_the_bytes_alone() {
+        for (bytes, want) in [
+            (&b"<p>hi</p>"[..], false),
+            (b"{}", false),
+            (b"plain text\r\n", false),
+            ("straße".as_bytes(), false),
+            (b"\xC3", false),
+            (b"", false),
+            (b"\x89PNG\r\n\x1a\n", true),
+            (b"a\0b", true),
+            (b"\xFF\xFE", true),
         ] {
-            assert_eq!(
-                is_binary(content_type, bytes),
-                want,
-                "{content_type:?} {bytes:?}"
-            );
+            assert_eq!(is_binary(bytes), want, "{bytes:?}");
         }
     }
 
@@ -136,6 +117,10 @@ mod tests {
             ("grüße 😀".as_bytes(), "grüße 😀"),
             (b"bad \xFF byte", "bad \\xFF byte"),
             ("\u{9b}c1".as_bytes(), "\\x9Bc1"),
+            // A lone CR sends the cursor back to overwrite the line: "paid\rdue" would show
+            // as "duee"; CR LF line ends show their CR too.
+            (b"paid\rdue", "paid\\x0Ddue"),
+            (b"a\r\nb", "a\\x0D\nb"),
         ] {
             let mut filter = TerminalText::new();
             let shown = filter.push(input) + &filter.finish();

@@ -39,12 +39,13 @@ pub struct Target {
 
 /// Turns a line the user typed into a URL.
 ///
-/// `*` stands for [`DEFAULT_URL`]; text without `://` gets `http://` in front, as browsers and
-/// curl do, so `localhost:8080/x` works.
+/// `*` stands for [`DEFAULT_URL`], also as a prefix (`*/notes.txt` is
+/// `http://127.0.0.1:8080/notes.txt`); text without `://` gets `http://` in front, as browsers
+/// and curl do, so `localhost:8080/x` works.
 pub fn parse_input(input: &str) -> Result<Url, GetError> {
     let input = input.trim();
-    let text = if input == "*" {
-        DEFAULT_URL.to_string()
+    let text = if let Some(rest) = input.strip_prefix('*') {
+        format!("{DEFAULT_URL}{}", rest.strip_prefix('/').unwrap_or(rest))
     } else if input.contains("://") {
         input.to_string()
     } else {
@@ -128,6 +129,10 @@ mod tests {
         for (input, want) in [
             ("*", "http://127.0.0.1:8080/"),
             ("  *  ", "http://127.0.0.1:8080/"),
+            ("*/", "http://127.0.0.1:8080/"),
+            ("*/notes.txt", "http://127.0.0.1:8080/notes.txt"),
+            ("*notes.txt", "http://127.0.0.1:8080/notes.txt"),
+            ("*/upper?text=a b", "http://127.0.0.1:8080/upper?text=a%20b"),
             ("localhost:8080/x", "http://localhost:8080/x"),
             ("example.com", "http://example.com/"),
             ("http://example.com", "http://example.com/"),

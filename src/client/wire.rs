@@ -1,9 +1,11 @@
 //! The socket as the client reads it: every `read()` bounded in time and reported.
 //!
-//! Two clocks guard a transfer so a lesson never hangs on a silent server: no single read waits
-//! longer than the idle timeout (nothing received for that long means the server is stuck), and
-//! with `-m` the whole transfer has a deadline. Before each read we set the socket's read timeout
-//! to whichever comes first.
+//! Three clocks guard a transfer so a lesson never hangs on a silent server: no single read waits
+//! longer than the idle timeout (nothing received for that long means the server is stuck); the
+//! reply's head (status line and headers) must be complete by the head deadline, so a server
+//! dribbling one byte at a time cannot hold the client for ever; and with `-m` the whole
+//! transfer has a deadline. Before each read we set the socket's read timeout to whichever
+//! comes first, and a timeout says which clock ran out.
 //!
 //! Each read is also reported to the [`Observer`] with its size and the time since the request
 //! went out: `--trace-reads` prints them, and a student sees TCP deliver one response in pieces.
@@ -21,6 +23,8 @@ pub(crate) struct Wire<'o> {
     sent_at: Instant,
     /// The end of `-m`/`--max-time`, if given.
     deadline: Option<Instant>,
+    /// While the head is being read: when it must be complete, and the limit that gave it.
+    head_deadline: Option<(Instant, Duration)>,
     /// The longest wait for a single read.
     idle_timeout: Duration,
     /// The read timeout currently set on the socket, to avoid a system call per read.
@@ -39,6 +43,7 @@ impl<'o> Wire<'o> {
             stream,
             sent_at: Instant::now(),
             deadline,
+            head_deadline: None,
             idle_timeout,
             current_timeout: None,
             observer,
@@ -50,19 +55,19 @@ impl<'o> Wire<'o> {
         self.observer.note(text);
     }
 
+    /// From now on, the reply's head must be complete within `limit` (`None`: the head is in,
+    /// only the idle timeout and `-m` apply to the body).
+    pub(crate) fn set_head_limit(&mut self, limit: Option<Duration>) {
+        self.head_deadline = limit.map(|limit| (Instant::now() + limit, limit));
+    }
+
     /// One `read()` from the socket: `Ok(0)` means the server closed the connection.
     pub(crate) fn receive(&mut self, buffer: &mut [u8]) -> Result<usize, GetError> {
-        let wait = match self.deadline {
-            None => self.idle_timeout,
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                // A zero timeout means "block forever" to the OS, so stop just before it.
-                if left < Duration::from_millis(1) {
-                    return Err(self.max_time_error());
-                }
-                left.min(self.idle_timeout)
-            }
-        };
+        let (wait, clock) = self.next_wait();
+        // A zero timeout means "block forever" to the OS, so stop just before it.
+        if wait < Duration::from_millis(1) {
+            return Err(self.timeout(clock));
+        }
         if self.current_timeout != Some(wait) {
             self.stream
                 .set_read_timeout(Some(wait))
@@ -83,23 +88,57 @@ impl<'o> Wire<'o> {
                         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                     ) =>
                 {
-                    if wait < self.idle_timeout {
-                        return Err(self.max_time_error());
-                    }
-                    return Err(GetError::Timeout(format!(
-                        "nothing received for {} s",
-                        self.idle_timeout.as_secs_f64()
-                    )));
+                    return Err(self.timeout(clock));
                 }
                 Err(error) => return Err(GetError::Receive(error)),
             }
         }
     }
 
-    fn max_time_error(&self) -> GetError {
-        GetError::Timeout(format!(
-            "the transfer took longer than the --max-time allowed ({:.1} s since the request)",
-            self.sent_at.elapsed().as_secs_f64()
-        ))
+    /// How long the next read may wait, and which clock sets that.
+    fn next_wait(&self) -> (Duration, Clock) {
+        let now = Instant::now();
+        let mut wait = (self.idle_timeout, Clock::Idle);
+        if let Some((head_deadline, _)) = self.head_deadline {
+            let left = head_deadline.saturating_duration_since(now);
+            if left <= wait.0 {
+                wait = (left, Clock::Head);
+            }
+        }
+        if let Some(deadline) = self.deadline {
+            let left = deadline.saturating_duration_since(now);
+            if left <= wait.0 {
+                wait = (left, Clock::MaxTime);
+            }
+        }
+        wait
     }
+
+    fn timeout(&self, clock: Clock) -> GetError {
+        let since_request = self.sent_at.elapsed().as_secs_f64();
+        GetError::Timeout(match clock {
+            Clock::Idle => format!("nothing received for {} s", self.idle_timeout.as_secs_f64()),
+            Clock::Head => format!(
+                "the reply's status line and headers were not complete within the {} s \
+                 allowed (--head-timeout)",
+                self.head_deadline
+                    .map_or(0.0, |(_, limit)| limit.as_secs_f64())
+            ),
+            Clock::MaxTime => format!(
+                "the transfer took longer than the --max-time allowed ({since_request:.1} s \
+                 since the request)"
+            ),
+        })
+    }
+}
+
+/// The three limits on a read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Clock {
+    /// No byte for the idle timeout.
+    Idle,
+    /// The head deadline.
+    Head,
+    /// `-m`.
+    MaxTime,
 }

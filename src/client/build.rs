@@ -1,18 +1,22 @@
 //! The request `httpget` sends, built in one place: [`build_request`].
 //!
-//! An HTTP/1.0 request with no body is a request line and a few header lines, each ended by CR LF,
-//! then an empty line (RFC 1945 §5). `-v` prints exactly the bytes this function returns, so what
-//! a student sees is what went on the wire.
+//! An HTTP/1.0 request is a request line and a few header lines, each ended by CR LF, then an
+//! empty line (RFC 1945 §5); a POST then carries its body, announced by `Content-Length`
+//! (§7.2.2, §8.3). `-v` prints exactly the head this function returns, so what a student sees is
+//! what went on the wire.
 
+use super::form_data::FORM_CONTENT_TYPE;
 use super::{Options, Target};
 
-/// Which request method to send. `httpget` only fetches: GET, or HEAD for `-I`.
+/// Which request method to send: GET, HEAD for `-I`, POST for `-d` and its kin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     /// Fetch the resource (RFC 1945 §8.1).
     Get,
     /// Ask for the head only: same status and headers, never a body (RFC 1945 §8.2).
     Head,
+    /// Send a body for the resource to process, a form's fields for example (RFC 1945 §8.3).
+    Post,
 }
 
 impl Method {
@@ -21,28 +25,35 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Head => "HEAD",
+            Method::Post => "POST",
         }
     }
 }
 
-/// The request bytes for `target`: the one place they are made.
+/// The request bytes for `target`, head and body: the one place they are made.
 ///
-/// The default headers are `Host`, `User-Agent` and `Accept`. An extra header from `-H` with the
-/// same name replaces the default; one with an empty value (`-H 'Accept:'`) removes it, as in curl.
+/// The default headers are `Host`, `User-Agent` and `Accept`, and with a body `Content-Type`
+/// (a form's, [`FORM_CONTENT_TYPE`]) and `Content-Length`. An extra header from `-H` with the
+/// same name replaces a default; one with an empty value (`-H 'Accept:'`) removes it, as in
+/// curl. `Content-Length` is the one exception: it is always the body's exact length, since a
+/// wrong one would desynchronise the server.
 pub fn build_request(target: &Target, options: &Options) -> Vec<u8> {
+    let method = match &options.method_name {
+        Some(name) => name.as_str(),
+        None => options.method.as_str(),
+    };
     // RFC 1945 §5.1: Request-Line = Method SP Request-URI SP HTTP-Version CRLF
-    let mut request = format!(
-        "{} {} HTTP/1.0\r\n",
-        options.method.as_str(),
-        target.path_and_query
-    );
+    let mut request = format!("{method} {} HTTP/1.0\r\n", target.path_and_query);
     // Host is not in RFC 1945 (it arrived with HTTP/1.1, RFC 9110 §7.2), but every 1.0 client
     // sends it: without it, a server hosting several names cannot tell which site is meant.
-    let defaults = [
+    let mut defaults = vec![
         ("Host", target.host_header.as_str()),
         ("User-Agent", options.user_agent.as_str()),
         ("Accept", "*/*"),
     ];
+    if options.body.is_some() {
+        defaults.push(("Content-Type", FORM_CONTENT_TYPE));
+    }
     for (name, value) in defaults {
         let replaced = crate::headers::first(&options.headers, name).is_some();
         if !replaced {
@@ -51,13 +62,39 @@ pub fn build_request(target: &Target, options: &Options) -> Vec<u8> {
         }
     }
     for (name, value) in &options.headers {
-        if !value.is_empty() {
+        let ours = options.body.is_some() && name.eq_ignore_ascii_case("Content-Length");
+        if !value.is_empty() && !ours {
             request.push_str(&format!("{name}: {value}\r\n"));
         }
     }
-    // The empty line ends the head; a GET has no body, so the request ends here.
+    if let Some(body) = &options.body {
+        // RFC 1945 §7.2.2: a request with a body must say how long it is.
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    // The empty line ends the head; the body, if any, follows it directly.
     request.push_str("\r\n");
-    request.into_bytes()
+    let mut bytes = request.into_bytes();
+    if let Some(body) = &options.body {
+        bytes.extend_from_slice(body);
+    }
+    bytes
+}
+
+/// How much of [`build_request`]'s bytes is the head (up to and including the empty line).
+pub fn head_length(request: &[u8]) -> usize {
+    match request.windows(4).position(|window| window == b"\r\n\r\n") {
+        Some(at) => at + 4,
+        None => request.len(),
+    }
+}
+
+/// Checks a `-X` method name: a token (RFC 1945 §5.1.1), so it cannot break the request line.
+pub fn parse_method_arg(text: &str) -> Result<String, String> {
+    if !text.is_empty() && text.bytes().all(crate::headers::is_token_byte) {
+        Ok(text.to_string())
+    } else {
+        Err(format!("{text:?} is not a valid method name"))
+    }
 }
 
 /// Parses a `-H 'Name: value'` argument into its name and value.
@@ -129,6 +166,36 @@ mod tests {
             String::from_utf8(request).expect("ascii"),
             "HEAD / HTTP/1.0\r\nUser-Agent: ua\r\nhost: other\r\nX-Lab: 3\r\n\r\n"
         );
+    }
+
+    #[test]
+    fn a_post_has_a_form_type_and_its_exact_length_then_the_body() {
+        let options = Options {
+            method: Method::Post,
+            user_agent: "ua".into(),
+            headers: vec![("Content-Length".into(), "999".into())],
+            body: Some("text=ciao%20%C3%A8".into()),
+            ..Options::default()
+        };
+        let request = build_request(&target("http://h/upper"), &options);
+        let want = "POST /upper HTTP/1.0\r\nHost: h\r\nUser-Agent: ua\r\nAccept: */*\r\n\
+                    Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 18\r\n\r\n\
+                    text=ciao%20%C3%A8";
+        assert_eq!(String::from_utf8(request.clone()).expect("ascii"), want);
+        assert_eq!(head_length(&request), want.len() - 18);
+    }
+
+    #[test]
+    fn a_method_name_from_x_replaces_the_word_and_must_be_a_token() {
+        let options = Options {
+            method_name: Some(parse_method_arg("PUT").expect("token")),
+            ..Options::default()
+        };
+        let request = build_request(&target("http://h/"), &options);
+        assert!(request.starts_with(b"PUT / HTTP/1.0\r\n"));
+        for bad in ["", "GET /x", "A\r\nB"] {
+            assert!(parse_method_arg(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -1,0 +1,189 @@
+//! The client's chunked decoding: `Transfer-Encoding: chunked` (RFC 9112 §7.1).
+//!
+//! Chunked framing is HTTP/1.1's: a server should never send it to an HTTP/1.0 client, but some
+//! do, so `httpget` decodes it (and `-v` says so). The body arrives as
+//!
+//! ```text
+//! 5\r\n            chunk-size in hex, maybe followed by ";extension"
+//! hello\r\n        that many bytes, then CRLF
+//! 0\r\n            the last chunk: size 0
+//! \r\n             optional trailer lines, then an empty line
+//! ```
+//!
+//! [`ReplyBody::decode_chunked`] hands out the data bytes and nothing else; [`parse_chunk_size`]
+//! reads one size line, as strictly as `Content-Length` is read.
+
+use super::body::ReplyBody;
+use super::GetError;
+
+/// The longest chunk-size line (or trailer line) read in a chunked body.
+pub const MAX_CHUNK_LINE_BYTES: usize = 4096;
+
+/// Where a chunked body's decoder is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChunkState {
+    /// Expecting a chunk-size line.
+    Size,
+    /// Inside a chunk, this many data bytes left.
+    Data(u64),
+    /// After a chunk's data, expecting its CRLF.
+    DataEnd,
+    /// After the last (size 0) chunk, reading trailer lines until an empty one.
+    Trailers,
+    /// The body is complete.
+    Done,
+}
+
+/// The size in a chunk-size line (its CRLF already removed).
+///
+/// RFC 9112 §7.1: `chunk-size = 1*HEXDIG`, then optional `;name=value` extensions (which we
+/// ignore), with optional spaces or tabs before the `;`. Only hex digits count: `+5`, ` 5` or
+/// `0x5` are refused, as strictly as a `Content-Length` that is not all digits.
+pub fn parse_chunk_size(line: &[u8]) -> Result<u64, GetError> {
+    let size_text = line.split(|&byte| byte == b';').next().unwrap_or(&[]);
+    // The spaces allowed before ';' (RFC 9112's BWS); none before the digits.
+    let digits = size_text.trim_ascii_end();
+    let not_hex = || {
+        GetError::BadResponse(format!(
+            "chunk size {:?} is not a hex number",
+            crate::escape::escape_control(line)
+        ))
+    };
+    if digits.is_empty() {
+        return Err(not_hex());
+    }
+    let mut size: u64 = 0;
+    for &byte in digits {
+        let digit = char::from(byte).to_digit(16).ok_or_else(not_hex)?;
+        size = size
+            .checked_mul(16)
+            .and_then(|size| size.checked_add(u64::from(digit)))
+            .ok_or_else(not_hex)?;
+    }
+    Ok(size)
+}
+
+impl ReplyBody<'_> {
+    /// Reads the next data bytes of a chunked body into `buffer`; `Ok(0)` after the last chunk
+    /// and its trailers.
+    pub(super) fn decode_chunked(&mut self, buffer: &mut [u8]) -> Result<usize, GetError> {
+        loop {
+            match self.chunk {
+                ChunkState::Size => {
+                    let line = self.read_chunk_line()?;
+                    let size = parse_chunk_size(&line)?;
+                    self.chunk = if size == 0 {
+                        ChunkState::Trailers
+                    } else {
+                        ChunkState::Data(size)
+                    };
+                }
+                ChunkState::Data(left) => {
+                    let want = buffer
+                        .len()
+                        .min(usize::try_from(left).unwrap_or(usize::MAX));
+                    let count = self.raw_read(&mut buffer[..want])?;
+                    if count == 0 {
+                        return Err(self.truncated());
+                    }
+                    let left = left - count as u64;
+                    self.chunk = if left == 0 {
+                        ChunkState::DataEnd
+                    } else {
+                        ChunkState::Data(left)
+                    };
+                    return Ok(count);
+                }
+                ChunkState::DataEnd => {
+                    if !self.read_chunk_line()?.is_empty() {
+                        return Err(GetError::BadResponse(
+                            "a chunk is longer than its size line says".into(),
+                        ));
+                    }
+                    self.chunk = ChunkState::Size;
+                }
+                ChunkState::Trailers => {
+                    if self.read_chunk_line()?.is_empty() {
+                        self.chunk = ChunkState::Done;
+                    }
+                }
+                ChunkState::Done => return Ok(0),
+            }
+        }
+    }
+
+    /// One line of a chunked body, without its CRLF (or bare LF), at most
+    /// [`MAX_CHUNK_LINE_BYTES`] long.
+    fn read_chunk_line(&mut self) -> Result<Vec<u8>, GetError> {
+        let mut line = Vec::new();
+        loop {
+            if self.pending_start == self.pending.len() {
+                self.pending.resize(MAX_CHUNK_LINE_BYTES, 0);
+                self.pending_start = 0;
+                let count = self.wire.receive(&mut self.pending)?;
+                self.pending.truncate(count);
+                if count == 0 {
+                    return Err(self.truncated());
+                }
+            }
+            let pending = &self.pending[self.pending_start..];
+            match pending.iter().position(|&byte| byte == b'\n') {
+                Some(end) => {
+                    line.extend_from_slice(&pending[..end]);
+                    self.pending_start += end + 1;
+                    if line.last() == Some(&b'\r') {
+                        line.pop();
+                    }
+                    return Ok(line);
+                }
+                None => {
+                    line.extend_from_slice(pending);
+                    self.pending_start = self.pending.len();
+                }
+            }
+            if line.len() > MAX_CHUNK_LINE_BYTES {
+                return Err(GetError::BadResponse(format!(
+                    "a chunk-size line is longer than {MAX_CHUNK_LINE_BYTES} bytes"
+                )));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunk_size_lines_are_hex_with_optional_extensions() {
+        for (line, want) in [
+            (&b"0"[..], 0),
+            (b"5", 5),
+            (b"1a", 26),
+            (b"FF", 255),
+            (b"10;name=value", 16),
+            (b"10 ;name=value", 16),
+            (b"00000000000000000005", 5),
+        ] {
+            assert_eq!(parse_chunk_size(line).expect("valid"), want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn chunk_size_lines_that_are_not_hex_are_bad_responses() {
+        for line in [
+            &b""[..],
+            b"zz",
+            b"-1",
+            b"+5",
+            b"+0",
+            b" 5",
+            b"0x10",
+            b"5 5",
+            b"11111111111111111",
+        ] {
+            let error = parse_chunk_size(line).expect_err("invalid");
+            assert!(matches!(error, GetError::BadResponse(_)), "{line:?}");
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Interactive mode (`httpget` with no URL): ask `URL: `, fetch, show the whole exchange, again.
+//!
+//! Everything goes to stdout, in order, because this is a conversation: where the client
+//! connects, the request (`> ` lines), the reply's head (`< ` lines), then the body: on a
+//! terminal, text with control characters escaped ([`TerminalText`]) and a binary body only
+//! summarised; into a pipe or a file, the bytes as they came. An error is one line and the
+//! prompt comes back; an empty line or the end of input quits.
+
+use std::io::{self, BufRead, Write};
+use std::time::Instant;
+
+use rustyline::error::ReadlineError;
+use rustyline::DefaultEditor;
+
+use super::download::{write_out, Stop};
+use super::narrate::Narrator;
+use super::{is_binary, Options, TerminalText, BODY_BUFFER_BYTES, DEFAULT_URL};
+
+/// Where the prompt's lines come from.
+pub enum Lines<'a> {
+    /// A terminal: `rustyline` gives line editing and history (arrows, Home/End, Ctrl+R to
+    /// search, Ctrl+C clears the line, Ctrl+D quits).
+    Terminal(Box<DefaultEditor>),
+    /// A pipe or a file: lines as they come, each written after the prompt so the transcript
+    /// reads like a session.
+    Piped(&'a mut dyn BufRead),
+}
+
+impl Lines<'_> {
+    /// Line editing when stdin is a terminal and the terminal can do it, else plain lines.
+    pub fn from_stdin(stdin: &mut dyn BufRead, stdin_is_terminal: bool) -> Lines<'_> {
+        if stdin_is_terminal {
+            if let Ok(editor) = DefaultEditor::new() {
+                return Lines::Terminal(Box::new(editor));
+            }
+        }
+        Lines::Piped(stdin)
+    }
+
+    /// The next line typed after the prompt, trimmed; `None` at the end of input.
+    fn next(&mut self, stdout: &mut dyn Write) -> Option<String> {
+        match self {
+            Lines::Terminal(editor) => loop {
+                match editor.readline(PROMPT) {
+                    Ok(line) => {
+                        let line = line.trim().to_string();
+                        if !line.is_empty() {
+                            let _ = editor.add_history_entry(line.as_str());
+                        }
+                        return Some(line);
+                    }
+                    // Ctrl+C: forget this line, ask again (as a shell does).
+                    Err(ReadlineError::Interrupted) => continue,
+                    Err(_) => return None,
+                }
+            },
+            Lines::Piped(input) => {
+                write!(stdout, "{PROMPT}")
+                    .and_then(|()| stdout.flush())
+                    .ok()?;
+                let mut line = Vec::new();
+                match input.read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => {
+                        let _ = writeln!(stdout);
+                        None
+                    }
+                    Ok(_) => {
+                        let line = String::from_utf8_lossy(&line).trim().to_string();
+                        writeln!(stdout, "{line}").ok()?;
+                        Some(line)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What the prompt says.
+const PROMPT: &str = "URL: ";
+
+/// Runs the prompt until an empty line or the end of input.
+pub fn run_prompt(
+    options: &Options,
+    trace_reads: bool,
+    lines: &mut Lines<'_>,
+    stdout_is_terminal: bool,
+) {
+    let mut stdout = io::stdout();
+    let _ = writeln!(
+        stdout,
+        "httpget {}: type a URL and press Enter (* means {DEFAULT_URL}, */notes.txt a file \
+         there); an empty line or Ctrl+D quits.",
+        env!("CARGO_PKG_VERSION")
+    );
+    while let Some(line) = lines.next(&mut stdout) {
+        if line.is_empty() {
+            return;
+        }
+        match show(options, trace_reads, stdout_is_terminal, &line) {
+            Ok(()) => {}
+            Err(Stop::OutputClosed) => return,
+            Err(Stop::Failed(error)) => {
+                if writeln!(stdout, "error: {error}").is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Fetches one URL and shows the exchange and the body on stdout.
+///
+/// On a terminal, a text body is shown with its control characters escaped, and a binary one
+/// (judged by its first bytes, [`is_binary`]) is replaced by a summary. Anywhere else (a pipe,
+/// a file: `printf 'URL\n' | httpget > transcript`) the body is written byte for byte, as curl
+/// does.
+fn show(
+    options: &Options,
+    trace_reads: bool,
+    stdout_is_terminal: bool,
+    input: &str,
+) -> Result<(), Stop> {
+    let url = super::parse_input(input)?;
+    let started = Instant::now();
+    let mut narrator = Narrator::new(Box::new(io::stdout()), true, trace_reads);
+    let mut reply = super::get(&url, options, &mut narrator)?;
+    let mut out = io::stdout();
+    let mut buffer = vec![0; BODY_BUFFER_BYTES];
+    let mut text = TerminalText::new();
+    let mut binary = false;
+    let mut ends_with_newline = true;
+    loop {
+        let count = match reply.body.read(&mut buffer) {
+            Ok(count) => count,
+            Err(error) => {
+                // The error gets a line of its own, not the end of a half-printed one.
+                if !ends_with_newline {
+                    write_out(&mut out, b"\n")?;
+                }
+                return Err(Stop::Failed(error));
+            }
+        };
+        if count == 0 {
+            break;
+        }
+        let piece = &buffer[..count];
+        let first = reply.body.received() == count as u64;
+        if first && stdout_is_terminal {
+            binary = is_binary(piece);
+        }
+        if binary {
+            continue;
+        }
+        if stdout_is_terminal {
+            let shown = text.push(piece);
+            ends_with_newline = shown.ends_with('\n') || (shown.is_empty() && ends_with_newline);
+            write_out(&mut out, shown.as_bytes())?;
+        } else {
+            ends_with_newline = piece.ends_with(b"\n");
+            write_out(&mut out, piece)?;
+        }
+    }
+    let rest = text.finish();
+    write_out(&mut out, rest.as_bytes())?;
+    if !ends_with_newline || !rest.is_empty() {
+        write_out(&mut out, b"\n")?;
+    }
+    let size = reply.body.received();
+    let summary = if binary {
+        let content_type = reply
+            .head
+            .header("Content-Type")
+            .unwrap_or("no Content-Type");
+        format!(
+            "* binary body not shown: {content_type}, {size} bytes; to save it: httpget -o FILE {url}\n"
+        )
+    } else {
+        format!(
+            "* {size} body bytes, {} ms in all\n",
+            started.elapsed().as_millis()
+        )
+    };
+    write_out(&mut out, summary.as_bytes())
+}

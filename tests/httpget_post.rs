@@ -1,0 +1,133 @@
+//! httpget's POST (RFC 1945 §8.3) with curl's options, against the real `httpserve`: `/upper`
+//! turns the body into capitals, `/echo` sends back the request exactly as it arrived.
+
+mod support;
+
+use support::{httpget, ok_reply, send, Scripted};
+
+/// A server whose folder is empty: only the routes answer.
+fn routes_server() -> (tempfile::TempDir, support::Server) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = support::Server::start(dir.path(), &[]);
+    (dir, server)
+}
+
+/// The request as `-v` showed it (`> ` lines, CR LF restored).
+fn head_shown_by_verbose(stderr: &str) -> String {
+    let mut head = String::new();
+    for line in stderr.lines() {
+        if let Some(text) = line.strip_prefix('>') {
+            head.push_str(text.strip_prefix(' ').unwrap_or(text));
+            head.push_str("\r\n");
+        }
+    }
+    head
+}
+
+#[test]
+fn data_urlencode_posts_a_form_that_upper_answers_in_capitals() {
+    let (_dir, server) = routes_server();
+    let run = httpget(&[
+        "--data-urlencode",
+        "text=ciao è straße",
+        &server.url("/upper"),
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.text(), "CIAO È STRASSE");
+}
+
+#[test]
+fn data_binary_file_is_a_raw_body_for_upper() {
+    let (dir, server) = routes_server();
+    let file = dir.path().join("body.txt");
+    std::fs::write(&file, "grüße\r\nline two\n").expect("write");
+    let at_file = format!("@{}", file.display());
+    let run = httpget(&[
+        "--data-binary",
+        &at_file,
+        "-H",
+        "Content-Type: text/plain; charset=utf-8",
+        &server.url("/upper"),
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.text(), "GRÜSSE\r\nLINE TWO\n");
+}
+
+#[test]
+fn echo_returns_exactly_the_bytes_httpget_sent() {
+    let (_dir, server) = routes_server();
+    let run = httpget(&[
+        "-v",
+        "-d",
+        "a=1",
+        "--data-urlencode",
+        "b=two words",
+        "-d",
+        "c=ü",
+        &server.url("/echo"),
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let body = "a=1&b=two%20words&c=ü";
+    let sent = format!("{}{body}", head_shown_by_verbose(&run.stderr));
+    assert_eq!(run.text(), sent);
+    assert!(sent.starts_with("POST /echo HTTP/1.0\r\n"), "{sent}");
+    assert!(
+        sent.contains("\r\nContent-Type: application/x-www-form-urlencoded\r\n"),
+        "{sent}"
+    );
+    let length = format!("\r\nContent-Length: {}\r\n", body.len());
+    assert!(sent.contains(&length), "{sent}");
+}
+
+#[test]
+fn a_post_redirected_by_302_is_followed_with_a_get_without_body() {
+    let (_dir, target) = routes_server();
+    let echo = target.url("/echo");
+    let redirector = Scripted::start(1, move |_| {
+        vec![send(format!(
+            "HTTP/1.0 302 Found\r\nLocation: {echo}\r\nContent-Length: 0\r\n\r\n"
+        ))]
+    });
+    let run = httpget(&["-L", "-d", "x=1", &redirector.url("/form")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(redirector.request().starts_with("POST /form HTTP/1.0\r\n"));
+    let echoed = run.text();
+    assert!(echoed.starts_with("GET /echo HTTP/1.0\r\n"), "{echoed}");
+    assert!(!echoed.contains("Content-Length"), "{echoed}");
+    assert!(echoed.ends_with("\r\n\r\n"), "{echoed}");
+}
+
+#[test]
+fn a_post_redirected_by_307_is_posted_again_with_its_body() {
+    let (_dir, target) = routes_server();
+    let echo = target.url("/echo");
+    let redirector = Scripted::start(1, move |_| {
+        vec![send(format!(
+            "HTTP/1.0 307 Temporary Redirect\r\nLocation: {echo}\r\nContent-Length: 0\r\n\r\n"
+        ))]
+    });
+    let run = httpget(&["-L", "-d", "x=1", &redirector.url("/form")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let echoed = run.text();
+    assert!(echoed.starts_with("POST /echo HTTP/1.0\r\n"), "{echoed}");
+    assert!(echoed.ends_with("\r\n\r\nx=1"), "{echoed}");
+}
+
+#[test]
+fn x_sets_the_method_word_and_the_body_still_follows() {
+    let server = Scripted::once(ok_reply(b"ok"));
+    let run = httpget(&["-X", "PUT", "-d", "a=1", &server.url("/thing")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let request = server.request();
+    assert!(request.starts_with("PUT /thing HTTP/1.0\r\n"), "{request}");
+    assert!(request.contains("\r\nContent-Length: 3\r\n"), "{request}");
+}
+
+#[test]
+fn a_missing_data_file_exits_26_and_head_with_data_exits_2() {
+    let run = httpget(&["-d", "@/no/such/file", "http://127.0.0.1:9/"]);
+    assert_eq!(run.code, Some(26), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    let run = httpget(&["-I", "-d", "a=1", "http://127.0.0.1:9/"]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+}

@@ -1,0 +1,273 @@
+//! httpget on a real terminal: each test runs it in a pseudo-terminal (`portable-pty`), types
+//! keys at it and reads the screen's bytes, as a student at the keyboard would.
+//!
+//! Every wait is for a condition (some text on the screen, the process' exit) with a deadline;
+//! nothing sleeps and hopes.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use support::{ok_reply, send, Scripted, Step, PATIENCE};
+
+/// What the terminal received so far, with a signal for each new piece.
+#[derive(Default)]
+struct Screen {
+    bytes: Mutex<Vec<u8>>,
+    changed: Condvar,
+}
+
+/// `httpget` running in a pseudo-terminal: stdin, stdout and stderr are all the terminal.
+struct Terminal {
+    child: Box<dyn Child + Send + Sync>,
+    keyboard: Arc<Mutex<Box<dyn Write + Send>>>,
+    screen: Arc<Screen>,
+    // Dropping the master end hangs the terminal up: keep it as long as the test runs.
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Terminal {
+    /// Starts `httpget ARGS` in a new 100×30 terminal, in `dir`.
+    fn start(args: &[&str], dir: &Path) -> Terminal {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 30,
+                cols: 100,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pseudo-terminal");
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_httpget"));
+        command.args(args);
+        command.cwd(dir);
+        command.env("TERM", "xterm");
+        let child = pair.slave.spawn_command(command).expect("start httpget");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("terminal reader");
+        let keyboard = Arc::new(Mutex::new(pair.master.take_writer().expect("writer")));
+        let screen = Arc::new(Screen::default());
+        let (screen_in, keyboard_in) = (Arc::clone(&screen), Arc::clone(&keyboard));
+        thread::spawn(move || {
+            let mut buffer = [0; 4096];
+            // Ends when the terminal is hung up (the test ended) or httpget's side closes.
+            while let Ok(count) = reader.read(&mut buffer) {
+                if count == 0 {
+                    break;
+                }
+                let piece = &buffer[..count];
+                // A line editor may ask where the cursor is (ESC [6n); a real terminal answers.
+                if piece.windows(4).any(|window| window == b"\x1b[6n") {
+                    if let Ok(mut keys) = keyboard_in.lock() {
+                        let _ = keys.write_all(b"\x1b[1;1R");
+                    }
+                }
+                if let Ok(mut bytes) = screen_in.bytes.lock() {
+                    bytes.extend_from_slice(piece);
+                }
+                screen_in.changed.notify_all();
+            }
+        });
+        Terminal {
+            child,
+            keyboard,
+            screen,
+            _master: pair.master,
+        }
+    }
+
+    /// Types `keys`.
+    fn type_keys(&self, keys: &[u8]) {
+        let mut keyboard = self.keyboard.lock().expect("keyboard");
+        keyboard.write_all(keys).expect("type");
+        keyboard.flush().expect("flush");
+    }
+
+    /// Waits until `text` has appeared `times` times on the screen; returns the screen as text.
+    fn wait_for(&self, text: &str, times: usize) -> String {
+        self.wait_for_after("", 0, text, times)
+    }
+
+    /// Waits until `text` has appeared `times` times after the `anchor_times`-th `anchor` (the
+    /// prompt that follows a given reply, say: a line editor redraws its prompt on every key).
+    fn wait_for_after(
+        &self,
+        anchor: &str,
+        anchor_times: usize,
+        text: &str,
+        times: usize,
+    ) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        let mut bytes = self.screen.bytes.lock().expect("screen");
+        loop {
+            let shown = String::from_utf8_lossy(&bytes).into_owned();
+            let after = match anchor_times {
+                0 => Some(shown.as_str()),
+                n => shown
+                    .match_indices(anchor)
+                    .nth(n - 1)
+                    .map(|(at, _)| &shown[at..]),
+            };
+            if after.is_some_and(|after| after.matches(text).count() >= times) {
+                return shown;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "no {text:?} (×{times}) on the screen:\n{shown}"
+            );
+            bytes = self
+                .screen
+                .changed
+                .wait_timeout(bytes, left)
+                .expect("screen")
+                .0;
+        }
+    }
+
+    /// Everything shown so far, as text.
+    fn shown(&self) -> String {
+        String::from_utf8_lossy(&self.screen.bytes.lock().expect("screen")).into_owned()
+    }
+
+    /// Waits for httpget to exit (at most [`PATIENCE`]) and returns its exit code.
+    fn exit_code(&mut self) -> u32 {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.exit_code();
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("httpget did not exit; the screen:\n{}", self.shown());
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        // Only the httpget this test started, if it is still running after a failure.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+fn text_reply(body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+#[test]
+fn up_arrow_at_the_prompt_recalls_the_last_url() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Scripted::start(2, |_| vec![send(text_reply("hello\n"))]);
+    let mut terminal = Terminal::start(&[], dir.path());
+    terminal.wait_for("URL: ", 1);
+    terminal.type_keys(format!("{}\r", server.url("/again")).as_bytes());
+    // Keys typed before the next prompt would reach the terminal while it is not yet in the
+    // line editor's hands: wait for the prompt that follows each reply.
+    terminal.wait_for_after("body bytes", 1, "URL: ", 1);
+    terminal.type_keys(b"\x1b[A\r"); // Up, Enter
+    terminal.wait_for_after("body bytes", 2, "URL: ", 1);
+    assert!(server.request().starts_with("GET /again HTTP/1.0\r\n"));
+    assert!(server.request().starts_with("GET /again HTTP/1.0\r\n"));
+    terminal.type_keys(b"\x04"); // Ctrl+D
+    assert_eq!(terminal.exit_code(), 0, "{}", terminal.shown());
+    assert!(!terminal.shown().contains("not a valid URL"));
+}
+
+#[test]
+fn ctrl_c_at_the_prompt_clears_the_line_and_asks_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut terminal = Terminal::start(&[], dir.path());
+    terminal.wait_for("URL: ", 1);
+    terminal.type_keys(b"half-typed");
+    terminal.wait_for("half-typed", 1);
+    terminal.type_keys(b"\x03"); // Ctrl+C
+                                 // A fresh, empty prompt on the next line; Ctrl+D there quits (it would not on a typed line).
+    terminal.wait_for_after("half-typed", 1, "URL: ", 1);
+    terminal.type_keys(b"\x04");
+    assert_eq!(terminal.exit_code(), 0, "{}", terminal.shown());
+}
+
+#[test]
+fn binary_body_is_refused_on_the_terminal_with_its_hint() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let body = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let server = Scripted::once(ok_reply(&body));
+    let mut terminal = Terminal::start(&[&server.url("/logo.png")], dir.path());
+    assert_eq!(terminal.exit_code(), 23, "{}", terminal.shown());
+    assert!(terminal.shown().contains("-o FILE"), "{}", terminal.shown());
+    assert!(!terminal.shown().contains("IHDR"), "{}", terminal.shown());
+
+    // At the prompt: a summary with the way to save it; labelled text yet binary in its bytes.
+    let server = Scripted::once(
+        [
+            &b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n\r\n"[..],
+            &body,
+        ]
+        .concat(),
+    );
+    let mut terminal = Terminal::start(&[], dir.path());
+    terminal.wait_for("URL: ", 1);
+    terminal.type_keys(format!("{}\r", server.url("/logo.png")).as_bytes());
+    let shown = terminal.wait_for("httpget -o FILE", 1);
+    assert!(shown.contains("binary body not shown"), "{shown}");
+    assert!(!shown.contains("IHDR"), "{shown}");
+    terminal.wait_for_after("httpget -o FILE", 1, "URL: ", 1);
+    terminal.type_keys(b"\r");
+    assert_eq!(terminal.exit_code(), 0);
+}
+
+#[test]
+fn progress_bar_appears_for_a_slow_large_download_to_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let piece = vec![b'x'; 256 * 1024];
+    let pieces = 24; // 6 MiB, over the 4 MiB from which a bar is shown
+    let server = Scripted::start(1, move |_| {
+        let mut steps = vec![send(format!(
+            "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n",
+            piece.len() * pieces
+        ))];
+        for _ in 0..pieces {
+            steps.push(Step::Pause(Duration::from_millis(40)));
+            steps.push(Step::Send(piece.clone()));
+        }
+        steps
+    });
+    let mut terminal = Terminal::start(&["-o", "big.bin", &server.url("/big.bin")], dir.path());
+    terminal.wait_for(" left", 1);
+    assert_eq!(terminal.exit_code(), 0, "{}", terminal.shown());
+    let saved = std::fs::metadata(dir.path().join("big.bin")).expect("saved");
+    assert_eq!(saved.len(), 6 * 1024 * 1024);
+}
+
+#[test]
+fn a_download_to_a_file_ends_with_a_summary_line_and_silent_hides_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Scripted::once(ok_reply(&[7; 1000]));
+    let mut terminal = Terminal::start(&["-o", "small.bin", &server.url("/small")], dir.path());
+    assert_eq!(terminal.exit_code(), 0, "{}", terminal.shown());
+    let shown = terminal.shown();
+    assert!(
+        shown.contains("1000 bytes saved to small.bin in "),
+        "{shown}"
+    );
+    assert!(shown.contains("/s on average"), "{shown}");
+
+    let server = Scripted::once(ok_reply(&[7; 1000]));
+    let mut terminal = Terminal::start(&["-s", "-O", &server.url("/quiet.bin")], dir.path());
+    assert_eq!(terminal.exit_code(), 0, "{}", terminal.shown());
+    assert!(!terminal.shown().contains("saved"), "{}", terminal.shown());
+    assert!(dir.path().join("quiet.bin").exists());
+}
