@@ -188,3 +188,27 @@ fn bytes_trailing_a_request_never_reset_the_reply() {
         }
     }
 }
+
+/// A listing is built off the event loop (by a worker thread); the connection waits for it,
+/// and what the client sent after it is answered after it, in order.
+#[test]
+fn a_listing_built_off_the_loop_keeps_pipelined_requests_in_order() {
+    let dir = site();
+    for index in 0..300 {
+        std::fs::write(dir.path().join("sub").join(format!("f{index}.txt")), "x").expect("write");
+    }
+    let server = Server::start(dir.path(), &["--quiet"]);
+    let mut stream = server.connect();
+    stream
+        .write_all(
+            b"GET /sub/ HTTP/1.1\r\nHost: x\r\n\r\n\
+              GET /notes.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .expect("send two requests at once");
+    let listing = support::read_one_response(&mut stream);
+    assert_eq!(listing.status(), 200);
+    assert!(listing.text().contains("f299.txt"), "{}", listing.text());
+    let notes = Reply::parse(&read_to_close(&mut stream));
+    assert_eq!(notes.status(), 200);
+    assert_eq!(notes.body, NOTES.as_bytes());
+}

@@ -30,7 +30,7 @@ use mio::Token;
 
 use super::keep_alive::{keep_alive, KEEP_ALIVE_MAX};
 use super::request::{Progress, Rejected, Request, RequestBuffer, Version};
-use super::response::{Framing, Persistence, Response};
+use super::response::{Body, Deferred, Framing, Persistence, Response};
 use super::routes;
 use super::send::{Outgoing, Sent};
 use super::url_path::is_valid_host;
@@ -43,6 +43,9 @@ pub(super) struct Connection {
     pub(super) peer: SocketAddr,
     /// The server's own address for this connection, once a request needed it.
     arrived_on: Option<SocketAddr>,
+    /// This connection's number in its loop: tells it apart from a later connection in the
+    /// same slot, when finished work comes back from a worker.
+    pub(super) serial: u64,
     state: State,
     /// When the current state's clock started: the connection arrived, the first byte of a
     /// request came, a response was last able to make progress, …
@@ -95,6 +98,9 @@ pub(super) enum Paused {
     ReplyReady,
     /// The connection is over, for this reason.
     Over(&'static str),
+    /// The response is to be built off the loop by this work; when it is done, the loop hands
+    /// it to [`Connection::finish_preparing`].
+    Deferred(Deferred),
 }
 
 /// Where a connection is. Each state has its own deadline (see the module docs).
@@ -105,6 +111,8 @@ enum State {
     ReceivingHead,
     /// The head is complete; its body is still arriving.
     ReceivingBody,
+    /// The response is being built off the loop (a listing); the rest waits here.
+    Preparing(Pending),
     /// A response is on its way out.
     Sending(Reply),
     /// After the last response: the sending side is shut, and what the client still sends is
@@ -122,6 +130,13 @@ struct Reply {
     outgoing: Outgoing,
     status: Status,
     /// The request line for the access log.
+    request_line: Vec<u8>,
+    then: AfterReply,
+}
+
+/// What a response being built off the loop will need once it is ready.
+struct Pending {
+    framing: Framing,
     request_line: Vec<u8>,
     then: AfterReply,
 }
@@ -145,6 +160,8 @@ enum Step {
     Wait,
     /// The connection is over, for this reason (shown in the verbose log).
     Close(&'static str),
+    /// The response must be built off the loop by this work.
+    Defer(Deferred),
 }
 
 impl Connection {
@@ -153,12 +170,14 @@ impl Connection {
         socket: ClientSocket,
         peer: SocketAddr,
         token: Token,
+        serial: u64,
         now: Instant,
     ) -> Connection {
         Connection {
             socket,
             peer,
             arrived_on: None,
+            serial,
             state: State::Waiting,
             since: now,
             deadline: now + shared.timeouts.head,
@@ -221,6 +240,7 @@ impl Connection {
                     }
                     step
                 }
+                State::Preparing(_) => Step::Wait,
                 State::Sending(_) => self.send(shared),
                 State::Draining { .. } => self.drain(scratch),
             };
@@ -228,6 +248,7 @@ impl Connection {
                 Step::Continue => {}
                 Step::Wait => return Paused::Waiting,
                 Step::Close(ending) => return Paused::Over(ending),
+                Step::Defer(work) => return Paused::Deferred(work),
             }
         }
     }
@@ -314,7 +335,29 @@ impl Connection {
         } else {
             Vec::new() // not logged: spare the allocation
         };
+        if let Body::Deferred(work) = response.body {
+            self.state = State::Preparing(Pending {
+                framing,
+                request_line,
+                then,
+            });
+            self.start_clock(Instant::now(), shared.timeouts.write);
+            return Step::Defer(work);
+        }
         self.start_reply(shared, response, framing, request_line, then)
+    }
+
+    /// The response that was being built off the loop is ready: send it.
+    pub(super) fn finish_preparing(&mut self, shared: &Shared, response: Response) {
+        let State::Preparing(pending) = std::mem::replace(&mut self.state, State::Waiting) else {
+            return;
+        };
+        let Pending {
+            framing,
+            request_line,
+            then,
+        } = pending;
+        self.start_reply(shared, response, framing, request_line, then);
     }
 
     /// A request that breaks a rule: answer the error, then drain and close.
@@ -475,6 +518,7 @@ impl Connection {
                 return Expired::Close("the client stopped reading");
             }
             State::Draining { ending, .. } => return Expired::Close(ending),
+            State::Preparing(_) => return Expired::Close("the page took too long to build"),
             State::ReceivingHead => ("head", shared.timeouts.head, "--head-timeout"),
             State::ReceivingBody => ("body", shared.timeouts.body, "--body-timeout"),
         };

@@ -18,6 +18,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Instant;
 
 use mio::event::Event;
@@ -26,6 +27,7 @@ use mio::{Events, Interest, Poll, Token};
 
 use super::connection::{refuse_busy, Connection, Expired, Hold, Paused};
 use super::request::READ_CHUNK;
+use super::workers::Mailbox;
 use super::{LogLevel, Shared, TICK};
 
 /// How many readiness events one `poll` may hand back.
@@ -76,6 +78,10 @@ const ACCEPTS_PER_EVENT: usize = if cfg!(target_os = "linux") {
 /// One event loop: a `Poll`, its copy of the listening socket, and its connections.
 pub(super) struct EventLoop {
     poll: Poll,
+    /// Where workers leave finished pages for this loop's connections.
+    mailbox: Arc<Mailbox>,
+    /// The serial number the next connection gets.
+    next_serial: u64,
     /// `None` once the server is stopping.
     listener: Option<ListeningSocket>,
     clients: Connections,
@@ -92,9 +98,11 @@ pub(super) struct EventLoop {
 
 impl EventLoop {
     /// A loop that will wait on `poll`, where `listener` is already watched.
-    pub(super) fn new(poll: Poll, listener: ListeningSocket) -> EventLoop {
+    pub(super) fn new(poll: Poll, listener: ListeningSocket, mailbox: Arc<Mailbox>) -> EventLoop {
         EventLoop {
             poll,
+            mailbox,
+            next_serial: 0,
             listener: Some(listener),
             clients: Connections::default(),
             scratch: vec![0; READ_CHUNK],
@@ -120,7 +128,8 @@ impl EventLoop {
             for event in events.iter() {
                 match event.token() {
                     LISTENER => self.accept_clients(shared),
-                    WAKER => {} // the stop is noticed below
+                    // A stop (noticed below), or work finished for some connections.
+                    WAKER => self.collect_finished_work(shared),
                     Token(token) => self.client_ready(shared, token - FIRST_CLIENT, event),
                 }
             }
@@ -248,10 +257,10 @@ impl EventLoop {
         shared
             .log
             .note(LogLevel::Verbose, &format!("{peer} connected"));
-        self.clients.put(
-            slot,
-            Connection::new(shared, socket, peer, token, Instant::now()),
-        );
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        let connection = Connection::new(shared, socket, peer, token, serial, Instant::now());
+        self.clients.put(slot, connection);
     }
 
     /// The server is full: closes this loop's connection that has waited longest for a
@@ -316,11 +325,35 @@ impl EventLoop {
             Ok(Paused::Waiting) if client.wants_writable_events => self.watch_writes(shared, slot),
             Ok(Paused::Waiting) => {}
             Ok(Paused::Over(ending)) => self.close(shared, slot, ending),
+            Ok(Paused::Deferred(work)) => {
+                let serial = client.serial;
+                if let Err(work) = shared.workers.submit(work, &self.mailbox, slot, serial) {
+                    // No worker to take it: do it here, slower for the others.
+                    let response = work.run();
+                    client.finish_preparing(shared, response);
+                    self.advance(shared, slot, Hold::Nothing);
+                }
+            }
             Err(_) => {
                 let note = format!("{} internal error: connection dropped", client.peer);
                 shared.log.note(LogLevel::Quiet, &note);
                 self.close(shared, slot, "an internal error");
             }
+        }
+    }
+
+    /// Hands each piece of finished work to its connection (if it is still the same one: a
+    /// connection that closed meanwhile left its slot to another) and moves it along.
+    fn collect_finished_work(&mut self, shared: &Shared) {
+        for finished in self.mailbox.collect() {
+            let Some(client) = self.clients.get_mut(finished.slot) else {
+                continue;
+            };
+            if client.serial != finished.serial {
+                continue;
+            }
+            client.finish_preparing(shared, finished.response);
+            self.advance(shared, finished.slot, Hold::Nothing);
         }
     }
 

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::listing::listing;
-use super::response::{Body, Response};
+use super::response::{Body, Deferred, Response};
 use super::url_path::{decode_path, encode_path, encode_query_for_header, split_target};
 use crate::date::{format_http_date, parse_http_date, truncate_to_second};
 use crate::status::Status;
@@ -109,7 +109,11 @@ pub fn serve(
     };
     if opened.metadata.is_dir() {
         if url_path.trailing_slash {
-            return listing(root, &opened.file, &fs_path, &url_path.segments);
+            // Built off the event loop: a big folder takes long (see `workers`).
+            let root = root.clone();
+            let segments = url_path.segments;
+            let work = Deferred::new(move || listing(&root, &opened.file, &fs_path, &segments));
+            return Response::new(Status::Ok).with_deferred_body(work);
         }
         // Relative links in the page must resolve inside the folder, so send the browser
         // to the slashed URL, as an absolute URI (RFC 1945 §10.11: `Location = "Location"

@@ -72,6 +72,7 @@
 //! | [`keep_alive`] | the keep-alive decision |
 //! | [`send`] | putting the bytes on the socket: the speed tricks |
 //! | [`access_log`] | the Common Log Format line |
+//! | [`workers`] | threads for work too slow for a loop: big listings |
 //!
 //! ## Stopping
 //!
@@ -90,6 +91,7 @@ pub mod response;
 pub mod routes;
 pub mod send;
 pub mod url_path;
+pub mod workers;
 
 use std::fmt;
 use std::io;
@@ -108,6 +110,7 @@ pub use access_log::LogLevel;
 use event_loop::{watch_listener, EventLoop, WAKER};
 use files::Root;
 use routes::Site;
+use workers::{Mailbox, Workers};
 
 /// Time allowed from a request's first byte to the end of its head (and, on a new connection,
 /// for the first byte to come): long enough for a person typing a request into `nc` or
@@ -255,8 +258,10 @@ struct Shared {
     /// Connections open now, over all loops.
     open_connections: AtomicUsize,
     stopping: AtomicBool,
-    /// One per loop: wakes it from `poll` when the server is asked to stop.
-    wakers: Vec<Waker>,
+    /// One per loop: wakes it from `poll` (to stop, or to collect finished work).
+    mailboxes: Vec<Arc<Mailbox>>,
+    /// The threads that build listings off the loops.
+    workers: Workers,
 }
 
 impl Shared {
@@ -279,9 +284,8 @@ impl ShutdownHandle {
     /// connections in flight finish or [`SHUTDOWN_GRACE`] passes.
     pub fn stop(&self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
-        for waker in &self.shared.wakers {
-            // A loop that cannot be woken still sees the flag within one TICK.
-            let _ = waker.wake();
+        for mailbox in &self.shared.mailboxes {
+            mailbox.wake();
         }
     }
 }
@@ -367,14 +371,16 @@ impl Server {
         // Every loop watches the same listening socket (a copy of its descriptor): when a
         // client arrives, whichever loop is free first accepts it.
         let mut loops = Vec::with_capacity(threads);
-        let mut wakers = Vec::with_capacity(threads);
+        let mut mailboxes = Vec::with_capacity(threads);
         for _ in 0..threads {
             let poll = Poll::new().map_err(StartError::EventLoop)?;
             let copy = listener.try_clone().map_err(StartError::EventLoop)?;
             let mut listening = ListeningSocket::from_std(copy);
             watch_listener(&poll, &mut listening).map_err(StartError::EventLoop)?;
-            wakers.push(Waker::new(poll.registry(), WAKER).map_err(StartError::EventLoop)?);
-            loops.push(EventLoop::new(poll, listening));
+            let waker = Waker::new(poll.registry(), WAKER).map_err(StartError::EventLoop)?;
+            let mailbox = Arc::new(Mailbox::new(waker));
+            mailboxes.push(Arc::clone(&mailbox));
+            loops.push(EventLoop::new(poll, listening, mailbox));
         }
         let shared = Arc::new(Shared {
             site: Site {
@@ -392,7 +398,8 @@ impl Server {
             },
             open_connections: AtomicUsize::new(0),
             stopping: AtomicBool::new(false),
-            wakers,
+            mailboxes,
+            workers: Workers::start(),
         });
         Ok(Server {
             local_addr,

@@ -38,6 +38,9 @@ pub enum Body {
     Empty,
     /// A body built in memory: an error page, a listing, a route's answer.
     Bytes(Vec<u8>),
+    /// A body still to be made, by work too slow for the event loop (a big folder's listing):
+    /// the work builds the whole response. See [`workers`](super::workers).
+    Deferred(Deferred),
     /// An open file and how many bytes of it to send, streamed from disk.
     File {
         /// The file, opened when the request was resolved.
@@ -51,7 +54,7 @@ impl Body {
     /// The number of bytes `Content-Length` announces.
     pub fn length(&self) -> u64 {
         match self {
-            Body::Empty => 0,
+            Body::Empty | Body::Deferred(_) => 0,
             Body::Bytes(bytes) => bytes.len() as u64,
             Body::File { length, .. } => *length,
         }
@@ -107,6 +110,12 @@ impl Response {
             .with_body(text.into_bytes())
     }
 
+    /// A body (and the whole response) to be built later by `work`.
+    pub fn with_deferred_body(mut self, work: Deferred) -> Response {
+        self.body = Body::Deferred(work);
+        self
+    }
+
     /// Sets an in-memory body.
     pub fn with_body(mut self, bytes: Vec<u8>) -> Response {
         self.body = Body::Bytes(bytes);
@@ -128,6 +137,27 @@ impl Response {
     /// The value of one of this response's own headers.
     pub fn header(&self, name: &str) -> Option<&str> {
         crate::headers::first(&self.headers, name)
+    }
+}
+
+/// Work that builds a response later, off the event loop.
+pub struct Deferred(Box<dyn FnOnce() -> Response + Send>);
+
+impl Deferred {
+    /// Work that `build`s the response when run.
+    pub fn new(build: impl FnOnce() -> Response + Send + 'static) -> Deferred {
+        Deferred(Box::new(build))
+    }
+
+    /// Does the work.
+    pub fn run(self) -> Response {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Deferred(…)")
     }
 }
 

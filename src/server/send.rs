@@ -69,6 +69,10 @@ impl Outgoing {
     /// A small file is read here, so that it leaves in the same `write` as the head; a larger
     /// one is sent from disk as the socket takes it.
     pub fn new(response: Response, framing: Framing, now: SystemTime) -> io::Result<Outgoing> {
+        if let Body::Deferred(work) = response.body {
+            // The server hands such work to its workers first; anyone else gets it done here.
+            return Outgoing::new(work.run(), framing, now);
+        }
         let mut bytes = if framing.simple {
             Vec::new()
         } else {
@@ -78,7 +82,7 @@ impl Outgoing {
         let mut file = None;
         if !framing.head_only && response.status.allows_body() {
             match response.body {
-                Body::Empty => {}
+                Body::Empty | Body::Deferred(_) => {}
                 Body::Bytes(body) => bytes.extend_from_slice(&body),
                 Body::File {
                     file: mut small,
