@@ -14,6 +14,9 @@
 //!   closes after the response, `MSG_MORE` lets the kernel hold them until the `shutdown`, so
 //!   data and FIN leave in one segment — one packet less for both ends.
 //!
+//! * **No single write holds the loop for long** ([`MAX_WRITE`]): a big page built in memory
+//!   goes out in pieces, with other connections served between them.
+//!
 //! The server's sockets never block, so [`Outgoing::send`] writes what the socket takes now
 //! and remembers where it stopped; the event loop calls it again when the socket has room.
 
@@ -121,6 +124,7 @@ impl Outgoing {
         loop {
             if self.written < self.bytes.len() {
                 let unsent = &self.bytes[self.written..];
+                let unsent = &unsent[..unsent.len().min(MAX_WRITE)];
                 let written = if self.closes_after && self.file.is_none() {
                     socket.write_then_close(unsent)
                 } else {
@@ -177,6 +181,12 @@ impl Outgoing {
         self.total_sent.saturating_sub(self.head_length)
     }
 }
+
+/// The most one `write` of a body built in memory is asked for. A socket with a large buffer
+/// (loopback's grows to megabytes) would take a 3 MB listing in one call, and the copy holds
+/// up every other connection of the loop meanwhile; in pieces, the loop serves others between
+/// them.
+const MAX_WRITE: usize = 256 * 1024;
 
 /// The most one `sendfile` call is asked for: Linux sends at most about 2 GiB per call.
 const MAX_FILE_PIECE: u64 = 1 << 30;

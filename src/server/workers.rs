@@ -28,6 +28,9 @@ use crate::status::Status;
 /// the event loops keep the other cores.
 pub const LISTING_WORKERS: usize = 2;
 
+/// How much lower than the event loops a worker runs (a "nice" value, 0 to 19).
+pub const WORKER_NICENESS: i32 = 10;
+
 /// A finished piece of work, addressed to one connection of one loop. `serial` tells a
 /// connection from a later one that reuses its slot after it closed.
 pub struct Finished {
@@ -131,6 +134,11 @@ impl Workers {
 
 /// A worker's life: take a job, do it, deliver the result, until the queue is gone.
 fn work(receiver: &Mutex<Receiver<Job>>) {
+    // A worker yields the processor to the event loops: on a machine with few cores, a loop
+    // woken by a client must not wait for a listing to finish its time slice. (On Linux the
+    // "nice" value set this way is the calling thread's own.)
+    #[cfg(target_os = "linux")]
+    let _ = rustix::process::setpriority_process(None, WORKER_NICENESS);
     loop {
         let job = match receiver.lock() {
             Ok(receiver) => receiver.recv(),
