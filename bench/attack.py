@@ -2,14 +2,15 @@
 """Attacks on httpserve, on loopback, bounded in count and time, and what other clients see.
 
     python3 bench/attack.py slow    [--n 200,600,1500] [--variants a,b,c] [--fresh 120]
+                                    [--server-args '--max-connections 512']
     python3 bench/attack.py listing [--entries 20000] [--seconds 5]
 
 slow: an attacker process holds N connections and reconnects whatever the server closes, in
 one of three ways: (a) connect and send nothing; (b) a request head, one byte a second;
 (c) a POST to /echo announcing Content-Length: 60000 and dribbling its body a byte a second.
 Meanwhile FRESH ordinary GETs are sent one after another (each with a new connection, 2 s to
-be answered). Prints, per variant and N, the share of fresh GETs answered 200 and their median
-and p99 latency.
+be answered). Prints, per variant and N, how many connections the attacker held when the fresh
+GETs began, the share of fresh GETs answered 200, and their median and p99 latency.
 
 listing: one client fetches a folder of ENTRIES files in a loop while another sends ordinary
 GETs; prints the other client's median and p99 latency, with and without the listing loop.
@@ -142,14 +143,15 @@ async def attack(port, variant, count, seconds):
 
 
 def run_slow(args):
-    table = ["| variant | N | answered | median ms | p99 ms |", "|---|---:|---:|---:|---:|"]
+    table = ["| variant | N | held | answered | median ms | p99 ms |",
+             "|---|---:|---:|---:|---:|---:|"]
     folder = tempfile.mkdtemp(prefix="http10-attack.")
     with open(os.path.join(folder, "notes.txt"), "w") as notes:
         notes.write("notes\n")
     try:
         for variant in args.variants.split(","):
             for count in [int(n) for n in args.n.split(",")]:
-                server, port = start_server(folder)
+                server, port = start_server(folder, args.server_args.split())
                 attacker = subprocess.Popen(
                     [sys.executable, __file__, "_attacker", str(port), variant, str(count),
                      str(args.fresh * 0.05 + 40)],
@@ -172,7 +174,8 @@ def run_slow(args):
                     median = statistics.median(answered) * 1000 if answered else float("nan")
                     p99 = percentile(answered, 0.99) * 1000
                     table.append(
-                        f"| {variant} | {count} | {share:.0f} % | {median:.1f} | {p99:.1f} |"
+                        f"| {variant} | {count} | {held} | {share:.0f} % | {median:.1f} |"
+                        f" {p99:.1f} |"
                     )
                     print(table[-1], file=sys.stderr, flush=True)
                 finally:
@@ -254,6 +257,8 @@ def main():
     slow.add_argument("--n", default="200,600,1500")
     slow.add_argument("--variants", default="a,b,c")
     slow.add_argument("--fresh", type=int, default=120)
+    slow.add_argument("--server-args", default="",
+                      help="extra httpserve options, e.g. '--max-connections 512'")
     listing = sub.add_parser("listing")
     listing.add_argument("--entries", type=int, default=20000)
     listing.add_argument("--seconds", type=float, default=5)
