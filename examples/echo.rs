@@ -106,7 +106,7 @@ fn echo_connection(mut connection: TcpStream) -> Result<usize, String> {
     let mut buffer = [0u8; BUFFER_SIZE];
     let mut total = 0;
     loop {
-        let size = match connection.read(&mut buffer) {
+        let size = match common::read_some(&mut connection, &mut buffer) {
             Ok(0) => return Ok(total), // the client has closed its sending side
             Ok(size) => size,
             Err(error) => return Err(format!("cannot read: {error}")),

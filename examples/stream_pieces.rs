@@ -27,7 +27,7 @@ mod common;
 
 use clap::{Parser, Subcommand};
 use common::say;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::process::ExitCode;
 use std::thread;
@@ -105,7 +105,7 @@ fn count_reads(mut connection: TcpStream) -> Result<(usize, usize), String> {
     let mut reads = 0;
     let mut total = 0;
     loop {
-        match connection.read(&mut buffer) {
+        match common::read_some(&mut connection, &mut buffer) {
             Ok(0) => return Ok((reads, total)),
             Ok(size) => {
                 reads += 1;

@@ -27,7 +27,7 @@ mod common;
 
 use clap::{Parser, Subcommand};
 use common::say;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
@@ -124,7 +124,7 @@ fn stamp_connection(mut connection: TcpStream) -> Result<(), String> {
     common::set_timeouts(&connection, IDLE_TIMEOUT)?;
     let mut buffer = [0u8; BUFFER_SIZE];
     loop {
-        let size = match connection.read(&mut buffer) {
+        let size = match common::read_some(&mut connection, &mut buffer) {
             Ok(0) => return Ok(()),
             Ok(size) => size,
             Err(error) => return Err(format!("cannot read: {error}")),
@@ -147,7 +147,7 @@ fn tcp_client(cli: &Cli) -> Result<(), String> {
         if let Err(error) = connection.write_all(line.as_bytes()) {
             return Err(format!("cannot send to {server}: {error}"));
         }
-        let size = match connection.read(&mut buffer) {
+        let size = match common::read_some(&mut connection, &mut buffer) {
             Ok(0) => return Err(format!("{server} closed the connection")),
             Ok(size) => size,
             Err(error) if common::is_timeout(&error) => {

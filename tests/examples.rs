@@ -309,7 +309,65 @@ fn ctrl_c_ends_every_server_cleanly() {
             rest.iter().any(|line| line == "stopped by Ctrl+C\n"),
             "{name} {args:?} printed {rest:?}"
         );
+        assert!(
+            !rest.iter().any(|line| line.contains("Interrupted")),
+            "{name} {args:?} printed {rest:?}"
+        );
     }
+}
+
+/// Ctrl+C while a server is blocked reading from a connected client. Linux never restarts a
+/// read on a socket that has a timeout (signal(7)), so the read fails with EINTR: that is the
+/// signal arriving, not a network error, and must not be reported as one.
+#[test]
+#[cfg(unix)] // signals are sent with `kill`
+fn ctrl_c_with_a_client_connected_ends_every_server_cleanly() {
+    for name in [
+        "tcp_uppercase",
+        "persistent",
+        "threaded",
+        "echo",
+        "timestamp",
+        "stream_pieces",
+        "mini_http",
+    ] {
+        let mut server = Server::start(name, &["server"]);
+        let client = connect(server.port);
+        // A line begun but not ended: every server is now waiting in a read for the rest.
+        let mut writer = &client;
+        writer.write_all(b"unfinished").expect("send");
+        server.process.line_containing("connection from 127.0.0.1:");
+        server.process.signal("INT");
+        let status = server.process.wait();
+        assert!(status.success(), "{name} exited with {status}");
+        let rest = server.process.rest_of_stdout();
+        assert!(
+            rest.iter().any(|line| line == "stopped by Ctrl+C\n"),
+            "{name} printed {rest:?}"
+        );
+        assert!(
+            !rest.iter().any(|line| line.contains("Interrupted")),
+            "{name} printed {rest:?}"
+        );
+        assert_eq!(server.process.stderr(), "", "{name}");
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn ctrl_c_with_a_client_connected_ends_unix_echo_cleanly() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("echo.sock");
+    let mut server = start_unix_echo(&path);
+    let client = std::os::unix::net::UnixStream::connect(&path).expect("connect");
+    let mut writer = &client;
+    writer.write_all(b"unfinished").expect("send");
+    server.line_containing("connection on");
+    server.signal("INT");
+    assert!(server.wait().success());
+    let rest = server.rest_of_stdout();
+    assert_eq!(rest, ["stopped by Ctrl+C\n"]);
+    assert!(!path.exists(), "the socket file is still there");
 }
 
 // ---- tcp_uppercase ------------------------------------------------------------------------

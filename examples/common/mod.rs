@@ -7,7 +7,8 @@
 //! * turning `-a/--address` and `-p/--port` into a socket address, for a server or a client;
 //! * connecting and listening with the course's time limits, so that nothing waits forever;
 //! * [`say!`]: print a line *now* (a server's output is often a pipe, which Rust buffers);
-//! * Ctrl+C ends a server with a clean line, and every failure becomes one line and exit code 1.
+//! * Ctrl+C ends a server with a clean line, even in the middle of a read ([`read_some`]), and
+//!   every failure becomes one line and exit code 1.
 
 // Each lesson uses a different part of this module.
 #![allow(dead_code, unused_macros, unused_imports)]
@@ -188,6 +189,20 @@ pub fn is_timeout(error: &io::Error) -> bool {
         error.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
     )
+}
+
+/// One `read`, as `Read::read` makes it, except that a read interrupted by a signal is made
+/// again. Linux never restarts a read on a socket that has a timeout (signal(7)): when Ctrl+C
+/// arrives, the blocked read fails with `Interrupted` (EINTR) while [`on_ctrl_c`]'s thread ends
+/// the process. That is the signal, not a network error, and must not be reported as one.
+/// (`read_until`, `read_to_end` and `write_all` retry by themselves; a plain `read` does not.)
+pub fn read_some(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match reader.read(buffer) {
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            result => return result,
+        }
+    }
 }
 
 /// Reads one `\n`-terminated line of at most `max_bytes`, without the line ending.
