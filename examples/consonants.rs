@@ -88,7 +88,10 @@ fn server(cli: &Cli) -> Result<(), String> {
             }
         };
         let count = count_consonants(&String::from_utf8_lossy(&buffer[..size]));
-        say!("request from {sender}: {count} consonants");
+        say!(
+            "request from {sender}: {}",
+            common::plural(count, "consonant")
+        );
         if let Err(error) = socket.send_to(count.to_string().as_bytes(), sender) {
             say!("cannot answer {sender}: {error}");
         }
@@ -118,8 +121,7 @@ fn client(cli: &Cli) -> Result<(), String> {
     };
     let answer = String::from_utf8_lossy(&buffer[..size]);
     match answer.trim().parse::<usize>() {
-        Ok(1) => say!("\"{sentence}\" has 1 consonant."),
-        Ok(count) => say!("\"{sentence}\" has {count} consonants."),
+        Ok(count) => say!("\"{sentence}\" has {}.", common::plural(count, "consonant")),
         Err(_) => {
             return Err(format!(
                 "{server} answered {answer:?}, which is not a count"

@@ -94,7 +94,7 @@ fn tcp_server(cli: &Cli) -> Result<(), String> {
         };
         say!("connection from {peer}");
         match echo_connection(connection) {
-            Ok(total) => say!("{peer}: echoed {total} bytes"),
+            Ok(total) => say!("{peer}: echoed {}", common::plural(total, "byte")),
             Err(error) => say!("{peer}: {error}"),
         }
     }
@@ -149,7 +149,7 @@ fn udp_server(cli: &Cli) -> Result<(), String> {
                 continue;
             }
         };
-        say!("datagram of {size} bytes from {sender}");
+        say!("datagram of {} from {sender}", common::plural(size, "byte"));
         if let Err(error) = socket.send_to(&buffer[..size], sender) {
             say!("cannot answer {sender}: {error}");
         }

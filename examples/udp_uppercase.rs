@@ -76,7 +76,7 @@ fn server(cli: &Cli) -> Result<(), String> {
                 continue;
             }
         };
-        say!("datagram of {size} bytes from {sender}");
+        say!("datagram of {} from {sender}", common::plural(size, "byte"));
         let capitals = String::from_utf8_lossy(&buffer[..size]).to_uppercase();
         if let Err(error) = socket.send_to(capitals.as_bytes(), sender) {
             say!("cannot answer {sender}: {error}");

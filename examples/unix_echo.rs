@@ -120,7 +120,7 @@ fn server(path: &Path) -> Result<(), String> {
         // A client's end of a Unix socket is usually unnamed: there is no address to print.
         say!("connection on {}", path.display());
         match echo_connection(connection) {
-            Ok(total) => say!("echoed {total} bytes"),
+            Ok(total) => say!("echoed {}", common::plural(total, "byte")),
             Err(error) => say!("{error}"),
         }
     }

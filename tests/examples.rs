@@ -370,6 +370,97 @@ fn ctrl_c_with_a_client_connected_ends_unix_echo_cleanly() {
     assert!(!path.exists(), "the socket file is still there");
 }
 
+/// Waits for the server's next line containing `marker`, and checks how that line ends.
+fn assert_next_line_ends(server: &Server, marker: &str, ending: &str) {
+    let line = server.process.line_containing(marker);
+    assert!(
+        line.ends_with(ending),
+        "wanted {ending:?} at the end of {line:?}"
+    );
+}
+
+#[test]
+#[cfg(unix)] // unix_echo is one of them
+fn every_count_in_the_examples_output_reads_right_for_one_and_for_more() {
+    for (name, args) in [
+        ("udp_uppercase", &["server"][..]),
+        ("echo", &["server", "--udp"][..]),
+    ] {
+        let server = Server::start(name, args);
+        for (sent, wanted) in [
+            (&b"a"[..], "datagram of 1 byte from "),
+            (b"ab", "of 2 bytes from "),
+        ] {
+            udp_ask(server.port, sent);
+            let line = server.process.line_containing("datagram of");
+            assert!(
+                line.contains(wanted),
+                "{name}: wanted {wanted:?} in {line:?}"
+            );
+        }
+    }
+
+    let server = Server::start("echo", &["server"]);
+    for (sent, ending) in [
+        ("x", ": echoed 1 byte"),
+        ("xy", ": echoed 2 bytes"),
+        ("", ": echoed 0 bytes"),
+    ] {
+        let mut stream = connect(server.port);
+        stream.write_all(sent.as_bytes()).expect("send");
+        stream.shutdown(Shutdown::Write).expect("shutdown");
+        let mut echo = Vec::new();
+        stream.read_to_end(&mut echo).expect("the echo");
+        assert_next_line_ends(&server, "echoed", ending);
+    }
+
+    for name in ["persistent", "threaded"] {
+        let server = Server::start(name, &["server"]);
+        for (lines, ending) in [(1, " done after 1 line"), (2, " done after 2 lines")] {
+            let client = connect(server.port);
+            for _ in 0..lines {
+                assert_eq!(ask_line(&client, "a"), "A");
+            }
+            drop(client);
+            assert_next_line_ends(&server, "done after", ending);
+        }
+    }
+
+    let server = Server::start("stream_pieces", &["server"]);
+    let mut stream = connect(server.port);
+    stream.write_all(b"x").expect("send");
+    drop(stream);
+    assert_next_line_ends(&server, "read ", "read 1 byte");
+    assert_next_line_ends(&server, "total: ", "total: 1 byte in 1 read");
+    let port = server.port_arg();
+    let finished = run_client("stream_pieces", &["client", "-p", &port], "");
+    assert_eq!(finished.stdout, "sent 100 characters in 100 writes\n");
+
+    let server = Server::start("consonants", &["server"]);
+    for (text, ending) in [
+        ("b", ": 1 consonant"),
+        ("bc", ": 2 consonants"),
+        ("a", ": 0 consonants"),
+    ] {
+        udp_ask(server.port, text.as_bytes());
+        assert_next_line_ends(&server, "request from", ending);
+    }
+    let port = server.port_arg();
+    let finished = run_client("consonants", &["client", "-p", &port], "b\n");
+    assert_eq!(finished.stdout, "\"b\" has 1 consonant.\n");
+
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("echo.sock");
+    let path_text = path.to_str().expect("UTF-8");
+    let unix_server = start_unix_echo(&path);
+    for (message, ending) in [("x", "echoed 1 byte"), ("xy", "echoed 2 bytes")] {
+        let finished = run_client("unix_echo", &["client", "--path", path_text, message], "");
+        assert!(finished.status.success(), "{}", finished.stderr);
+        let line = unix_server.line_containing("echoed");
+        assert_eq!(line, ending);
+    }
+}
+
 // ---- tcp_uppercase ------------------------------------------------------------------------
 
 #[test]
@@ -727,7 +818,7 @@ fn stream_pieces_reads(extra: &[&str]) -> (Vec<usize>, String) {
         }
         let size = line
             .strip_prefix("read ")
-            .and_then(|rest| rest.strip_suffix(" bytes"))
+            .and_then(|rest| rest.strip_suffix(" bytes").or(rest.strip_suffix(" byte")))
             .and_then(|number| number.parse().ok())
             .unwrap_or_else(|| panic!("unexpected line {line:?}"));
         sizes.push(size);

@@ -7,6 +7,7 @@
 //! * turning `-a/--address` and `-p/--port` into a socket address, for a server or a client;
 //! * connecting and listening with the course's time limits, so that nothing waits forever;
 //! * [`say!`]: print a line *now* (a server's output is often a pipe, which Rust buffers);
+//! * [`plural`]: `1 byte` but `2 bytes`;
 //! * Ctrl+C ends a server with a clean line, even in the middle of a read ([`read_some`]), and
 //!   every failure becomes one line and exit code 1.
 
@@ -225,10 +226,20 @@ pub fn read_line(reader: &mut impl BufRead, max_bytes: usize) -> io::Result<Opti
     } else if line.len() == max_bytes {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("line longer than {max_bytes} bytes"),
+            format!("line longer than {}", plural(max_bytes, "byte")),
         ));
     }
     Ok(Some(String::from_utf8_lossy(&line).into_owned()))
+}
+
+/// A count and its noun, the noun plural unless the count is exactly one: `1 byte`,
+/// `0 bytes`, `2048 bytes`. Every noun the lessons count makes its plural with an `s`.
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 /// Shows `prompt` on stderr (so stdout carries only answers) and reads a line from stdin,
