@@ -638,6 +638,74 @@ fn threaded_client_runs_a_whole_session() {
     server.process.line_containing("ended the session");
 }
 
+// ---- the line limit of tcp_uppercase, persistent and threaded ---------------------------
+
+/// Their limit, the `\n` included.
+const MAX_LINE: usize = 2048;
+
+/// Sends a line far longer than the limit, and far longer than the server's read buffer, so that
+/// bytes are still unread in its kernel buffer when it closes (the case that causes a reset).
+/// The sending runs on a thread: the server stops reading the line, and only its draining lets
+/// the write finish.
+fn send_far_too_long_line(stream: &TcpStream) -> std::thread::JoinHandle<()> {
+    let mut writer = stream.try_clone().expect("clone the connection");
+    std::thread::spawn(move || {
+        let mut line = vec![b'x'; 100_000];
+        line.push(b'\n');
+        // A server that closes before taking everything makes this fail: the reads decide.
+        let _ = writer.write_all(&line);
+    })
+}
+
+#[test]
+fn a_line_over_the_limit_gets_one_line_naming_the_limit_then_a_clean_close() {
+    for name in ["tcp_uppercase", "persistent", "threaded"] {
+        let server = Server::start(name, &["server"]);
+        let mut stream = connect(server.port);
+        if name != "tcp_uppercase" {
+            // Just under the limit is fine, and the session goes on.
+            let longest = "a".repeat(MAX_LINE - 1);
+            assert_eq!(
+                ask_line(&stream, &longest),
+                longest.to_uppercase(),
+                "{name}"
+            );
+        }
+        let sender = send_far_too_long_line(&stream);
+        let refusal = read_line(&stream).unwrap_or_else(|| panic!("{name}: no refusal line"));
+        assert!(refusal.starts_with("error: "), "{name}: {refusal:?}");
+        assert!(refusal.contains("2048 bytes"), "{name}: {refusal:?}");
+        // Then the server's FIN: an orderly end of the stream, not a reset.
+        let mut rest = Vec::new();
+        let end = stream.read_to_end(&mut rest);
+        assert!(end.is_ok(), "{name}: {end:?}");
+        assert!(rest.is_empty(), "{name}: {} more bytes", rest.len());
+        sender.join().expect("the sending thread ends");
+        drop(stream);
+        server.process.line_containing("longer than");
+        // And it serves the next client.
+        let mut next = connect(server.port);
+        next.write_all(b"next\n").expect("send");
+        assert_eq!(read_line(&next).as_deref(), Some("NEXT"), "{name}");
+    }
+}
+
+#[test]
+fn the_example_clients_print_the_servers_refusal_of_a_long_line_and_fail() {
+    let long_line = "y".repeat(3000);
+    for name in ["tcp_uppercase", "persistent", "threaded"] {
+        let server = Server::start(name, &["server"]);
+        let port = server.port_arg();
+        let (input, answers) = match name {
+            "tcp_uppercase" => (format!("{long_line}\n"), ""),
+            _ => (format!("hello\n{long_line}\nnot sent\n"), "HELLO\n"),
+        };
+        let finished = run_client(name, &["client", "-p", &port], &input);
+        assert_eq!(finished.stdout, answers, "{name}");
+        assert_one_line_failure(&finished, "line longer than the limit of 2048 bytes");
+    }
+}
+
 // ---- echo -----------------------------------------------------------------------------------
 
 #[test]

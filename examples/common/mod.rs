@@ -15,9 +15,9 @@
 #![allow(dead_code, unused_macros, unused_imports)]
 
 use std::io::{self, BufRead, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Prints one line on stdout and flushes it at once. Rust buffers stdout when it is a pipe
 /// (as in the tests, or `server | tee log`), and a server's lines must not wait in a buffer.
@@ -55,6 +55,15 @@ pub const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 /// reply by reading. The servers that serve one client at a time would otherwise belong forever
 /// to a client that connects and does nothing.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a server that has said its last word keeps reading, and throwing away, what the
+/// client still sends, before it closes: see [`close_gracefully`].
+pub const LINGER: Duration = Duration::from_secs(2);
+
+/// How a capitals server (`tcp_uppercase`, `persistent`, `threaded`) starts the one line that
+/// says why it ends a connection. No answer in capitals can start so: `to_uppercase` leaves no
+/// small letter `a`–`z`. So a client tells a refusal from an answer by these bytes alone.
+pub const REFUSAL: &str = "error: ";
 
 /// Checks a `-p/--port` value against the course's rule; clap calls it while parsing, so a
 /// refused port is reported like any other bad argument.
@@ -206,10 +215,10 @@ pub fn read_some(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize>
     }
 }
 
-/// Reads one `\n`-terminated line of at most `max_bytes`, without the line ending.
-/// `Ok(None)` means the other side closed the connection before sending anything more.
-/// A longer line is an error rather than a growing buffer: the network decides how much it
-/// sends, so the reader decides how much it keeps.
+/// Reads one `\n`-terminated line of at most `max_bytes` (the `\n` included), without the line
+/// ending. `Ok(None)` means the other side closed the connection before sending anything more.
+/// A longer line is an error of kind `InvalidData` ([`is_too_long`]) rather than a growing
+/// buffer: the network decides how much it sends, so the reader decides how much it keeps.
 pub fn read_line(reader: &mut impl BufRead, max_bytes: usize) -> io::Result<Option<String>> {
     let mut line = Vec::new();
     let limit = u64::try_from(max_bytes).expect("a line limit fits in 64 bits");
@@ -226,10 +235,52 @@ pub fn read_line(reader: &mut impl BufRead, max_bytes: usize) -> io::Result<Opti
     } else if line.len() == max_bytes {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("line longer than {}", plural(max_bytes, "byte")),
+            format!(
+                "line longer than the limit of {}",
+                plural(max_bytes, "byte")
+            ),
         ));
     }
     Ok(Some(String::from_utf8_lossy(&line).into_owned()))
+}
+
+/// Whether [`read_line`] failed because the line was longer than its limit.
+pub fn is_too_long(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::InvalidData
+}
+
+/// Sends a capitals server's last line, [`REFUSAL`] and `reason`, then closes gracefully.
+/// Failing to send it is not worth a message of its own: the caller reports `reason` anyway.
+pub fn refuse(connection: &TcpStream, reason: &str) {
+    let mut writer = connection;
+    let _ = writer.write_all(format!("{REFUSAL}{reason}\n").as_bytes());
+    close_gracefully(connection);
+}
+
+/// Closes a connection so that what was sent last arrives. Closing a socket while the client's
+/// bytes wait unread in it makes the kernel send a reset (RST) instead of an orderly end (FIN),
+/// and a reset makes the client's kernel throw away what it received but its program has not
+/// read yet: our last line too. So: `shutdown(Write)` sends the FIN after our data ("I have
+/// nothing more to say"), then we read and throw away until the client closes too, for at most
+/// [`LINGER`], and only then close. (`httpserve` does the same: its "lingering close".)
+/// It is the last thing done with the connection, so errors only end it sooner.
+pub fn close_gracefully(connection: &TcpStream) {
+    if connection.shutdown(Shutdown::Write).is_err() {
+        return;
+    }
+    let deadline = Instant::now() + LINGER;
+    let mut reader = connection;
+    let mut buffer = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || connection.set_read_timeout(Some(left)).is_err() {
+            return;
+        }
+        match read_some(&mut reader, &mut buffer) {
+            Ok(0) | Err(_) => return, // the client has closed, or gone quiet too long
+            Ok(_) => {}
+        }
+    }
 }
 
 /// A count and its noun, the noun plural unless the count is exactly one: `1 byte`,
