@@ -8,7 +8,8 @@
 //!   at a time) until the client closes its side; the client sends its message, closes its
 //!   sending side (`shutdown(Write)`: "I have nothing more to say") and reads until the server
 //!   closes too. The echo may come back in other pieces than it was sent: only the bytes count.
-//! * UDP (`--udp`): one datagram in, the same datagram back, to the address it came from.
+//! * UDP (`--udp`): one datagram in, the same datagram back, to the address it came from:
+//!   never a byte more than came in, which matters (see `udp_uppercase.rs`).
 //!
 //! ```text
 //! cargo run --example echo -- server                     # TCP, 0.0.0.0:5006
@@ -150,9 +151,7 @@ fn udp_server(cli: &Cli) -> Result<(), String> {
             }
         };
         say!("datagram of {} from {sender}", common::plural(size, "byte"));
-        if let Err(error) = socket.send_to(&buffer[..size], sender) {
-            say!("cannot answer {sender}: {error}");
-        }
+        common::send_reply(&socket, &buffer[..size], size, sender);
     }
 }
 

@@ -6,6 +6,7 @@
 //! * the course's port rule (1024–65535, or 0 for "let the OS choose") and the default addresses;
 //! * turning `-a/--address` and `-p/--port` into a socket address, for a server or a client;
 //! * connecting and listening with the course's time limits, so that nothing waits forever;
+//! * [`send_reply`]: a UDP server never answers with more bytes than it was sent;
 //! * [`say!`]: print a line *now* (a server's output is often a pipe, which Rust buffers);
 //! * [`plural`]: `1 byte` but `2 bytes`;
 //! * Ctrl+C ends a server with a clean line, even in the middle of a read ([`read_some`]), and
@@ -189,6 +190,25 @@ pub fn udp_client(server: SocketAddr, reply_timeout: Duration) -> Result<UdpSock
     match socket.set_read_timeout(Some(reply_timeout)) {
         Ok(()) => Ok(socket),
         Err(error) => Err(format!("cannot set a receive timeout: {error}")),
+    }
+}
+
+/// Sends a UDP server's `reply` to `sender`, unless it is longer than the request it answers
+/// (`request_size` bytes): then the server sends nothing and says so in its log. Nobody checks
+/// the source address written on a datagram, so a server that answers with more than it was
+/// sent lends its bandwidth to anyone who writes a victim's address there (`udp_uppercase.rs`
+/// explains the attack). Each lesson shapes its replies to fit; this is the last guard.
+pub fn send_reply(socket: &UdpSocket, reply: &[u8], request_size: usize, sender: SocketAddr) {
+    if reply.len() > request_size {
+        say!(
+            "not answering {sender}: the answer ({}) would be longer than the request ({})",
+            plural(reply.len(), "byte"),
+            plural(request_size, "byte")
+        );
+        return;
+    }
+    if let Err(error) = socket.send_to(reply, sender) {
+        say!("cannot answer {sender}: {error}");
     }
 }
 
