@@ -13,6 +13,11 @@
 //! whether `é`, `ß` or `ж` is a consonant depends on the language, and the exercise has one
 //! rule for all. So `Hello, World!` has 7 (H l l W r l d), and `Ça va` has 1: the `v`.
 //!
+//! The answer is never longer than the sentence (`udp_uppercase.rs` says why that matters): a
+//! count has no more digits than the sentence has bytes. Except `0` for an empty datagram, one
+//! byte for none: the server does not answer that, and the client sends an empty sentence as a
+//! space, which has no consonants either.
+//!
 //! As in every UDP client, a lost datagram means no reply ever comes: this one waits
 //! [`REPLY_TIMEOUT`] and says so.
 //!
@@ -88,10 +93,11 @@ fn server(cli: &Cli) -> Result<(), String> {
             }
         };
         let count = count_consonants(&String::from_utf8_lossy(&buffer[..size]));
-        say!("request from {sender}: {count} consonants");
-        if let Err(error) = socket.send_to(count.to_string().as_bytes(), sender) {
-            say!("cannot answer {sender}: {error}");
-        }
+        say!(
+            "request from {sender}: {}",
+            common::plural(count, "consonant")
+        );
+        common::send_reply(&socket, count.to_string().as_bytes(), size, sender);
     }
 }
 
@@ -102,7 +108,9 @@ fn client(cli: &Cli) -> Result<(), String> {
         Some(sentence) => sentence,
         None => return Err("no sentence to send: stdin ended".to_string()),
     };
-    if let Err(error) = socket.send_to(sentence.as_bytes(), server) {
+    // An empty datagram gets no answer: `0` would be longer (see the module docs).
+    let request = if sentence.is_empty() { " " } else { &sentence };
+    if let Err(error) = socket.send_to(request.as_bytes(), server) {
         return Err(format!("cannot send to {server}: {error}"));
     }
     let mut buffer = [0u8; BUFFER_SIZE];
@@ -118,8 +126,7 @@ fn client(cli: &Cli) -> Result<(), String> {
     };
     let answer = String::from_utf8_lossy(&buffer[..size]);
     match answer.trim().parse::<usize>() {
-        Ok(1) => say!("\"{sentence}\" has 1 consonant."),
-        Ok(count) => say!("\"{sentence}\" has {count} consonants."),
+        Ok(count) => say!("\"{sentence}\" has {}.", common::plural(count, "consonant")),
         Err(_) => {
             return Err(format!(
                 "{server} answered {answer:?}, which is not a count"

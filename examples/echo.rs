@@ -8,7 +8,8 @@
 //!   at a time) until the client closes its side; the client sends its message, closes its
 //!   sending side (`shutdown(Write)`: "I have nothing more to say") and reads until the server
 //!   closes too. The echo may come back in other pieces than it was sent: only the bytes count.
-//! * UDP (`--udp`): one datagram in, the same datagram back, to the address it came from.
+//! * UDP (`--udp`): one datagram in, the same datagram back, to the address it came from:
+//!   never a byte more than came in, which matters (see `udp_uppercase.rs`).
 //!
 //! ```text
 //! cargo run --example echo -- server                     # TCP, 0.0.0.0:5006
@@ -94,7 +95,7 @@ fn tcp_server(cli: &Cli) -> Result<(), String> {
         };
         say!("connection from {peer}");
         match echo_connection(connection) {
-            Ok(total) => say!("{peer}: echoed {total} bytes"),
+            Ok(total) => say!("{peer}: echoed {}", common::plural(total, "byte")),
             Err(error) => say!("{peer}: {error}"),
         }
     }
@@ -106,7 +107,7 @@ fn echo_connection(mut connection: TcpStream) -> Result<usize, String> {
     let mut buffer = [0u8; BUFFER_SIZE];
     let mut total = 0;
     loop {
-        let size = match connection.read(&mut buffer) {
+        let size = match common::read_some(&mut connection, &mut buffer) {
             Ok(0) => return Ok(total), // the client has closed its sending side
             Ok(size) => size,
             Err(error) => return Err(format!("cannot read: {error}")),
@@ -149,10 +150,8 @@ fn udp_server(cli: &Cli) -> Result<(), String> {
                 continue;
             }
         };
-        say!("datagram of {size} bytes from {sender}");
-        if let Err(error) = socket.send_to(&buffer[..size], sender) {
-            say!("cannot answer {sender}: {error}");
-        }
+        say!("datagram of {} from {sender}", common::plural(size, "byte"));
+        common::send_reply(&socket, &buffer[..size], size, sender);
     }
 }
 

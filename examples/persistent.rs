@@ -105,7 +105,7 @@ fn server(cli: &Cli, backlog: i32) -> Result<(), String> {
         // The whole session runs here, in the accepting thread: nobody else is accepted until
         // it ends. That is the lesson, and what `threaded.rs` changes.
         match line_session::serve(connection, peer) {
-            Ok(answered) => say!("{peer} done after {answered} lines"),
+            Ok(answered) => say!("{peer} done after {}", common::plural(answered, "line")),
             Err(error) => say!("{peer}: {error}"),
         }
     }

@@ -15,6 +15,10 @@
 //! divisors are 1 and itself). A whole number above 2⁶⁴ − 1 gets `-1`: it is a number, but not
 //! one this checker can read, and the client says so.
 //!
+//! An answer is never longer than its request (`udp_uppercase.rs` says why), so a request
+//! shorter than its answer, such as `x` (1 byte, answered `-1`), is not answered. The client
+//! pads every request to two bytes with spaces, which the server ignores.
+//!
 //! ## Fast for every 64-bit number
 //!
 //! Trying divisors up to √n takes up to 2³² divisions for a large 64-bit prime: seconds, and the
@@ -162,9 +166,7 @@ fn server(cli: &Cli) -> Result<(), String> {
         };
         let code = answer(&String::from_utf8_lossy(&buffer[..size]));
         say!("request from {sender}: answered {code}");
-        if let Err(error) = socket.send_to(code.as_bytes(), sender) {
-            say!("cannot answer {sender}: {error}");
-        }
+        common::send_reply(&socket, code.as_bytes(), size, sender);
     }
 }
 
@@ -175,7 +177,9 @@ fn client(cli: &Cli) -> Result<(), String> {
         Some(number) => number.trim().to_string(),
         None => return Err("no number to send: stdin ended".to_string()),
     };
-    if let Err(error) = socket.send_to(number.as_bytes(), server) {
+    // Room for the longest answer, `-1` (see the module docs).
+    let request = format!("{number:<2}");
+    if let Err(error) = socket.send_to(request.as_bytes(), server) {
         return Err(format!("cannot send to {server}: {error}"));
     }
     let mut buffer = [0u8; BUFFER_SIZE];

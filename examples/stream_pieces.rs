@@ -27,7 +27,7 @@ mod common;
 
 use clap::{Parser, Subcommand};
 use common::say;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::process::ExitCode;
 use std::thread;
@@ -92,7 +92,11 @@ fn server(cli: &Cli) -> Result<(), String> {
         };
         say!("connection from {peer}");
         match count_reads(connection) {
-            Ok((reads, total)) => say!("total: {total} bytes in {reads} reads"),
+            Ok((reads, total)) => say!(
+                "total: {} in {}",
+                common::plural(total, "byte"),
+                common::plural(reads, "read")
+            ),
             Err(error) => say!("{peer}: {error}"),
         }
     }
@@ -105,12 +109,12 @@ fn count_reads(mut connection: TcpStream) -> Result<(usize, usize), String> {
     let mut reads = 0;
     let mut total = 0;
     loop {
-        match connection.read(&mut buffer) {
+        match common::read_some(&mut connection, &mut buffer) {
             Ok(0) => return Ok((reads, total)),
             Ok(size) => {
                 reads += 1;
                 total += size;
-                say!("read {size} bytes");
+                say!("read {}", common::plural(size, "byte"));
             }
             Err(error) => return Err(format!("cannot read: {error}")),
         }
@@ -133,7 +137,11 @@ fn client(cli: &Cli, pause: Duration, nodelay: bool) -> Result<(), String> {
             thread::sleep(pause);
         }
     }
-    say!("sent {CHARACTERS} characters in {CHARACTERS} writes");
+    say!(
+        "sent {} in {}",
+        common::plural(CHARACTERS, "character"),
+        common::plural(CHARACTERS, "write")
+    );
     // Dropping the connection closes it, which the server reads as the end of the stream.
     Ok(())
 }

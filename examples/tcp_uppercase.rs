@@ -15,7 +15,8 @@
 //!
 //! Try: run the client with no server (the OS refuses the connection at once); run two clients
 //! one after the other and watch the server print each one's address and port (a new port each
-//! time: the client's OS picks it); stop the server with Ctrl+C.
+//! time: the client's OS picks it); a line over 2048 bytes, which the server refuses in a line
+//! of its own; stop the server with Ctrl+C.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -26,7 +27,9 @@ use std::io::{BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::ExitCode;
 
-/// The longest line the server reads; a longer one is refused.
+/// The longest line the server reads, its `\n` included. A longer one is refused with one line,
+/// `error: line longer than the limit of 2048 bytes` (no answer in capitals can start with small
+/// letters), after which the server closes gracefully: see `common::close_gracefully`.
 const MAX_LINE: usize = 2048;
 
 /// The longest reply the client reads: capitals can take more bytes than the small letters
@@ -92,6 +95,10 @@ fn answer(connection: TcpStream) -> Result<(), String> {
     let line = match common::read_line(&mut reader, MAX_LINE) {
         Ok(Some(line)) => line,
         Ok(None) => return Err("closed without sending a line".to_string()),
+        Err(error) if common::is_too_long(&error) => {
+            common::refuse(&connection, &error.to_string());
+            return Err(format!("{error}: told the client, and closed"));
+        }
         Err(error) => return Err(format!("cannot read the line: {error}")),
     };
     let reply = format!("{}\n", line.to_uppercase());
@@ -126,9 +133,10 @@ fn client(cli: &Cli) -> Result<(), String> {
         }
         Err(error) => return Err(format!("no reply from {server}: {error}")),
     }
-    say!(
-        "From server: {}",
-        String::from_utf8_lossy(&reply).trim_end()
-    );
+    let reply = String::from_utf8_lossy(&reply);
+    if let Some(reason) = reply.strip_prefix(common::REFUSAL) {
+        return Err(format!("{server} refused the line: {}", reason.trim_end()));
+    }
+    say!("From server: {}", reply.trim_end());
     Ok(())
 }

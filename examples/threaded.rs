@@ -90,7 +90,7 @@ fn server(cli: &Cli) -> Result<(), String> {
         // `move` hands the connection to the new thread; the accepting thread keeps nothing
         // of it and is back in `accept` at once.
         let session = move || match line_session::serve(connection, peer) {
-            Ok(answered) => say!("{peer} done after {answered} lines"),
+            Ok(answered) => say!("{peer} done after {}", common::plural(answered, "line")),
             Err(error) => say!("{peer}: {error}"),
         };
         let spawned = thread::Builder::new()

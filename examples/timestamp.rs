@@ -16,6 +16,13 @@
 //! message, so two lines sent in quick succession may come back under one stamp. The client
 //! waits for each answer before it sends the next line, which keeps them apart in practice.
 //!
+//! Over UDP an answer must not be longer than its request (`udp_uppercase.rs` says why), yet
+//! the stamp adds [`STAMP_SIZE`] bytes. So the server cuts its answer to the request's size, and
+//! the UDP client pays for the stamp: it ends each datagram with that many spaces, which the
+//! stamp displaces. QUIC's clients do the same for the same reason: they pad their first
+//! datagram to 1,200 bytes, since a server may send an unverified address at most three times
+//! what it received from it (RFC 9000 §8.1).
+//!
 //! About the time: the stamp is C's `ctime()` format, but in UTC. Rust's standard library knows
 //! no time zones (the local offset lives in the system's tz database); on a machine set to UTC,
 //! as servers and CI usually are, UTC *is* the local time.
@@ -27,13 +34,16 @@ mod common;
 
 use clap::{Parser, Subcommand};
 use common::say;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 /// How much either side reads at a time (the lesson's `BUFSIZ`).
 const BUFFER_SIZE: usize = 1024;
+
+/// The size of the stamp, `[Sat Nov 21 10:00:00 2026] `: the room a UDP request leaves for it.
+const STAMP_SIZE: usize = 27;
 
 /// How long a client waits for each answer.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -124,7 +134,7 @@ fn stamp_connection(mut connection: TcpStream) -> Result<(), String> {
     common::set_timeouts(&connection, IDLE_TIMEOUT)?;
     let mut buffer = [0u8; BUFFER_SIZE];
     loop {
-        let size = match connection.read(&mut buffer) {
+        let size = match common::read_some(&mut connection, &mut buffer) {
             Ok(0) => return Ok(()),
             Ok(size) => size,
             Err(error) => return Err(format!("cannot read: {error}")),
@@ -147,7 +157,7 @@ fn tcp_client(cli: &Cli) -> Result<(), String> {
         if let Err(error) = connection.write_all(line.as_bytes()) {
             return Err(format!("cannot send to {server}: {error}"));
         }
-        let size = match connection.read(&mut buffer) {
+        let size = match common::read_some(&mut connection, &mut buffer) {
             Ok(0) => return Err(format!("{server} closed the connection")),
             Ok(size) => size,
             Err(error) if common::is_timeout(&error) => {
@@ -176,9 +186,10 @@ fn udp_server(cli: &Cli) -> Result<(), String> {
             }
         };
         say!("datagram from {sender}");
-        if let Err(error) = socket.send_to(&stamp(&buffer[..size]), sender) {
-            say!("cannot answer {sender}: {error}");
-        }
+        // The stamp takes the place of the request's last bytes: the room the client left.
+        let mut answer = stamp(&buffer[..size]);
+        answer.truncate(size);
+        common::send_reply(&socket, &answer, size, sender);
     }
 }
 
@@ -191,7 +202,8 @@ fn udp_client(cli: &Cli) -> Result<(), String> {
             Some(line) if !line.is_empty() => line,
             _ => return Ok(()),
         };
-        if let Err(error) = socket.send_to(line.as_bytes(), server) {
+        let request = format!("{line}{}", " ".repeat(STAMP_SIZE)); // room for the stamp
+        if let Err(error) = socket.send_to(request.as_bytes(), server) {
             return Err(format!("cannot send to {server}: {error}"));
         }
         match socket.recv_from(&mut buffer) {

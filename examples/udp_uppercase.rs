@@ -16,7 +16,17 @@
 //! Try: run the client with no server — with TCP the connection was refused at once; here the
 //! datagram leaves happily and the client can only notice the silence. Send a line longer than
 //! [`BUFFER_SIZE`] bytes and see it cut: the rest of a datagram that does not fit the buffer is
-//! thrown away.
+//! thrown away. Send `ΐΐΐ` and see the reply cut too, as the next section explains.
+//!
+//! ## A reply is never longer than its request
+//!
+//! Capitals can take more bytes than small letters: `ΐ` (2 bytes) becomes `Ϊ́`, three
+//! characters and 6 bytes, so 2,048 bytes of `ΐ` would come back as 6,144. That would make the
+//! server a tool for an *amplification attack*: UDP has no handshake, so anyone can write a
+//! victim's address as a datagram's source, and the server would aim three times the attacker's
+//! traffic at the victim. So this server keeps the capitals of as many whole characters as fit
+//! in the request's size, cuts the rest and says so in its log; `common::send_reply` refuses
+//! any longer reply. (TCP's handshake proves the client's address before any reply is sent.)
 
 #[path = "common/mod.rs"]
 mod common;
@@ -76,12 +86,33 @@ fn server(cli: &Cli) -> Result<(), String> {
                 continue;
             }
         };
-        say!("datagram of {size} bytes from {sender}");
-        let capitals = String::from_utf8_lossy(&buffer[..size]).to_uppercase();
-        if let Err(error) = socket.send_to(capitals.as_bytes(), sender) {
-            say!("cannot answer {sender}: {error}");
+        say!("datagram of {} from {sender}", common::plural(size, "byte"));
+        let text = String::from_utf8_lossy(&buffer[..size]);
+        let (capitals, whole) = capitals_within(&text, size);
+        if !whole {
+            say!(
+                "capitals cut to {}, to fit in the request's {}",
+                common::plural(capitals.len(), "byte"),
+                common::plural(size, "byte")
+            );
+        }
+        common::send_reply(&socket, capitals.as_bytes(), size, sender);
+    }
+}
+
+/// The capitals of `text` that fit in `room` bytes, and whether all of them did. A character's
+/// capitals are kept whole or left out: `Ϊ́` cut after `Ι` would be another letter.
+fn capitals_within(text: &str, room: usize) -> (String, bool) {
+    let mut capitals = String::new();
+    for character in text.chars() {
+        let before = capitals.len();
+        capitals.extend(character.to_uppercase());
+        if capitals.len() > room {
+            capitals.truncate(before);
+            return (capitals, false);
         }
     }
+    (capitals, true)
 }
 
 fn client(cli: &Cli) -> Result<(), String> {

@@ -120,7 +120,7 @@ fn server(path: &Path) -> Result<(), String> {
         // A client's end of a Unix socket is usually unnamed: there is no address to print.
         say!("connection on {}", path.display());
         match echo_connection(connection) {
-            Ok(total) => say!("echoed {total} bytes"),
+            Ok(total) => say!("echoed {}", common::plural(total, "byte")),
             Err(error) => say!("{error}"),
         }
     }
@@ -168,7 +168,7 @@ fn echo_connection(mut connection: UnixStream) -> Result<usize, String> {
     let mut buffer = [0u8; BUFFER_SIZE];
     let mut total = 0;
     loop {
-        let size = match connection.read(&mut buffer) {
+        let size = match common::read_some(&mut connection, &mut buffer) {
             Ok(0) => return Ok(total),
             Ok(size) => size,
             Err(error) => return Err(format!("cannot read: {error}")),

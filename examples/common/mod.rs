@@ -6,16 +6,19 @@
 //! * the course's port rule (1024–65535, or 0 for "let the OS choose") and the default addresses;
 //! * turning `-a/--address` and `-p/--port` into a socket address, for a server or a client;
 //! * connecting and listening with the course's time limits, so that nothing waits forever;
+//! * [`send_reply`]: a UDP server never answers with more bytes than it was sent;
 //! * [`say!`]: print a line *now* (a server's output is often a pipe, which Rust buffers);
-//! * Ctrl+C ends a server with a clean line, and every failure becomes one line and exit code 1.
+//! * [`plural`]: `1 byte` but `2 bytes`;
+//! * Ctrl+C ends a server with a clean line, even in the middle of a read ([`read_some`]), and
+//!   every failure becomes one line and exit code 1.
 
 // Each lesson uses a different part of this module.
 #![allow(dead_code, unused_macros, unused_imports)]
 
 use std::io::{self, BufRead, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Prints one line on stdout and flushes it at once. Rust buffers stdout when it is a pipe
 /// (as in the tests, or `server | tee log`), and a server's lines must not wait in a buffer.
@@ -53,6 +56,15 @@ pub const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 /// reply by reading. The servers that serve one client at a time would otherwise belong forever
 /// to a client that connects and does nothing.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a server that has said its last word keeps reading, and throwing away, what the
+/// client still sends, before it closes: see [`close_gracefully`].
+pub const LINGER: Duration = Duration::from_secs(2);
+
+/// How a capitals server (`tcp_uppercase`, `persistent`, `threaded`) starts the one line that
+/// says why it ends a connection. No answer in capitals can start so: `to_uppercase` leaves no
+/// small letter `a`–`z`. So a client tells a refusal from an answer by these bytes alone.
+pub const REFUSAL: &str = "error: ";
 
 /// Checks a `-p/--port` value against the course's rule; clap calls it while parsing, so a
 /// refused port is reported like any other bad argument.
@@ -181,6 +193,25 @@ pub fn udp_client(server: SocketAddr, reply_timeout: Duration) -> Result<UdpSock
     }
 }
 
+/// Sends a UDP server's `reply` to `sender`, unless it is longer than the request it answers
+/// (`request_size` bytes): then the server sends nothing and says so in its log. Nobody checks
+/// the source address written on a datagram, so a server that answers with more than it was
+/// sent lends its bandwidth to anyone who writes a victim's address there (`udp_uppercase.rs`
+/// explains the attack). Each lesson shapes its replies to fit; this is the last guard.
+pub fn send_reply(socket: &UdpSocket, reply: &[u8], request_size: usize, sender: SocketAddr) {
+    if reply.len() > request_size {
+        say!(
+            "not answering {sender}: the answer ({}) would be longer than the request ({})",
+            plural(reply.len(), "byte"),
+            plural(request_size, "byte")
+        );
+        return;
+    }
+    if let Err(error) = socket.send_to(reply, sender) {
+        say!("cannot answer {sender}: {error}");
+    }
+}
+
 /// Whether a read failed because its time limit passed. Unix says `WouldBlock` (EAGAIN),
 /// Windows says `TimedOut`.
 pub fn is_timeout(error: &io::Error) -> bool {
@@ -190,10 +221,24 @@ pub fn is_timeout(error: &io::Error) -> bool {
     )
 }
 
-/// Reads one `\n`-terminated line of at most `max_bytes`, without the line ending.
-/// `Ok(None)` means the other side closed the connection before sending anything more.
-/// A longer line is an error rather than a growing buffer: the network decides how much it
-/// sends, so the reader decides how much it keeps.
+/// One `read`, as `Read::read` makes it, except that a read interrupted by a signal is made
+/// again. Linux never restarts a read on a socket that has a timeout (signal(7)): when Ctrl+C
+/// arrives, the blocked read fails with `Interrupted` (EINTR) while [`on_ctrl_c`]'s thread ends
+/// the process. That is the signal, not a network error, and must not be reported as one.
+/// (`read_until`, `read_to_end` and `write_all` retry by themselves; a plain `read` does not.)
+pub fn read_some(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match reader.read(buffer) {
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            result => return result,
+        }
+    }
+}
+
+/// Reads one `\n`-terminated line of at most `max_bytes` (the `\n` included), without the line
+/// ending. `Ok(None)` means the other side closed the connection before sending anything more.
+/// A longer line is an error of kind `InvalidData` ([`is_too_long`]) rather than a growing
+/// buffer: the network decides how much it sends, so the reader decides how much it keeps.
 pub fn read_line(reader: &mut impl BufRead, max_bytes: usize) -> io::Result<Option<String>> {
     let mut line = Vec::new();
     let limit = u64::try_from(max_bytes).expect("a line limit fits in 64 bits");
@@ -210,10 +255,62 @@ pub fn read_line(reader: &mut impl BufRead, max_bytes: usize) -> io::Result<Opti
     } else if line.len() == max_bytes {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("line longer than {max_bytes} bytes"),
+            format!(
+                "line longer than the limit of {}",
+                plural(max_bytes, "byte")
+            ),
         ));
     }
     Ok(Some(String::from_utf8_lossy(&line).into_owned()))
+}
+
+/// Whether [`read_line`] failed because the line was longer than its limit.
+pub fn is_too_long(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::InvalidData
+}
+
+/// Sends a capitals server's last line, [`REFUSAL`] and `reason`, then closes gracefully.
+/// Failing to send it is not worth a message of its own: the caller reports `reason` anyway.
+pub fn refuse(connection: &TcpStream, reason: &str) {
+    let mut writer = connection;
+    let _ = writer.write_all(format!("{REFUSAL}{reason}\n").as_bytes());
+    close_gracefully(connection);
+}
+
+/// Closes a connection so that what was sent last arrives. Closing a socket while the client's
+/// bytes wait unread in it makes the kernel send a reset (RST) instead of an orderly end (FIN),
+/// and a reset makes the client's kernel throw away what it received but its program has not
+/// read yet: our last line too. So: `shutdown(Write)` sends the FIN after our data ("I have
+/// nothing more to say"), then we read and throw away until the client closes too, for at most
+/// [`LINGER`], and only then close. (`httpserve` does the same: its "lingering close".)
+/// It is the last thing done with the connection, so errors only end it sooner.
+pub fn close_gracefully(connection: &TcpStream) {
+    if connection.shutdown(Shutdown::Write).is_err() {
+        return;
+    }
+    let deadline = Instant::now() + LINGER;
+    let mut reader = connection;
+    let mut buffer = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || connection.set_read_timeout(Some(left)).is_err() {
+            return;
+        }
+        match read_some(&mut reader, &mut buffer) {
+            Ok(0) | Err(_) => return, // the client has closed, or gone quiet too long
+            Ok(_) => {}
+        }
+    }
+}
+
+/// A count and its noun, the noun plural unless the count is exactly one: `1 byte`,
+/// `0 bytes`, `2048 bytes`. Every noun the lessons count makes its plural with an `s`.
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 /// Shows `prompt` on stderr (so stdout carries only answers) and reads a line from stdin,

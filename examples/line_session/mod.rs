@@ -5,13 +5,18 @@
 //! with the same line in capitals. A line is ended by `\n`, because TCP delivers a stream of
 //! bytes with no message boundaries: two quick sends may arrive as one read, one send may arrive
 //! as two (`stream_pieces.rs` shows it). The line `.` ends the session.
+//!
+//! A line over [`MAX_LINE`] ends it too, but not in silence: the server answers with one line,
+//! `error: line longer than the limit of 2048 bytes` (`common::REFUSAL`; no answer in capitals
+//! can start with small letters), and closes gracefully (`common::close_gracefully`), so that
+//! the line reaches the client; the client prints it as its error and exits.
 
 use crate::common::{self, say};
 use std::io::{BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-/// The longest line either side reads; a longer one ends the session.
+/// The longest line either side reads, its `\n` included; a longer one ends the session.
 pub const MAX_LINE: usize = 2048;
 
 /// The longest reply a client reads: capitals can take up to three times the bytes of the
@@ -43,6 +48,10 @@ pub fn serve(connection: TcpStream, peer: SocketAddr) -> Result<usize, String> {
             Ok(None) => return Ok(answered), // the client closed without saying `.`
             Err(error) if common::is_timeout(&error) => {
                 return Err(format!("idle for {} s, closing", IDLE_TIMEOUT.as_secs()))
+            }
+            Err(error) if common::is_too_long(&error) => {
+                common::refuse(&connection, &error.to_string());
+                return Err(format!("{error}: told the client, and closed"));
             }
             Err(error) => return Err(format!("cannot read: {error}")),
         };
@@ -77,7 +86,10 @@ pub fn client(server: SocketAddr) -> Result<(), String> {
             return Ok(());
         }
         match common::read_line(&mut reader, MAX_REPLY) {
-            Ok(Some(reply)) => say!("{reply}"),
+            Ok(Some(reply)) => match reply.strip_prefix(common::REFUSAL) {
+                Some(reason) => return Err(format!("{server} ended the session: {reason}")),
+                None => say!("{reply}"),
+            },
             Ok(None) => return Err(format!("{server} closed the connection")),
             Err(error) if common::is_timeout(&error) => {
                 return Err(format!(
