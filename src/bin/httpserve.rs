@@ -76,6 +76,10 @@ struct Args {
           default_value_t = Seconds(KEEP_ALIVE_TIMEOUT))]
     keep_alive_timeout: Seconds,
 
+    /// Do not keep small files between requests (open and read each file for every request)
+    #[arg(long)]
+    no_cache: bool,
+
     /// Turn off the /upper and /echo routes (serve files of those names instead).
     #[arg(long)]
     no_routes: bool,
@@ -106,6 +110,7 @@ fn main() -> ExitCode {
         max_connections: args.max_connections.map_or(0, |n| n as usize),
         threads: args.threads.map_or(0, usize::from),
         routes_enabled: !args.no_routes,
+        file_cache: !args.no_cache,
         log,
         timeouts: Timeouts {
             head: args.head_timeout.0,

@@ -22,10 +22,12 @@
 
 use std::borrow::Cow;
 use std::fs::{self, File, Metadata};
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
+use super::file_cache::{Cached, FileCache, MAX_FILE_BYTES as MAX_CACHED_FILE_BYTES};
 use super::listing::listing;
 use super::response::{Body, Deferred, Response};
 use super::url_path::{decode_path, encode_path, encode_query_for_header, split_target};
@@ -66,6 +68,12 @@ impl Root {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// The folder itself, open (Linux), for looking up and opening paths beneath it.
+    #[cfg(target_os = "linux")]
+    pub fn folder(&self) -> Option<&File> {
+        self.folder.as_deref()
+    }
 }
 
 /// Answers a GET or HEAD for a file or folder under `root`.
@@ -74,8 +82,12 @@ impl Root {
 /// `authority` is the `host:port` a redirect names (see
 /// [`redirect_authority`](super::url_path::redirect_authority)), `None` for a `Location` that
 /// is a path only.
+///
+/// With a `cache`, a small file that has not changed since it was cached is answered from it
+/// (see [`file_cache`](super::file_cache) for why that is always the file as it is now).
 pub fn serve(
     root: &Root,
+    cache: Option<&FileCache>,
     target: &str,
     if_modified_since: Option<&str>,
     authority: Option<&str>,
@@ -94,12 +106,30 @@ pub fn serve(
     let mut fs_path = root.path.clone();
     fs_path.extend(&url_path.segments);
 
+    // The file this request most likely names, as the cache knows it: `a/b.txt`, or a
+    // folder's `a/index.html`.
+    let mut relative = url_path.segments.join("/");
+    if url_path.trailing_slash {
+        if !relative.is_empty() {
+            relative.push('/');
+        }
+        relative.push_str(INDEX_FILE);
+    }
+    if let Some(cached) = cache.and_then(|cache| cache.get(root, &relative)) {
+        return cached_file(cached, &relative, if_modified_since);
+    }
+
     // A folder's own page first: one open instead of two for the most common request, `/`.
     if url_path.trailing_slash {
         let index = fs_path.join(INDEX_FILE);
         if let Ok(opened) = open_inside(root, &index) {
             if opened.metadata.is_file() {
-                return serve_file(opened, &index, if_modified_since);
+                let file = FileToServe {
+                    path: &index,
+                    relative: &relative,
+                    cache,
+                };
+                return serve_file(opened, file, if_modified_since);
             }
         }
     }
@@ -144,7 +174,20 @@ pub fn serve(
         // A file asked for as a folder.
         return refusal(Status::NotFound, &shown_path());
     }
-    serve_file(opened, &fs_path, if_modified_since)
+    let file = FileToServe {
+        path: &fs_path,
+        relative: &relative,
+        cache,
+    };
+    serve_file(opened, file, if_modified_since)
+}
+
+/// A file about to be served: its path, its path below the root (the cache's key), and the
+/// cache to keep it in, if any.
+struct FileToServe<'a> {
+    path: &'a Path,
+    relative: &'a str,
+    cache: Option<&'a FileCache>,
 }
 
 /// A file or folder opened for reading, and what `fstat` says about it.
@@ -258,8 +301,11 @@ pub(super) fn refusal(status: Status, shown_path: &str) -> Response {
 }
 
 /// A file, or `304 Not Modified` if the client's copy is current.
-fn serve_file(opened: Opened, path: &Path, if_modified_since: Option<&str>) -> Response {
-    let Opened { file, metadata } = opened;
+fn serve_file(opened: Opened, file: FileToServe, if_modified_since: Option<&str>) -> Response {
+    let Opened {
+        file: mut opened_file,
+        metadata,
+    } = opened;
     let now = SystemTime::now();
     // A file stamped in the future would claim to be newer than the response itself.
     let modified = truncate_to_second(metadata.modified().unwrap_or(now).min(now));
@@ -271,10 +317,46 @@ fn serve_file(opened: Opened, path: &Path, if_modified_since: Option<&str>) -> R
         Status::Ok
     };
     let mut response = Response::new(status)
-        .with_header("Content-Type", content_type_for(path))
+        .with_header("Content-Type", content_type_for(file.path))
         .with_header("Last-Modified", format_http_date(modified));
     // A 304 announces the length the 200 would have had (RFC 7230 §3.3.2) but sends no body.
-    response.body = Body::File { file, length };
+    response.body = match file.cache {
+        Some(cache) if length <= MAX_CACHED_FILE_BYTES => {
+            // Read now, to keep the bytes for the next request.
+            let mut bytes = vec![0; length as usize];
+            match opened_file.read_exact(&mut bytes) {
+                Ok(()) => {
+                    let bytes: Arc<[u8]> = bytes.into();
+                    cache.put(file.relative, &metadata, modified, Arc::clone(&bytes));
+                    Body::Shared(bytes)
+                }
+                // The file shrank since it was opened: sending it fails and says so.
+                Err(_) => Body::File {
+                    file: opened_file,
+                    length,
+                },
+            }
+        }
+        _ => Body::File {
+            file: opened_file,
+            length,
+        },
+    };
+    response
+}
+
+/// A file answered from the cache: the same headers and rules as [`serve_file`].
+fn cached_file(cached: Cached, relative: &str, if_modified_since: Option<&str>) -> Response {
+    let now = SystemTime::now();
+    let status = if is_not_modified_since(cached.modified, if_modified_since, now) {
+        Status::NotModified
+    } else {
+        Status::Ok
+    };
+    let mut response = Response::new(status)
+        .with_header("Content-Type", content_type_for(Path::new(relative)))
+        .with_header("Last-Modified", format_http_date(cached.modified));
+    response.body = Body::Shared(cached.bytes);
     response
 }
 
@@ -350,7 +432,13 @@ mod tests {
         let folder = tempfile::tempdir().expect("a temporary folder");
         fs::create_dir(folder.path().join("dir")).expect("a sub-folder");
         let root = Root::open(folder.path()).expect("open the root");
-        let response = serve(&root, "http://h/dir?q\r\nSet-Cookie: x=1", None, Some("h"));
+        let response = serve(
+            &root,
+            None,
+            "http://h/dir?q\r\nSet-Cookie: x=1",
+            None,
+            Some("h"),
+        );
         assert_eq!(response.status, Status::MovedPermanently);
         let location = response.header("Location").expect("a Location");
         assert!(!location.chars().any(char::is_control), "{location:?}");

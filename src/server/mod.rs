@@ -67,6 +67,7 @@
 //! | [`routes`] | method + path → `/upper`, `/echo`, or a file |
 //! | [`url_path`] | percent-decoding and the path-traversal guard |
 //! | [`files`] | opening beneath the root; the conditional GET (`If-Modified-Since`) |
+//! | [`file_cache`] | small files kept between requests, validated on every hit |
 //! | [`listing`] | a folder's HTML listing |
 //! | [`response`] | the response head, written in one place |
 //! | [`keep_alive`] | the keep-alive decision |
@@ -83,6 +84,7 @@
 pub mod access_log;
 pub mod connection;
 pub mod event_loop;
+pub mod file_cache;
 pub mod files;
 pub mod keep_alive;
 pub mod listing;
@@ -108,6 +110,7 @@ use mio::{Poll, Waker};
 use access_log::Log;
 pub use access_log::LogLevel;
 use event_loop::{watch_listener, EventLoop, WAKER};
+use file_cache::FileCache;
 use files::Root;
 use routes::Site;
 use workers::{Mailbox, Workers};
@@ -194,6 +197,8 @@ pub struct Config {
     pub threads: usize,
     /// Whether `/upper` and `/echo` are on.
     pub routes_enabled: bool,
+    /// Whether small files are kept between requests ([`file_cache`]).
+    pub file_cache: bool,
     /// How much to log on stderr.
     pub log: LogLevel,
     /// The time limits.
@@ -385,6 +390,7 @@ impl Server {
         let shared = Arc::new(Shared {
             site: Site {
                 root,
+                cache: config.file_cache.then(FileCache::new),
                 routes_enabled: config.routes_enabled,
             },
             log: Log::new(config.log),

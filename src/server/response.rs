@@ -38,6 +38,8 @@ pub enum Body {
     Empty,
     /// A body built in memory: an error page, a listing, a route's answer.
     Bytes(Vec<u8>),
+    /// A small file's bytes from the [file cache](super::file_cache), shared, not copied.
+    Shared(std::sync::Arc<[u8]>),
     /// A body still to be made, by work too slow for the event loop (a big folder's listing):
     /// the work builds the whole response. See [`workers`](super::workers).
     Deferred(Deferred),
@@ -56,6 +58,7 @@ impl Body {
         match self {
             Body::Empty | Body::Deferred(_) => 0,
             Body::Bytes(bytes) => bytes.len() as u64,
+            Body::Shared(bytes) => bytes.len() as u64,
             Body::File { length, .. } => *length,
         }
     }

@@ -37,6 +37,7 @@ use std::net::SocketAddr;
 
 use percent_encoding::percent_decode;
 
+use super::file_cache::FileCache;
 use super::files::{self, Root};
 use super::request::Request;
 use super::response::Response;
@@ -44,10 +45,12 @@ use super::url_path::{redirect_authority, split_target};
 use crate::status::Status;
 
 /// What the server serves: the folder, and whether the built-in routes are on.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Site {
     /// The served folder.
     pub root: Root,
+    /// Small files kept between requests (`None` with `--no-cache`).
+    pub cache: Option<FileCache>,
     /// Whether `/upper` and `/echo` answer (they take precedence over files of those names).
     pub routes_enabled: bool,
 }
@@ -80,6 +83,7 @@ pub fn respond(site: &Site, request: &Request, arrived_on: Option<SocketAddr>) -
             let authority = redirect_authority(request.header("Host"), arrived_on);
             files::serve(
                 &site.root,
+                site.cache.as_ref(),
                 &request.target,
                 request.header("If-Modified-Since"),
                 authority.as_deref(),
@@ -282,6 +286,7 @@ mod tests {
         let root = Root::open(folder.path()).expect("open the temporary folder");
         let site = Site {
             root,
+            cache: None,
             routes_enabled,
         };
         (site, folder)

@@ -87,6 +87,7 @@ impl Outgoing {
             match response.body {
                 Body::Empty | Body::Deferred(_) => {}
                 Body::Bytes(body) => bytes.extend_from_slice(&body),
+                Body::Shared(body) => bytes.extend_from_slice(&body),
                 Body::File {
                     file: mut small,
                     length,
