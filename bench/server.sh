@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Server benchmark: httpserve against nginx and python3 -m http.server, in one run.
+# Server benchmark: httpserve against nginx, lighttpd and python3 -m http.server, in one run.
 #
 #   bash bench/server.sh
 #
@@ -14,7 +14,9 @@
 # exit, and only the processes this script started are stopped.
 #
 # Knobs (environment): ROUNDS=3 N=20000 CONC=50 WRK_DURATION=10s AB_TIMELIMIT=20 (seconds,
-# per ab run: caps the slow python runs) BIG_FETCHES=5
+# per ab run: caps the slow python runs) BIG_FETCHES=5 PEERS="nginx lighttpd python"
+# BEFORE=path/to/an/older/httpserve (measured too, as "before": a change's before and after in
+# one run) HTTPSERVE_ARGS="--no-cache" (extra options for httpserve)
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-3}
@@ -24,7 +26,11 @@ WRK_DURATION=${WRK_DURATION:-10s}
 AB_TIMELIMIT=${AB_TIMELIMIT:-20}
 BIG_FETCHES=${BIG_FETCHES:-5}
 BIG_BYTES=$((100 * 1024 * 1024))
-SERVERS=(httpserve nginx python)
+read -r -a PEER_LIST <<<"${PEERS:-nginx lighttpd python}"
+SERVERS=(httpserve)
+[[ -n ${BEFORE:-} ]] && SERVERS+=(before)
+SERVERS+=("${PEER_LIST[@]}")
+read -r -a HTTPSERVE_EXTRA <<<"${HTTPSERVE_ARGS:-}"
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -33,12 +39,15 @@ NGINX=$(command -v nginx || true)
 [[ -z $NGINX && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
 missing=()
 [[ -n $NGINX ]] || missing+=(nginx)
+LIGHTTPD=$(command -v lighttpd || true)
+[[ -z $LIGHTTPD && -x /usr/sbin/lighttpd ]] && LIGHTTPD=/usr/sbin/lighttpd
+[[ " ${SERVERS[*]} " == *" lighttpd "* && -z $LIGHTTPD ]] && missing+=(lighttpd)
 for tool in ab wrk curl python3 cargo; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if ((${#missing[@]})); then
     say "bench/server.sh: missing: ${missing[*]}"
-    say "install them with:  apt-get install nginx-light apache2-utils wrk curl time"
+    say "install them with:  apt-get install nginx-light lighttpd apache2-utils wrk curl time"
     say "(python3 and cargo come from python3 and rustup)"
     exit 1
 fi
@@ -75,10 +84,10 @@ printf '</p>\n' >>"$FIX/index.html" # 1019 + 5 = 1024 bytes
 head -c 100M /dev/urandom >"$FIX/big.bin"
 [[ $(stat -c %s "$FIX/index.html") == 1024 && $(stat -c %s "$FIX/big.bin") == "$BIG_BYTES" ]]
 
-# Three free loopback ports, held open together so they differ.
-read -r P_HTTPSERVE P_NGINX P_PYTHON < <(python3 - <<'EOF'
+# Five free loopback ports, held open together so they differ.
+read -r P_HTTPSERVE P_BEFORE P_NGINX P_LIGHTTPD P_PYTHON < <(python3 - <<'EOF'
 import socket
-socks = [socket.socket() for _ in range(3)]
+socks = [socket.socket() for _ in range(5)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))
@@ -86,13 +95,19 @@ for s in socks:
     s.close()
 EOF
 )
-declare -A PORT=([httpserve]=$P_HTTPSERVE [nginx]=$P_NGINX [python]=$P_PYTHON)
+declare -A PORT=([httpserve]=$P_HTTPSERVE [before]=$P_BEFORE [nginx]=$P_NGINX [lighttpd]=$P_LIGHTTPD [python]=$P_PYTHON)
 declare -A PID
+has() { [[ " ${SERVERS[*]} " == *" $1 "* ]]; }
 
 # --- servers ---------------------------------------------------------------------------------
-"$HTTPSERVE" "$P_HTTPSERVE" --dir "$FIX" --bind 127.0.0.1 --quiet >"$TMP/httpserve.out" 2>"$TMP/httpserve.err" &
+"$HTTPSERVE" "$P_HTTPSERVE" --dir "$FIX" --bind 127.0.0.1 --quiet "${HTTPSERVE_EXTRA[@]}" >"$TMP/httpserve.out" 2>"$TMP/httpserve.err" &
 PID[httpserve]=$!
 PIDS+=("$!")
+if has before; then
+    "$BEFORE" "$P_BEFORE" --dir "$FIX" --bind 127.0.0.1 --quiet >"$TMP/before.out" 2>"$TMP/before.err" &
+    PID[before]=$!
+    PIDS+=("$!")
+fi
 
 mkdir -p "$TMP/nginx"
 # As root the workers would drop to "nobody", which cannot read the 0700 temp folder.
@@ -122,13 +137,29 @@ http {
     }
 }
 EOF
-"$NGINX" -c "$TMP/nginx.conf" -p "$TMP/nginx/" >"$TMP/nginx.out" 2>&1 &
-PID[nginx]=$!
-PIDS+=("$!")
+if has nginx; then
+    "$NGINX" -c "$TMP/nginx.conf" -p "$TMP/nginx/" >"$TMP/nginx.out" 2>&1 &
+    PID[nginx]=$!
+    PIDS+=("$!")
+fi
 
-python3 -m http.server "$P_PYTHON" --bind 127.0.0.1 --directory "$FIX" >/dev/null 2>&1 &
-PID[python]=$!
-PIDS+=("$!")
+if has lighttpd; then
+    # bench/lighttpd.conf, with this run's port, folder and user filled in; -D: foreground.
+    # As root, lighttpd refuses to "set uid to 0": then it keeps the user it was started as.
+    user_sed=(-e "s|@USER@|$(id -un)|" -e "s|@GROUP@|$(id -gn)|")
+    [[ $(id -u) == 0 ]] && user_sed=(-e '/@USER@/d' -e '/@GROUP@/d')
+    sed -e "s|@PORT@|$P_LIGHTTPD|" -e "s|@ROOT@|$FIX|" -e "s|@TMP@|$TMP|" "${user_sed[@]}" \
+        bench/lighttpd.conf >"$TMP/lighttpd.conf"
+    "$LIGHTTPD" -D -f "$TMP/lighttpd.conf" >"$TMP/lighttpd.out" 2>&1 &
+    PID[lighttpd]=$!
+    PIDS+=("$!")
+fi
+
+if has python; then
+    python3 -m http.server "$P_PYTHON" --bind 127.0.0.1 --directory "$FIX" >/dev/null 2>&1 &
+    PID[python]=$!
+    PIDS+=("$!")
+fi
 
 for s in "${SERVERS[@]}"; do
     for _ in $(seq 100); do
@@ -142,7 +173,7 @@ for s in "${SERVERS[@]}"; do
     exit 1
 done
 # The python3 shim (pyenv) may exec or fork: find the process really listening.
-if [[ $(cat "/proc/${PID[python]}/comm" 2>/dev/null) != python* ]]; then
+if has python && [[ $(cat "/proc/${PID[python]}/comm" 2>/dev/null) != python* ]]; then
     child=$(ps -o pid= --ppid "${PID[python]}" | head -n1 | tr -d ' ')
     [[ -n $child ]] && PID[python]=$child
 fi
@@ -212,19 +243,23 @@ record() { # server measure "value failed"
 vmhwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 nginx_workers() { ps -o pid= --ppid "${PID[nginx]}" | tr -d ' '; }
 
-# Peak RSS in MiB: httpserve and python are one process each; nginx is reported as its
-# largest worker (the master is noted separately).
+# Peak RSS in MiB: httpserve, lighttpd and python are one process each; nginx is reported as
+# its largest worker (the master is noted separately).
 declare -A RSS
 snapshot_rss() { # label
-    local w max=0 kib
-    RSS[httpserve:$1]=$(vmhwm_kib "${PID[httpserve]}")
-    RSS[python:$1]=$(vmhwm_kib "${PID[python]}")
-    for w in $(nginx_workers); do
-        kib=$(vmhwm_kib "$w")
-        ((kib > max)) && max=$kib
+    local s w max=0 kib
+    for s in "${SERVERS[@]}"; do
+        [[ $s == nginx ]] && continue
+        RSS[$s:$1]=$(vmhwm_kib "${PID[$s]}")
     done
-    RSS[nginx:$1]=$max
-    RSS[nginxmaster:$1]=$(vmhwm_kib "${PID[nginx]}")
+    if has nginx; then
+        for w in $(nginx_workers); do
+            kib=$(vmhwm_kib "$w")
+            ((kib > max)) && max=$kib
+        done
+        RSS[nginx:$1]=$max
+        RSS[nginxmaster:$1]=$(vmhwm_kib "${PID[nginx]}")
+    fi
 }
 
 say "warming up…"
@@ -235,7 +270,7 @@ done
 START=$(date +%s)
 for ((r = 0; r < ROUNDS; r++)); do
     # Rotate the order each round so no server always runs first after a pause.
-    order=("${SERVERS[@]:r%3}" "${SERVERS[@]:0:r%3}")
+    order=("${SERVERS[@]:r%${#SERVERS[@]}}" "${SERVERS[@]:0:r%${#SERVERS[@]}}")
     say "round $((r + 1))/$ROUNDS"
     for s in "${order[@]}"; do record "$s" ab "$(run_ab "http://127.0.0.1:${PORT[$s]}/")"; done
     for s in "${order[@]}"; do record "$s" abk "$(run_ab "http://127.0.0.1:${PORT[$s]}/" -k)"; done
@@ -247,7 +282,7 @@ for s in "${SERVERS[@]}"; do run_curl "http://127.0.0.1:${PORT[$s]}/big.bin" >/d
 # A fetch lasts about 50 ms, and single fetches swing by 2x: take BIG_FETCHES per round, and
 # the median of them all.
 for ((r = 0; r < ROUNDS; r++)); do
-    order=("${SERVERS[@]:r%3}" "${SERVERS[@]:0:r%3}")
+    order=("${SERVERS[@]:r%${#SERVERS[@]}}" "${SERVERS[@]:0:r%${#SERVERS[@]}}")
     say "100 MiB fetches, round $((r + 1))/$ROUNDS"
     for ((f = 0; f < BIG_FETCHES; f++)); do
         for s in "${order[@]}"; do record "$s" big "$(run_curl "http://127.0.0.1:${PORT[$s]}/big.bin")"; done
@@ -273,22 +308,58 @@ echo "Server benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, ${c
 echo
 echo "ab/ab -k: -n $N -c $CONC (each run capped at ${AB_TIMELIMIT}s); wrk: -t2 -c$CONC -d$WRK_DURATION; median of $ROUNDS runs each; 100 MiB: median of $((ROUNDS * BIG_FETCHES)) fetches; measured in ${ELAPSED}s."
 echo
-echo "| measure | httpserve | nginx | python | httpserve/nginx | target | met |"
-echo "|---|---:|---:|---:|---:|---|---|"
-row() { # label key target-op target-ratio target-text
-    local h=${MED[httpserve:$2]} n=${MED[nginx:$2]} p=${MED[python:$2]} q
-    q=$(awk -v a="$h" -v b="$n" 'BEGIN {print (b > 0) ? a / b : 0}')
-    echo "| $1 | $h | $n | $p | $(ratio "$h" "$n") | $5 | $(ok "$q" "$3" "$4") |"
+# The table: every server's median, then httpserve against the best peer of each column (the
+# peers are PEERS, not "before"), and the target from bench/README.md.
+header="| measure |"
+line="|---|"
+for s in "${SERVERS[@]}"; do header+=" $s |"; line+="---:|"; done
+echo "$header compared with | httpserve/it | target | met |"
+echo "$line---|---:|---|---|"
+best_peer() { # key: prints "name value" of the peer with the highest median
+    local p best="" value=0
+    for p in "${PEER_LIST[@]}"; do
+        if awk -v a="${MED[$p:$1]}" -v b="$value" 'BEGIN {exit !(a > b)}'; then
+            best=$p
+            value=${MED[$p:$1]}
+        fi
+    done
+    echo "$best $value"
 }
-row "ab req/s (new connection each)" ab ">=" 1.0 "≥ 1.0× nginx"
-row "ab -k req/s (keep-alive)" abk ">=" 1.0 "≥ 1.0× nginx"
-row "wrk req/s" wrk ">=" 1.0 "≥ 1.0× nginx"
-row "100 MiB by curl, MiB/s" big ">=" 0.9 "≥ 0.9× nginx"
-hl=${RSS[httpserve:load]} nl=${RSS[nginx:load]}
-echo "| peak RSS MiB after the request loads | $(mib "$hl") | $(mib "$nl") | $(mib "${RSS[python:load]}") | $(ratio "$hl" "$nl") | ≤ 8 MiB | $(ok "$hl" "<=" 8192) |"
-ha=${RSS[httpserve:all]} na=${RSS[nginx:all]}
-echo "| peak RSS MiB after the 100 MiB fetches too | $(mib "$ha") | $(mib "$na") | $(mib "${RSS[python:all]}") | $(ratio "$ha" "$na") | ≤ 8 MiB | $(ok "$ha" "<=" 8192) |"
-echo "| failed requests (all runs) | ${FAILED[httpserve]} | ${FAILED[nginx]} | ${FAILED[python]} | – | 0 | $( ((FAILED[httpserve] == 0)) && echo yes || echo '**no**') |"
+row() { # label key target-ratio target-text [peer: compare with this one, not the best]
+    local s cells="" name value q
+    for s in "${SERVERS[@]}"; do cells+=" ${MED[$s:$2]} |"; done
+    if [[ -n ${5:-} ]]; then
+        name=$5
+        value=${MED[$5:$2]}
+    else
+        read -r name value < <(best_peer "$2")
+    fi
+    q=$(awk -v a="${MED[httpserve:$2]}" -v b="$value" 'BEGIN {print (b > 0) ? a / b : 0}')
+    echo "| $1 |$cells $name | $(ratio "${MED[httpserve:$2]}" "$value") | $4 | $(ok "$q" ">=" "$3") |"
+}
+row "ab req/s (new connection each)" ab 1.0 "≥ 1.0× best peer"
+if has lighttpd; then
+    row "ab -k req/s (keep-alive)" abk 1.0 "≥ 1.0× lighttpd" lighttpd
+    row "wrk req/s" wrk 1.0 "≥ 1.0× lighttpd" lighttpd
+fi
+row "ab -k req/s (keep-alive)" abk 1.0 "≥ 1.0× best peer"
+row "wrk req/s" wrk 1.0 "≥ 1.0× best peer"
+row "100 MiB by curl, MiB/s" big 0.9 "≥ 0.9× best peer"
+rss_row() { # label snapshot
+    local s cells=""
+    for s in "${SERVERS[@]}"; do cells+=" $(mib "${RSS[$s:$2]:-0}") |"; done
+    echo "| $1 |$cells – | – | ≤ 4 MiB | $(ok "${RSS[httpserve:$2]}" "<=" 4096) |"
+}
+rss_row "peak RSS MiB after the request loads" load
+rss_row "peak RSS MiB after the 100 MiB fetches too" all
+cells=""
+for s in "${SERVERS[@]}"; do cells+=" ${FAILED[$s]} |"; done
+echo "| failed requests (all runs) |$cells – | – | 0 | $( ((FAILED[httpserve] == 0)) && echo yes || echo '**no**') |"
 echo
-echo "Peak RSS is VmHWM from /proc/PID/status; for nginx, its larger worker (the master: $(mib "${RSS[nginxmaster:all]}") MiB)."
+if has nginx; then
+    echo "Peak RSS is VmHWM from /proc/PID/status; for nginx, its larger worker (the master: $(mib "${RSS[nginxmaster:all]}") MiB)."
+fi
 echo "Failed = ab failed + non-2xx + unfinished, wrk socket errors + non-2xx/3xx, curl errors or short bodies."
+if [[ -n ${BEFORE:-} ]]; then
+    echo "before = $BEFORE; httpserve = this tree${HTTPSERVE_ARGS:+ with $HTTPSERVE_ARGS}."
+fi
