@@ -261,14 +261,7 @@ fn a_second_ctrl_c_stops_at_once_and_still_exits_0() {
     let dir = site();
     let mut server = Server::start(dir.path(), &["--quiet"]);
     // A download nobody reads: the first Ctrl+C would wait for it (the grace time).
-    let mut stalled = server.connect();
-    stalled
-        .write_all(b"GET /big.bin HTTP/1.0\r\n\r\n")
-        .expect("send");
-    let mut first = [0u8; 1024];
-    stalled
-        .read_exact(&mut first)
-        .expect("the download started");
+    let _stalled = server.start_download("/big.bin");
 
     interrupt(server.pid());
     // The first Ctrl+C has been taken once the server stops accepting.

@@ -73,14 +73,7 @@ fn a_client_that_stops_reading_a_download_delays_no_one() {
     let server = Server::start(dir.path(), &["--quiet", "--threads", "1"]);
     let mut stalled = Vec::new();
     for _ in 0..3 {
-        let mut stream = server.connect();
-        stream
-            .write_all(b"GET /big.bin HTTP/1.0\r\n\r\n")
-            .expect("send");
-        let mut first_bytes = [0u8; 1024];
-        stream
-            .read_exact(&mut first_bytes)
-            .expect("the download starts");
+        let stream = server.start_download("/big.bin");
         stalled.push(stream); // and is never read again
     }
     for _ in 0..5 {

@@ -22,7 +22,6 @@
 
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
 use std::time::SystemTime;
 
 use super::response::{format_head, Body, Framing, Persistence, Response};
@@ -248,23 +247,7 @@ fn linux_send_more(socket: impl std::os::fd::AsFd, bytes: &[u8]) -> io::Result<u
     rustix::net::send(socket, bytes, rustix::net::SendFlags::MORE).map_err(io::Error::from)
 }
 
-impl Socket for TcpStream {
-    #[cfg(target_os = "linux")]
-    fn write_then_close(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        linux_send_more(&*self, bytes)
-    }
-
-    #[cfg(target_os = "linux")]
-    fn send_file(
-        &mut self,
-        file: &File,
-        offset: &mut u64,
-        count: usize,
-    ) -> Option<io::Result<usize>> {
-        linux_sendfile(&*self, file, offset, count)
-    }
-}
-
+/// The server's sockets (`mio`'s non-blocking `TcpStream`).
 impl Socket for mio::net::TcpStream {
     #[cfg(target_os = "linux")]
     fn write_then_close(&mut self, bytes: &[u8]) -> io::Result<usize> {

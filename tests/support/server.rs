@@ -69,6 +69,18 @@ impl Server {
         stream
     }
 
+    /// Starts `GET path` on a new connection and reads its first KiB: a download in flight,
+    /// which the caller may read on, or leave unread.
+    pub fn start_download(&self, path: &str) -> TcpStream {
+        let mut stream = self.connect();
+        stream
+            .write_all(format!("GET {path} HTTP/1.0\r\n\r\n").as_bytes())
+            .expect("send");
+        let mut first = [0u8; 1024];
+        stream.read_exact(&mut first).expect("the download started");
+        stream
+    }
+
     /// Sends `request` on a new connection, half-closes nothing, and reads until the server
     /// closes: the whole raw reply.
     pub fn exchange(&self, request: &[u8]) -> Vec<u8> {
