@@ -548,30 +548,6 @@ impl Connection {
     }
 }
 
-/// Answers 503 to a connection over the limit, without taking it on.
-pub(super) fn refuse_busy(shared: &Shared, mut socket: ClientSocket, peer: SocketAddr) {
-    // Take whatever request already arrived (without waiting: the socket is non-blocking), so
-    // closing does not reset the connection before the client reads the 503.
-    let mut discard = [0u8; 4096];
-    let _ = socket.read(&mut discard);
-    let response = Response::error(
-        Status::ServiceUnavailable,
-        "The server is serving as many connections as it allows; try again in a moment.",
-    )
-    .with_header("Retry-After", "1");
-    let framing = Framing::full_then_close();
-    let mut sent = 0;
-    if let Ok(mut outgoing) = Outgoing::new(response, framing, SystemTime::now()) {
-        // A fresh socket's buffer takes this short page whole.
-        let _ = outgoing.send(&mut socket);
-        sent = outgoing.body_bytes_sent();
-    }
-    let _ = socket.shutdown(Shutdown::Write);
-    shared
-        .log
-        .access(peer, b"-", Status::ServiceUnavailable, sent);
-}
-
 /// The access-log line of a response, sent whole or cut short.
 fn log_reply(shared: &Shared, peer: SocketAddr, reply: &Reply) {
     let sent = reply.outgoing.body_bytes_sent();

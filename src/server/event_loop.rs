@@ -14,21 +14,24 @@
 //! Why a loop like this and not a thread per connection is told in the [module docs](super),
 //! with the edge-triggered flags each connection keeps.
 
-use std::io;
-use std::net::SocketAddr;
+use std::io::{self, Read};
+use std::net::{Shutdown, SocketAddr};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use mio::event::Event;
 use mio::net::{TcpListener as ListeningSocket, TcpStream as ClientSocket};
 use mio::{Events, Interest, Poll, Token};
 
-use super::connection::{refuse_busy, Connection, Expired, Hold, Paused};
+use super::connection::{Connection, Expired, Hold, Paused};
 use super::request::READ_CHUNK;
+use super::response::{Framing, Response};
+use super::send::Outgoing;
 use super::workers::Mailbox;
 use super::{LogLevel, Shared, TICK};
+use crate::status::Status;
 
 /// How many readiness events one `poll` may hand back.
 const EVENTS_PER_POLL: usize = 256;
@@ -411,6 +414,30 @@ impl EventLoop {
             shared.log.note(LogLevel::Verbose, &line);
         }
     }
+}
+
+/// Answers 503 to a connection over the limit, without taking it on.
+fn refuse_busy(shared: &Shared, mut socket: ClientSocket, peer: SocketAddr) {
+    // Take whatever request already arrived (without waiting: the socket is non-blocking), so
+    // closing does not reset the connection before the client reads the 503.
+    let mut discard = [0u8; 4096];
+    let _ = socket.read(&mut discard);
+    let response = Response::error(
+        Status::ServiceUnavailable,
+        "The server is serving as many connections as it allows; try again in a moment.",
+    )
+    .with_header("Retry-After", "1");
+    let framing = Framing::full_then_close();
+    let mut sent = 0;
+    if let Ok(mut outgoing) = Outgoing::new(response, framing, SystemTime::now()) {
+        // A fresh socket's buffer takes this short page whole.
+        let _ = outgoing.send(&mut socket);
+        sent = outgoing.body_bytes_sent();
+    }
+    let _ = socket.shutdown(Shutdown::Write);
+    shared
+        .log
+        .access(peer, b"-", Status::ServiceUnavailable, sent);
 }
 
 /// The connections of one loop, each in a numbered slot; a slot's number is its `Token`.
