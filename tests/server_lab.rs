@@ -56,7 +56,7 @@ fn a_request_typed_with_pauses_is_answered_on_a_quiet_server() {
         for byte in line.bytes() {
             stream.write_all(&[byte]).expect("type");
         }
-        thread::sleep(Duration::from_millis(400));
+        thread::sleep(Duration::from_millis(250));
     }
     let reply = Reply::parse(&read_to_close(&mut stream));
     assert_eq!(reply.status(), 200);
