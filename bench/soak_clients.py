@@ -306,7 +306,8 @@ def run_huge(port, folder, path):
                 got = sock.recv_into(buffer)
                 if not got:
                     break
-                if view[:got] != zeros[:got]:
+                # (bytearray == bytes is a memcmp; a memoryview compares byte by byte)
+                if buffer[:got] != zeros[:got]:
                     nonzero = True
                 received += got
             if received != size:
