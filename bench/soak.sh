@@ -90,7 +90,7 @@ if [[ -z $PORT ]]; then
 fi
 say "httpserve pid $SERVER on 127.0.0.1 port $PORT, serving $FIX"
 
-alive() { kill -0 "$SERVER" 2>/dev/null && [[ $(awk '/^State/ {print $2}' "/proc/$SERVER/status") != Z ]]; }
+alive() { kill -0 "$SERVER" 2>/dev/null && [[ $(awk '/^State/ {print $2}' "/proc/$SERVER/status" 2>/dev/null) != Z ]]; }
 fds() { ls "/proc/$SERVER/fd" 2>/dev/null | wc -l; }
 status_kib() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$SERVER/status" 2>/dev/null || echo 0; }
 
