@@ -41,8 +41,14 @@ pub(crate) enum ChunkState {
 /// `0x5` are refused, as strictly as a `Content-Length` that is not all digits.
 pub fn parse_chunk_size(line: &[u8]) -> Result<u64, GetError> {
     let size_text = line.split(|&byte| byte == b';').next().unwrap_or(&[]);
-    // The spaces allowed before ';' (RFC 9112's BWS); none before the digits.
-    let digits = size_text.trim_ascii_end();
+    // The spaces and tabs allowed before ';' (RFC 9112's BWS); none before the digits. Only
+    // those two: `trim_ascii_end` would also take a form feed or a stray CR.
+    let blanks = size_text
+        .iter()
+        .rev()
+        .take_while(|&&byte| byte == b' ' || byte == b'\t')
+        .count();
+    let digits = &size_text[..size_text.len() - blanks];
     let not_hex = || {
         GetError::BadResponse(format!(
             "chunk size {:?} is not a hex number",
@@ -181,6 +187,11 @@ mod tests {
             b"0x10",
             b"5 5",
             b"11111111111111111",
+            // Only spaces and tabs may follow the digits (RFC 9112's BWS): not a form feed,
+            // not a second CR (`5\r\r\n` on the wire), not a vertical tab.
+            b"5\x0c",
+            b"5\r",
+            b"5\x0b;x",
         ] {
             let error = parse_chunk_size(line).expect_err("invalid");
             assert!(matches!(error, GetError::BadResponse(_)), "{line:?}");
