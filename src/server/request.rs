@@ -401,6 +401,14 @@ fn parse_head(buffer: &[u8]) -> Result<HeadStatus, Rejected> {
         }
         return Ok(HeadStatus::Partial);
     };
+    // The same limit whether the line's end came in the read that brought its start or in a
+    // later one (`take_request` checks an unfinished line against it too).
+    if line_end > MAX_REQUEST_LINE_BYTES {
+        return Err(rejected(
+            RequestError::RequestLineTooLong,
+            buffer_after_blanks,
+        ));
+    }
     let line = &buffer_after_blanks[..line_end];
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let request_line =
@@ -693,6 +701,23 @@ mod tests {
             assert_eq!(
                 last,
                 Some(Err(RequestError::MalformedHeader)),
+                "reads of {size}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_request_line_over_the_limit_is_refused_however_it_was_split() {
+        // Spaces between the parts are allowed (RFC 1945 Appendix B), but not without end: a
+        // line over the limit was refused when it arrived in small reads, and accepted when
+        // its end came in the same read as its first bytes.
+        let spaces = " ".repeat(MAX_REQUEST_LINE_BYTES);
+        let head = format!("GET{spaces}/ HTTP/1.0\r\n\r\n");
+        for size in [head.len(), READ_CHUNK, 100] {
+            let last = verdicts(head.as_bytes(), size).pop();
+            assert_eq!(
+                last,
+                Some(Err(RequestError::RequestLineTooLong)),
                 "reads of {size}"
             );
         }
