@@ -441,7 +441,9 @@ fn parse_head(buffer: &[u8]) -> Result<HeadStatus, Rejected> {
     match httparse::parse_headers(header_bytes, &mut header_slots) {
         Ok(httparse::Status::Complete((header_length, parsed))) => {
             let head_length = line_end + 1 + header_length;
-            if head_length > MAX_HEAD_BYTES {
+            // Blank lines before the request count, as they do while the head is incomplete
+            // (`take_request`): the limit must not depend on whether the end came in time.
+            if leading_blank + head_length > MAX_HEAD_BYTES {
                 return Err(too_large_head(buffer_after_blanks));
             }
             let headers = parsed
@@ -720,6 +722,31 @@ mod tests {
                 Some(Err(RequestError::RequestLineTooLong)),
                 "reads of {size}"
             );
+        }
+    }
+
+    #[test]
+    fn blank_lines_before_a_head_count_towards_its_limit_however_it_was_split() {
+        // A head that fits, after two blank lines that make the whole just too large: read
+        // in pieces it was refused while incomplete (the blank lines counted), read whole it
+        // was accepted (they did not).
+        let head = format!(
+            "GET / HTTP/1.0\r\nX: {}\r\n\r\n",
+            "y".repeat(MAX_HEAD_BYTES - 24)
+        );
+        let input = format!("\r\n{head}");
+        assert_eq!(head.len(), MAX_HEAD_BYTES - 1);
+        for size in [input.len(), READ_CHUNK, 1000] {
+            let last = verdicts(input.as_bytes(), size).pop();
+            assert_eq!(
+                last,
+                Some(Err(RequestError::HeadTooLarge)),
+                "reads of {size}"
+            );
+        }
+        for size in [head.len(), READ_CHUNK, 1000] {
+            let last = verdicts(head.as_bytes(), size).pop();
+            assert_eq!(last, Some(Ok("complete")), "reads of {size}");
         }
     }
 
