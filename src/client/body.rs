@@ -48,7 +48,7 @@ pub fn framing(method: Method, head: &ReplyHead) -> Result<BodyFraming, GetError
         value
             .rsplit(',')
             .next()
-            .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"))
+            .is_some_and(|last| crate::headers::trim_ows(last).eq_ignore_ascii_case("chunked"))
     });
     if chunked {
         return Ok(BodyFraming::Chunked);
@@ -226,6 +226,13 @@ mod tests {
                 BodyFraming::Empty,
             ),
             (Method::Get, 204, &[], BodyFraming::Empty),
+            // A no-break space is not white space in a header: this names no known coding.
+            (
+                Method::Get,
+                200,
+                &[("Transfer-Encoding", "\u{a0}chunked")],
+                BodyFraming::UntilClose,
+            ),
             (
                 Method::Get,
                 404,

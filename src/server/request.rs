@@ -449,7 +449,8 @@ fn parse_head(buffer: &[u8]) -> Result<HeadStatus, Rejected> {
             let headers = parsed
                 .iter()
                 .map(|header| {
-                    let value = String::from_utf8_lossy(header.value).trim().to_string();
+                    let value = String::from_utf8_lossy(header.value);
+                    let value = headers::trim_ows(&value).to_string();
                     (header.name.to_string(), value)
                 })
                 .collect();
@@ -748,6 +749,18 @@ mod tests {
             let last = verdicts(head.as_bytes(), size).pop();
             assert_eq!(last, Some(Ok("complete")), "reads of {size}");
         }
+    }
+
+    #[test]
+    fn a_content_length_padded_with_unicode_spaces_is_refused() {
+        // A front proxy that reads "\u{a0}5" as no valid length would see a different
+        // request end than this server: only spaces and tabs may pad a value.
+        let input = "POST /echo HTTP/1.0\r\nContent-Length: \u{a0}5\r\n\r\nhello";
+        let last = verdicts(input.as_bytes(), input.len()).pop();
+        assert!(
+            matches!(last, Some(Err(RequestError::BadContentLength(_)))),
+            "{last:?}"
+        );
     }
 
     #[test]
