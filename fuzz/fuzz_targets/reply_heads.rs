@@ -6,7 +6,7 @@
 //!   `Complete`, `Http09` or an error gives the same verdict for all the bytes, and a prefix
 //!   shorter than a complete head is `Partial`;
 //! * a complete head's `raw` is exactly its first bytes and ends with a blank line; the
-//!   status is three digits; header names are tokens;
+//!   status is at most three digits; header names are tokens;
 //! * a redirect it names (`next_hop`), built into httpget's next request (`build_request`),
 //!   cannot smuggle a header or a line into that request: the request is
 //!   `GET <path> HTTP/1.0`, `Name: value` lines, CRLF each, with no control characters.
@@ -62,7 +62,8 @@ fuzz_target!(|data: &[u8]| {
         "head ends {:?}",
         String::from_utf8_lossy(&head.raw)
     );
-    assert!((100..1000).contains(&head.status), "status {}", head.status);
+    // Three digits (RFC 1945 §6.1.1), "099" included: httparse reads it as 99.
+    assert!(head.status <= 999, "status {}", head.status);
     for (name, _) in &head.headers {
         assert!(
             !name.is_empty() && name.bytes().all(http10::headers::is_token_byte),
