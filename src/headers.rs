@@ -16,6 +16,13 @@ pub fn is_token_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
 
+/// `text` without the spaces and tabs around it: the only white space a header value may be
+/// padded with (RFC 9110 §5.6.3 OWS; RFC 1945 §2.2 LWS, folding aside). `str::trim` would
+/// also drop Unicode's spaces, such as U+00A0, which no other HTTP reader treats as space.
+pub fn trim_ows(text: &str) -> &str {
+    text.trim_matches([' ', '\t'])
+}
+
 /// Whether a header line's name is `name`: names are compared without regard to case.
 pub fn is_named(field: &str, name: &str) -> bool {
     field.eq_ignore_ascii_case(name)
@@ -47,7 +54,7 @@ pub fn first<'a, N: AsRef<str>, V: AsRef<str>>(
 pub fn lists_token<N: AsRef<str>>(headers: &[(N, String)], name: &str, token: &str) -> bool {
     values(headers, name)
         .flat_map(|value| value.split(','))
-        .any(|item| item.trim().eq_ignore_ascii_case(token))
+        .any(|item| trim_ows(item).eq_ignore_ascii_case(token))
 }
 
 /// Why `Content-Length` does not say where a body ends.
@@ -76,7 +83,7 @@ impl fmt::Display for LengthError {
 pub fn content_length<N: AsRef<str>>(headers: &[(N, String)]) -> Result<Option<u64>, LengthError> {
     let mut length = None;
     for value in values(headers, "Content-Length") {
-        let value = value.trim();
+        let value = trim_ows(value);
         if value.is_empty() || !value.bytes().all(|byte| byte.is_ascii_digit()) {
             return Err(LengthError::NotANumber(value.to_string()));
         }
@@ -165,6 +172,16 @@ mod tests {
             (
                 &[("Content-Length", too_large)],
                 Err(LengthError::TooLarge(too_large.into())),
+            ),
+            // Only spaces and tabs are white space around a value (RFC 9110 §5.5 OWS), not
+            // Unicode's no-break or ideographic spaces.
+            (
+                &[("Content-Length", "\u{a0}5")],
+                Err(LengthError::NotANumber("\u{a0}5".into())),
+            ),
+            (
+                &[("Content-Length", "\t5\u{3000}")],
+                Err(LengthError::NotANumber("5\u{3000}".into())),
             ),
         ] {
             assert_eq!(content_length(&headers(pairs)), want, "{pairs:?}");

@@ -15,7 +15,7 @@ use super::build::Method;
 use super::chunked::ChunkState;
 use super::head::{ReplyHead, ReplyVersion};
 use super::wire::Wire;
-use super::GetError;
+use super::{GetError, Observer};
 
 /// How a body's end is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +48,7 @@ pub fn framing(method: Method, head: &ReplyHead) -> Result<BodyFraming, GetError
         value
             .rsplit(',')
             .next()
-            .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"))
+            .is_some_and(|last| crate::headers::trim_ows(last).eq_ignore_ascii_case("chunked"))
     });
     if chunked {
         return Ok(BodyFraming::Chunked);
@@ -83,6 +83,19 @@ impl<'o> ReplyBody<'o> {
             chunk: ChunkState::Size,
             received: 0,
         }
+    }
+
+    /// A body read from `reader` instead of a socket, `pending` being the bytes that came
+    /// with the head. The decoders then see the reads `reader` gives, in the sizes it chooses:
+    /// how tests and the fuzz targets (`fuzz/`) check that a body decodes the same however TCP
+    /// splits it.
+    pub fn from_reader(
+        reader: impl std::io::Read + 'o,
+        framing: BodyFraming,
+        pending: Vec<u8>,
+        observer: &'o mut dyn Observer,
+    ) -> ReplyBody<'o> {
+        ReplyBody::new(Wire::from_reader(reader, observer), framing, pending)
     }
 
     /// How the body is framed.
@@ -213,6 +226,13 @@ mod tests {
                 BodyFraming::Empty,
             ),
             (Method::Get, 204, &[], BodyFraming::Empty),
+            // A no-break space is not white space in a header: this names no known coding.
+            (
+                Method::Get,
+                200,
+                &[("Transfer-Encoding", "\u{a0}chunked")],
+                BodyFraming::UntilClose,
+            ),
             (
                 Method::Get,
                 404,
@@ -240,5 +260,57 @@ mod tests {
             let error = framing(Method::Get, &head(200, headers)).expect_err("bad");
             assert_eq!(error.exit_code(), 8, "{headers:?}");
         }
+    }
+
+    /// A reader that gives one byte per `read`, as a slow network might.
+    struct ByteByByte<'a>(&'a [u8]);
+
+    impl std::io::Read for ByteByByte<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            let Some((&first, rest)) = self.0.split_first() else {
+                return Ok(0);
+            };
+            match buffer.first_mut() {
+                Some(slot) => {
+                    *slot = first;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                None => Ok(0),
+            }
+        }
+    }
+
+    fn read_all(body: &mut ReplyBody<'_>) -> Result<Vec<u8>, GetError> {
+        let mut all = Vec::new();
+        let mut buffer = [0; 3];
+        loop {
+            match body.read(&mut buffer)? {
+                0 => return Ok(all),
+                count => all.extend_from_slice(&buffer[..count]),
+            }
+        }
+    }
+
+    #[test]
+    fn a_body_read_one_byte_at_a_time_decodes_the_same() {
+        let mut observer = crate::client::Silent;
+        let chunked = b"5\r\nhello\r\n1;x=y\r\n!\r\n0\r\nTrailer: t\r\n\r\n";
+        let mut body = ReplyBody::from_reader(
+            ByteByByte(chunked),
+            BodyFraming::Chunked,
+            b"".to_vec(),
+            &mut observer,
+        );
+        assert_eq!(read_all(&mut body).expect("valid"), b"hello!");
+
+        let mut observer = crate::client::Silent;
+        let mut body = ReplyBody::from_reader(
+            ByteByByte(b"llo, and more"),
+            BodyFraming::Length(5),
+            b"he".to_vec(),
+            &mut observer,
+        );
+        assert_eq!(read_all(&mut body).expect("complete"), b"hello");
     }
 }

@@ -9,6 +9,10 @@
 //!
 //! Each read is also reported to the [`Observer`] with its size and the time since the request
 //! went out: `--trace-reads` prints them, and a student sees TCP deliver one response in pieces.
+//!
+//! The bytes usually come from the socket; tests and the fuzz targets (`fuzz/`) give a body
+//! any reader instead ([`ReplyBody::from_reader`](super::ReplyBody::from_reader)), which
+//! hands the decoders bytes in the pieces they choose.
 
 use std::io::{self, Read};
 use std::net::TcpStream;
@@ -16,9 +20,17 @@ use std::time::{Duration, Instant};
 
 use super::{GetError, Observer};
 
+/// Where a reply's bytes come from.
+enum Source<'o> {
+    /// The connected socket: each read is bounded by the clocks below.
+    Socket(TcpStream),
+    /// Any reader (tests, fuzzing): it cannot be given a timeout, so the clocks are not set.
+    Reader(Box<dyn Read + 'o>),
+}
+
 /// A connected socket with its time limits and its observer.
 pub(crate) struct Wire<'o> {
-    stream: TcpStream,
+    source: Source<'o>,
     /// When the request was sent: reads are timed from here.
     sent_at: Instant,
     /// The end of `-m`/`--max-time`, if given.
@@ -39,8 +51,23 @@ impl<'o> Wire<'o> {
         idle_timeout: Duration,
         observer: &'o mut dyn Observer,
     ) -> Wire<'o> {
+        Wire::from_source(Source::Socket(stream), deadline, idle_timeout, observer)
+    }
+
+    /// A wire that reads from `reader` instead of a socket.
+    pub(crate) fn from_reader(reader: impl Read + 'o, observer: &'o mut dyn Observer) -> Wire<'o> {
+        let source = Source::Reader(Box::new(reader));
+        Wire::from_source(source, None, super::IDLE_TIMEOUT, observer)
+    }
+
+    fn from_source(
+        source: Source<'o>,
+        deadline: Option<Instant>,
+        idle_timeout: Duration,
+        observer: &'o mut dyn Observer,
+    ) -> Wire<'o> {
         Wire {
-            stream,
+            source,
             sent_at: Instant::now(),
             deadline,
             head_deadline: None,
@@ -68,14 +95,20 @@ impl<'o> Wire<'o> {
         if wait < Duration::from_millis(1) {
             return Err(self.timeout(clock));
         }
-        if self.current_timeout != Some(wait) {
-            self.stream
-                .set_read_timeout(Some(wait))
-                .map_err(GetError::Receive)?;
-            self.current_timeout = Some(wait);
+        if let Source::Socket(stream) = &self.source {
+            if self.current_timeout != Some(wait) {
+                stream
+                    .set_read_timeout(Some(wait))
+                    .map_err(GetError::Receive)?;
+                self.current_timeout = Some(wait);
+            }
         }
         loop {
-            match self.stream.read(buffer) {
+            let read = match &mut self.source {
+                Source::Socket(stream) => stream.read(buffer),
+                Source::Reader(reader) => reader.read(buffer),
+            };
+            match read {
                 Ok(count) => {
                     self.observer.received(count, self.sent_at.elapsed());
                     return Ok(count);

@@ -401,6 +401,14 @@ fn parse_head(buffer: &[u8]) -> Result<HeadStatus, Rejected> {
         }
         return Ok(HeadStatus::Partial);
     };
+    // The same limit whether the line's end came in the read that brought its start or in a
+    // later one (`take_request` checks an unfinished line against it too).
+    if line_end > MAX_REQUEST_LINE_BYTES {
+        return Err(rejected(
+            RequestError::RequestLineTooLong,
+            buffer_after_blanks,
+        ));
+    }
     let line = &buffer_after_blanks[..line_end];
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let request_line =
@@ -420,18 +428,29 @@ fn parse_head(buffer: &[u8]) -> Result<HeadStatus, Rejected> {
         }));
     }
 
-    let header_bytes = &buffer_after_blanks[line_end + 1..];
+    // Header lines are judged only once they have ended, as the request line is: judged
+    // before its end, a line would be refused or not depending on where TCP happened to
+    // split the head (`take_request` looks again only when a new line has ended).
+    let after_request_line = &buffer_after_blanks[line_end + 1..];
+    let whole_lines = after_request_line
+        .iter()
+        .rposition(|&byte| byte == b'\n')
+        .map_or(0, |last| last + 1);
+    let header_bytes = &after_request_line[..whole_lines];
     let mut header_slots = [httparse::EMPTY_HEADER; MAX_HEADER_LINES];
     match httparse::parse_headers(header_bytes, &mut header_slots) {
         Ok(httparse::Status::Complete((header_length, parsed))) => {
             let head_length = line_end + 1 + header_length;
-            if head_length > MAX_HEAD_BYTES {
+            // Blank lines before the request count, as they do while the head is incomplete
+            // (`take_request`): the limit must not depend on whether the end came in time.
+            if leading_blank + head_length > MAX_HEAD_BYTES {
                 return Err(too_large_head(buffer_after_blanks));
             }
             let headers = parsed
                 .iter()
                 .map(|header| {
-                    let value = String::from_utf8_lossy(header.value).trim().to_string();
+                    let value = String::from_utf8_lossy(header.value);
+                    let value = headers::trim_ows(&value).to_string();
                     (header.name.to_string(), value)
                 })
                 .collect();
@@ -646,6 +665,102 @@ mod tests {
             let got = matches!(parse_head(input), Ok(HeadStatus::Complete(_)));
             assert_eq!(got, complete, "{:?}", String::from_utf8_lossy(input));
         }
+    }
+
+    /// What `take_request` says after each read when `bytes` arrive in reads of `size`.
+    fn verdicts(bytes: &[u8], size: usize) -> Vec<Result<&'static str, RequestError>> {
+        let mut buffer = RequestBuffer::new();
+        let mut source = bytes;
+        let mut scratch = vec![0; size];
+        let mut verdicts = Vec::new();
+        while buffer.read_from(&mut source, &mut scratch).expect("read") > 0 {
+            let verdict = match buffer.take_request() {
+                Ok(Progress::NeedHead) => Ok("need head"),
+                Ok(Progress::NeedBody) => Ok("need body"),
+                Ok(Progress::Complete(_)) => Ok("complete"),
+                Err(rejected) => Err(rejected.error),
+            };
+            let done = !matches!(verdict, Ok("need head" | "need body"));
+            verdicts.push(verdict);
+            if done {
+                break;
+            }
+        }
+        verdicts
+    }
+
+    #[test]
+    fn a_header_line_is_judged_when_it_ends_however_the_head_was_split() {
+        // Found by the server_requests fuzz target: read whole, the unfinished line was
+        // refused at once; read in pieces, only when a later line ended (or never).
+        let unfinished = b"GET / HTTP/1.0\r\nBad Header";
+        for size in [unfinished.len(), 20, 1] {
+            let last = verdicts(unfinished, size).pop();
+            assert_eq!(last, Some(Ok("need head")), "reads of {size}");
+        }
+        let finished = b"GET / HTTP/1.0\r\nBad Header\r\n";
+        for size in [finished.len(), 20, 1] {
+            let last = verdicts(finished, size).pop();
+            assert_eq!(
+                last,
+                Some(Err(RequestError::MalformedHeader)),
+                "reads of {size}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_request_line_over_the_limit_is_refused_however_it_was_split() {
+        // Spaces between the parts are allowed (RFC 1945 Appendix B), but not without end: a
+        // line over the limit was refused when it arrived in small reads, and accepted when
+        // its end came in the same read as its first bytes.
+        let spaces = " ".repeat(MAX_REQUEST_LINE_BYTES);
+        let head = format!("GET{spaces}/ HTTP/1.0\r\n\r\n");
+        for size in [head.len(), READ_CHUNK, 100] {
+            let last = verdicts(head.as_bytes(), size).pop();
+            assert_eq!(
+                last,
+                Some(Err(RequestError::RequestLineTooLong)),
+                "reads of {size}"
+            );
+        }
+    }
+
+    #[test]
+    fn blank_lines_before_a_head_count_towards_its_limit_however_it_was_split() {
+        // A head that fits, after two blank lines that make the whole just too large: read
+        // in pieces it was refused while incomplete (the blank lines counted), read whole it
+        // was accepted (they did not).
+        let head = format!(
+            "GET / HTTP/1.0\r\nX: {}\r\n\r\n",
+            "y".repeat(MAX_HEAD_BYTES - 24)
+        );
+        let input = format!("\r\n{head}");
+        assert_eq!(head.len(), MAX_HEAD_BYTES - 1);
+        for size in [input.len(), READ_CHUNK, 1000] {
+            let last = verdicts(input.as_bytes(), size).pop();
+            assert_eq!(
+                last,
+                Some(Err(RequestError::HeadTooLarge)),
+                "reads of {size}"
+            );
+        }
+        for size in [head.len(), READ_CHUNK, 1000] {
+            let last = verdicts(head.as_bytes(), size).pop();
+            assert_eq!(last, Some(Ok("complete")), "reads of {size}");
+        }
+    }
+
+    #[test]
+    fn a_content_length_padded_with_unicode_spaces_is_refused() {
+        // A front proxy that reads "\u{a0}5" as no valid length would see a different
+        // request end than this server: only spaces and tabs may pad a value.
+        let input = "POST /echo HTTP/1.0\r\nContent-Length: \u{a0}5\r\n\r\nhello";
+        let last = verdicts(input.as_bytes(), input.len()).pop();
+        assert!(
+            matches!(last, Some(Err(RequestError::BadContentLength(_)))),
+            "{last:?}"
+        );
     }
 
     #[test]

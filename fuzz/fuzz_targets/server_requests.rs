@@ -1,0 +1,120 @@
+//! One connection to `httpserve`, as its event loop serves it: the client's bytes arrive in
+//! reads of fuzzer-chosen sizes into a `RequestBuffer`, `take_request` is asked after each
+//! read, every whole request is routed against the fixture folder and its response laid out
+//! by `Outgoing` — until the connection would close.
+//!
+//! Checked: every response passes `check_response` (status line, one true `Content-Length`,
+//! no control character in a header, nothing from outside the root), and the answers do not
+//! depend on how the bytes were split: the same bytes read 4 KiB at a time (the server's own
+//! read size) give exactly the same responses.
+
+#![no_main]
+
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http10::server::keep_alive::{keep_alive, KEEP_ALIVE_MAX};
+use http10::server::request::{Progress, RequestBuffer, Version, READ_CHUNK};
+use http10::server::response::{Framing, Persistence, Response};
+use http10::server::routes;
+use http10::server::send::{Outgoing, Sent};
+use http10_fuzz::{check_response, fixture, split_input, Expect, Pieces};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let (sizes, stream) = split_input(data);
+    let answers = serve_connection(stream, sizes);
+    let in_whole_reads = serve_connection(stream, vec![READ_CHUNK]);
+    assert!(
+        answers == in_whole_reads,
+        "the answers depend on how the request was split into reads:\n{:?}\n---\n{:?}",
+        answers
+            .iter()
+            .map(|a| String::from_utf8_lossy(a))
+            .collect::<Vec<_>>(),
+        in_whole_reads
+            .iter()
+            .map(|a| String::from_utf8_lossy(a))
+            .collect::<Vec<_>>()
+    );
+});
+
+/// Serves `stream` as one connection would, reading it in pieces of `sizes`; returns each
+/// response as laid out.
+fn serve_connection(stream: &[u8], sizes: Vec<usize>) -> Vec<Vec<u8>> {
+    let site = &fixture().site;
+    let arrived_on: SocketAddr = "127.0.0.1:8080".parse().expect("an address");
+    // A fixed clock, so that two runs lay out the same bytes.
+    let now = UNIX_EPOCH + Duration::from_secs(1_790_000_000);
+    let mut source = Pieces::new(stream, sizes);
+    let mut received = RequestBuffer::new();
+    let mut scratch = vec![0; READ_CHUNK];
+    let mut answers = Vec::new();
+    let mut served = 0;
+    loop {
+        match received.take_request() {
+            Ok(Progress::Complete(request)) => {
+                served += 1;
+                let response = routes::respond(site, &request, Some(arrived_on));
+                let stays_open = keep_alive(&request, response.status, served, false);
+                let persistence = if stays_open {
+                    Persistence::KeepAlive {
+                        timeout: Duration::from_secs(5),
+                        remaining: KEEP_ALIVE_MAX - served,
+                    }
+                } else {
+                    Persistence::Close
+                };
+                let framing = Framing {
+                    head_only: request.method == "HEAD",
+                    simple: request.version == Version::Http09,
+                    persistence,
+                };
+                let expect = Expect {
+                    simple: framing.simple,
+                    head_only: framing.head_only,
+                };
+                let bytes = lay_out(response, framing, now);
+                check_response(&bytes, expect, stream);
+                answers.push(bytes);
+                if !stays_open {
+                    return answers;
+                }
+                continue;
+            }
+            Err(rejected) => {
+                let status = rejected.error.status();
+                assert!(status.code() >= 400, "a refusal with status {status:?}");
+                let response = Response::error(status, &rejected.error.to_string());
+                let bytes = lay_out(response, Framing::full_then_close(), now);
+                check_response(
+                    &bytes,
+                    Expect {
+                        simple: false,
+                        head_only: false,
+                    },
+                    stream,
+                );
+                answers.push(bytes);
+                return answers;
+            }
+            Ok(Progress::NeedHead | Progress::NeedBody) => {}
+        }
+        match received.read_from(&mut source, &mut scratch) {
+            Ok(0) => return answers,
+            Ok(_) => {}
+            Err(error) => panic!("reading from memory failed: {error}"),
+        }
+    }
+}
+
+/// The bytes `Outgoing` puts on a socket for `response`.
+fn lay_out(response: Response, framing: Framing, now: SystemTime) -> Vec<u8> {
+    let mut outgoing = Outgoing::new(response, framing, now).expect("the fixture's files read");
+    let mut socket = Vec::new();
+    match outgoing.send(&mut socket) {
+        Ok(Sent::All) => socket,
+        Ok(Sent::SocketFull) => panic!("a Vec is never full"),
+        Err(error) => panic!("laying out into memory failed: {error}"),
+    }
+}
