@@ -87,7 +87,8 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    let root = &fixture().site.root;
+    let site = &fixture().site;
+    let root = &site.root;
     let arrived_on = "127.0.0.1:8080".parse().ok();
     let authority = if flags & 2 != 0 {
         redirect_authority(host, arrived_on)
@@ -95,7 +96,13 @@ fuzz_target!(|data: &[u8]| {
         None
     };
     let if_modified_since = IF_MODIFIED_SINCE[usize::from(flags >> 2) % IF_MODIFIED_SINCE.len()];
-    let response = files::serve(root, target, if_modified_since, authority.as_deref());
+    let response = files::serve(
+        root,
+        site.cache.as_ref(),
+        target,
+        if_modified_since,
+        authority.as_deref(),
+    );
     if refused {
         assert_eq!(response.status.code(), 400, "{target:?} was not refused");
     }

@@ -10,6 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use http10::server::file_cache::FileCache;
 use http10::server::files::Root;
 use http10::server::routes::Site;
 
@@ -51,6 +52,9 @@ pub fn fixture() -> &'static Fixture {
         Fixture {
             site: Site {
                 root,
+                // The cache on, as httpserve runs by default: its hits must answer exactly
+                // what the files would.
+                cache: Some(FileCache::new()),
                 routes_enabled: true,
             },
             base,
