@@ -94,18 +94,23 @@ impl FileCache {
     /// The cached copy of `relative` (a path below the root, such as `lesson/index.html`) if
     /// the file at that path now is still the one that was cached; `None` otherwise.
     pub fn get(&self, root: &Root, relative: &str) -> Option<Cached> {
+        // The lock is not held across the system call: other loops may look meanwhile.
+        let cached = self.entries.lock().ok()?.by_path.get(relative)?.clone();
+        let still_the_same = identity_now(root, relative) == Some(cached.identity);
         let mut entries = self.entries.lock().ok()?;
-        let cached = entries.by_path.get(relative)?.clone();
-        match identity_now(root, relative) {
-            Some(now) if now == cached.identity => {
-                entries.hits += 1;
-                Some(cached)
-            }
-            _ => {
-                entries.remove(relative);
-                None
-            }
+        if still_the_same {
+            entries.hits += 1;
+            return Some(cached);
         }
+        // Unless another loop has cached the new version meanwhile, forget the old one.
+        if entries
+            .by_path
+            .get(relative)
+            .is_some_and(|entry| entry.identity == cached.identity)
+        {
+            entries.remove(relative);
+        }
+        None
     }
 
     /// Keeps `bytes` as the content of `relative`, read from a file with this `metadata`
