@@ -101,6 +101,9 @@ pub(super) enum Paused {
     /// The response is to be built off the loop by this work; when it is done, the loop hands
     /// it to [`Connection::finish_preparing`].
     Deferred(Deferred),
+    /// It has more to send and the socket has room: the loop comes back to it once the other
+    /// ready connections have had their turn, without waiting for an event.
+    Yielded,
 }
 
 /// Where a connection is. Each state has its own deadline (see the module docs).
@@ -162,6 +165,8 @@ enum Step {
     Close(&'static str),
     /// The response must be built off the loop by this work.
     Defer(Deferred),
+    /// Let the loop's other connections have their turn, then go on.
+    Yield,
 }
 
 impl Connection {
@@ -249,6 +254,7 @@ impl Connection {
                 Step::Wait => return Paused::Waiting,
                 Step::Close(ending) => return Paused::Over(ending),
                 Step::Defer(work) => return Paused::Deferred(work),
+                Step::Yield => return Paused::Yielded,
             }
         }
     }
@@ -425,6 +431,10 @@ impl Connection {
                 self.wants_writable_events = !self.watching_writes;
                 self.start_clock(Instant::now(), shared.timeouts.write);
                 return Step::Wait;
+            }
+            Ok(Sent::Piece) => {
+                self.start_clock(Instant::now(), shared.timeouts.write);
+                return Step::Yield;
             }
             Ok(Sent::All) => reply.then,
             Err(_) => {

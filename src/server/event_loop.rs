@@ -19,7 +19,7 @@ use std::net::{Shutdown, SocketAddr};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use mio::event::Event;
 use mio::net::{TcpListener as ListeningSocket, TcpStream as ClientSocket};
@@ -97,6 +97,9 @@ pub(super) struct EventLoop {
     /// Connections whose response is ready, to be sent once every event of the batch has
     /// been looked at.
     replies_ready: Vec<usize>,
+    /// Connections that sent a piece of a large file and have more to send: they go on after
+    /// the next `poll`, so that every connection gets its turn.
+    yielded: Vec<usize>,
 }
 
 impl EventLoop {
@@ -111,6 +114,7 @@ impl EventLoop {
             scratch: vec![0; READ_CHUNK],
             accept_paused: false,
             replies_ready: Vec::new(),
+            yielded: Vec::new(),
         }
     }
 
@@ -121,7 +125,13 @@ impl EventLoop {
         let mut next_tick = Instant::now() + TICK;
         let mut stop_deadline = None;
         loop {
-            if let Err(error) = self.poll.poll(&mut events, Some(TICK)) {
+            // Connections that yielded with more to send go on at once: do not sleep.
+            let wait = if self.yielded.is_empty() {
+                TICK
+            } else {
+                Duration::ZERO
+            };
+            if let Err(error) = self.poll.poll(&mut events, Some(wait)) {
                 if error.kind() != io::ErrorKind::Interrupted {
                     let note = format!("an event loop failed, its connections are closed: {error}");
                     shared.log.note(LogLevel::Quiet, &note);
@@ -137,6 +147,7 @@ impl EventLoop {
                 }
             }
             self.send_ready_replies(shared);
+            self.continue_yielded(shared);
 
             let now = Instant::now();
             if stop_deadline.is_none() && shared.stopping.load(Ordering::SeqCst) {
@@ -177,6 +188,19 @@ impl EventLoop {
             self.advance(shared, slot, Hold::Nothing);
         }
         self.replies_ready = ready;
+    }
+
+    /// Sends the next piece for each connection that yielded last time round (a slot closed
+    /// meanwhile, or given to another connection, only costs a look).
+    fn continue_yielded(&mut self, shared: &Shared) {
+        let mut yielded = std::mem::take(&mut self.yielded);
+        for slot in yielded.drain(..) {
+            self.advance(shared, slot, Hold::Nothing);
+        }
+        // Those that yielded again are in `self.yielded` now; keep the list's allocation.
+        if self.yielded.is_empty() {
+            self.yielded = yielded;
+        }
     }
 
     /// Accepts clients waiting in the listening socket's queue (up to [`ACCEPTS_PER_EVENT`]).
@@ -328,6 +352,7 @@ impl EventLoop {
             Ok(Paused::Waiting) if client.wants_writable_events => self.watch_writes(shared, slot),
             Ok(Paused::Waiting) => {}
             Ok(Paused::Over(ending)) => self.close(shared, slot, ending),
+            Ok(Paused::Yielded) => self.yielded.push(slot),
             Ok(Paused::Deferred(work)) => {
                 let serial = client.serial;
                 if let Err(work) = shared.workers.submit(work, &self.mailbox, slot, serial) {

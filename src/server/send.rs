@@ -14,6 +14,16 @@
 //!   closes after the response, `MSG_MORE` lets the kernel hold them until the `shutdown`, so
 //!   data and FIN leave in one segment — one packet less for both ends.
 //!
+//! * **A large file goes in pieces, each connection in turn** ([`MAX_FILE_PIECE`]): one
+//!   `sendfile` of 256 KiB, then the loop serves its other connections and comes back
+//!   ([`Sent::Piece`]). Asked for the whole file, the kernel keeps copying for as long as the
+//!   client keeps reading — tens of megabytes in one call, with every other connection
+//!   waiting, and the bytes long out of the processor's cache by the time the client reads
+//!   them. lighttpd sends the same way.
+//! * **A full socket is left to drain**: when `sendfile` sends less than it was asked, the
+//!   socket's buffer is full, and the loop waits for the kernel's "writable" event (which
+//!   comes once a good part of the buffer is free) instead of calling again at once for the
+//!   little the client has read meanwhile.
 //! * **No single write holds the loop for long** ([`MAX_WRITE`]): a big page built in memory
 //!   goes out in pieces, with other connections served between them.
 //!
@@ -64,6 +74,9 @@ pub enum Sent {
     All,
     /// The socket's buffer is full: call again when the socket is writable.
     SocketFull,
+    /// One piece of a large file went out whole and the socket may have room for more: call
+    /// again after the other connections have had their turn.
+    Piece,
 }
 
 impl Outgoing {
@@ -154,7 +167,18 @@ impl Outgoing {
             let before = rest.offset;
             match socket.send_file(&rest.file, &mut rest.offset, wanted as usize) {
                 Some(Ok(0)) => return Err(file_shrank(rest)),
-                Some(Ok(_)) => self.total_sent += rest.offset - before,
+                Some(Ok(count)) => {
+                    self.total_sent += rest.offset - before;
+                    if count < wanted as usize {
+                        // A short count: the socket's buffer is full. Wait until the kernel
+                        // says it has room again rather than asking at once for the few
+                        // bytes the client has read meanwhile (see the module docs).
+                        return Ok(Sent::SocketFull);
+                    }
+                    if rest.offset < rest.end {
+                        return Ok(Sent::Piece);
+                    }
+                }
                 Some(Err(error)) if error.kind() == io::ErrorKind::WouldBlock => {
                     return Ok(Sent::SocketFull)
                 }
@@ -188,8 +212,9 @@ impl Outgoing {
 /// them.
 const MAX_WRITE: usize = 256 * 1024;
 
-/// The most one `sendfile` call is asked for: Linux sends at most about 2 GiB per call.
-const MAX_FILE_PIECE: u64 = 1 << 30;
+/// The most one `sendfile` call is asked for; then the loop serves its other connections
+/// before the next piece (see the module docs).
+const MAX_FILE_PIECE: u64 = 256 * 1024;
 
 /// A file that shrank while being sent leaves the body shorter than its `Content-Length`;
 /// the only honest thing left is to close the connection, which the error makes happen.
