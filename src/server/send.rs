@@ -22,8 +22,8 @@
 //!   them. lighttpd sends the same way.
 //! * **Only full segments while a file goes out** (`TCP_CORK`, nginx's `tcp_nopush`;
 //!   [`Socket::hold_partial_segments`]): the head waits for the file's first bytes, and no
-//!   `sendfile` piece ends in a small segment. 100 MiB by curl went from about 1,000–1,150 to
-//!   1,500–1,700 MiB/s, as fast as lighttpd (`bench/README.md`).
+//!   `sendfile` piece ends in a small segment; a large download got markedly faster
+//!   (`bench/README.md`).
 //! * **A full socket is left to drain**: when `sendfile` sends less than it was asked, the
 //!   socket's buffer is full, and the loop waits for the kernel's "writable" event (which
 //!   comes once a good part of the buffer is free) instead of calling again at once for the
