@@ -112,9 +112,12 @@ fn serve_connection(stream: &[u8], sizes: Vec<usize>) -> Vec<Vec<u8>> {
 fn lay_out(response: Response, framing: Framing, now: SystemTime) -> Vec<u8> {
     let mut outgoing = Outgoing::new(response, framing, now).expect("the fixture's files read");
     let mut socket = Vec::new();
-    match outgoing.send(&mut socket) {
-        Ok(Sent::All) => socket,
-        Ok(Sent::SocketFull) => panic!("a Vec is never full"),
-        Err(error) => panic!("laying out into memory failed: {error}"),
+    loop {
+        match outgoing.send(&mut socket) {
+            Ok(Sent::All) => return socket,
+            Ok(Sent::Piece) => {} // the next piece
+            Ok(Sent::SocketFull) => panic!("a Vec is never full"),
+            Err(error) => panic!("laying out into memory failed: {error}"),
+        }
     }
 }
