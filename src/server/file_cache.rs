@@ -35,6 +35,7 @@
 //! [`MAX_ENTRIES`] files of at most [`MAX_FILE_BYTES`] each and [`MAX_TOTAL_BYTES`] in all; when
 //! full, the oldest entry goes. `httpserve --no-cache` turns it off, for comparing the two.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -67,7 +68,19 @@ pub struct Cached {
     pub bytes: Arc<[u8]>,
     /// When it was last modified (already truncated to the second, as `Last-Modified` is).
     pub modified: SystemTime,
+    /// Its `Content-Type` and `Last-Modified` header values, made once when it was cached
+    /// (looking up the type and formatting the date were a tenth of the work of a request).
+    pub headers: Arc<CachedHeaders>,
     identity: Identity,
+}
+
+/// The header values a cached file's responses share.
+#[derive(Debug)]
+pub struct CachedHeaders {
+    /// `Content-Type`.
+    pub content_type: Cow<'static, str>,
+    /// `Last-Modified`.
+    pub last_modified: String,
 }
 
 /// The cache: paths relative to the root, each with the file it named when it was cached.
@@ -122,6 +135,7 @@ impl FileCache {
         metadata: &std::fs::Metadata,
         modified: SystemTime,
         bytes: Arc<[u8]>,
+        headers: CachedHeaders,
     ) {
         let Some(identity) = identity_of(metadata) else {
             return;
@@ -149,6 +163,7 @@ impl FileCache {
         let cached = Cached {
             bytes,
             modified,
+            headers: Arc::new(headers),
             identity,
         };
         entries.by_path.insert(relative.to_string(), cached);

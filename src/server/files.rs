@@ -27,7 +27,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::file_cache::{Cached, FileCache, MAX_FILE_BYTES as MAX_CACHED_FILE_BYTES};
+use super::file_cache::{
+    Cached, CachedHeaders, FileCache, MAX_FILE_BYTES as MAX_CACHED_FILE_BYTES,
+};
 use super::listing::listing;
 use super::response::{Body, Deferred, Response};
 use super::url_path::{decode_path, encode_path, encode_query_for_header, split_target};
@@ -116,7 +118,7 @@ pub fn serve(
         relative.push_str(INDEX_FILE);
     }
     if let Some(cached) = cache.and_then(|cache| cache.get(root, &relative)) {
-        return cached_file(cached, &relative, if_modified_since);
+        return cached_file(cached, if_modified_since);
     }
 
     // A folder's own page first: one open instead of two for the most common request, `/`.
@@ -327,7 +329,17 @@ fn serve_file(opened: Opened, file: FileToServe, if_modified_since: Option<&str>
             match opened_file.read_exact(&mut bytes) {
                 Ok(()) => {
                     let bytes: Arc<[u8]> = bytes.into();
-                    cache.put(file.relative, &metadata, modified, Arc::clone(&bytes));
+                    let headers = CachedHeaders {
+                        content_type: content_type_for(file.path),
+                        last_modified: format_http_date(modified),
+                    };
+                    cache.put(
+                        file.relative,
+                        &metadata,
+                        modified,
+                        Arc::clone(&bytes),
+                        headers,
+                    );
                     Body::Shared(bytes)
                 }
                 // The file shrank since it was opened: sending it fails and says so.
@@ -345,17 +357,19 @@ fn serve_file(opened: Opened, file: FileToServe, if_modified_since: Option<&str>
     response
 }
 
-/// A file answered from the cache: the same headers and rules as [`serve_file`].
-fn cached_file(cached: Cached, relative: &str, if_modified_since: Option<&str>) -> Response {
+/// A file answered from the cache: the same headers and rules as [`serve_file`], the header
+/// values made when the file was cached.
+fn cached_file(cached: Cached, if_modified_since: Option<&str>) -> Response {
     let now = SystemTime::now();
     let status = if is_not_modified_since(cached.modified, if_modified_since, now) {
         Status::NotModified
     } else {
         Status::Ok
     };
+    let headers = &cached.headers;
     let mut response = Response::new(status)
-        .with_header("Content-Type", content_type_for(Path::new(relative)))
-        .with_header("Last-Modified", format_http_date(cached.modified));
+        .with_header("Content-Type", headers.content_type.clone())
+        .with_header("Last-Modified", headers.last_modified.clone());
     response.body = Body::Shared(cached.bytes);
     response
 }
