@@ -56,7 +56,7 @@ fn status_and_body(response: Response) -> (Status, Vec<u8>) {
 }
 
 fn get(root: &Root, cache: &FileCache, target: &str) -> (Status, Vec<u8>) {
-    status_and_body(files::serve(root, Some(cache), target, None, None))
+    status_and_body(files::serve(root, Some(cache), target, None, &|| None))
 }
 
 /// Requests `target` until the cache answers it (a file is cached only once it has been left

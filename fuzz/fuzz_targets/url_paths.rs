@@ -89,11 +89,13 @@ fuzz_target!(|data: &[u8]| {
 
     let site = &fixture().site;
     let root = &site.root;
-    let arrived_on = "127.0.0.1:8080".parse().ok();
-    let authority = if flags & 2 != 0 {
-        redirect_authority(host, arrived_on)
-    } else {
-        None
+    let arrived_on = || "127.0.0.1:8080".parse().ok();
+    let authority = || {
+        if flags & 2 != 0 {
+            redirect_authority(host, arrived_on)
+        } else {
+            None
+        }
     };
     let if_modified_since = IF_MODIFIED_SINCE[usize::from(flags >> 2) % IF_MODIFIED_SINCE.len()];
     let response = files::serve(
@@ -101,7 +103,7 @@ fuzz_target!(|data: &[u8]| {
         site.cache.as_ref(),
         target,
         if_modified_since,
-        authority.as_deref(),
+        &authority,
     );
     if refused {
         assert_eq!(response.status.code(), 400, "{target:?} was not refused");

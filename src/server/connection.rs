@@ -9,6 +9,7 @@
 //!    │                  ReceivingBody ──────────────►│
 //!    └───────────────────────────────────────────────┘
 //!     after an error, or with client bytes left unread: Sending ──► Draining ──► (close)
+//!     a folder's listing, built by a worker: ReceivingHead ──► Preparing ──► Sending
 //! ```
 //!
 //! The event loop calls [`Connection::advance`] whenever the kernel says the socket changed;
@@ -33,7 +34,6 @@ use super::request::{Progress, Rejected, Request, RequestBuffer, Version};
 use super::response::{Body, Deferred, Framing, Persistence, Response};
 use super::routes;
 use super::send::{Outgoing, Sent};
-use super::url_path::is_valid_host;
 use super::{LogLevel, Shared, LINGER_BYTES};
 use crate::status::Status;
 
@@ -41,8 +41,6 @@ use crate::status::Status;
 pub(super) struct Connection {
     pub(super) socket: ClientSocket,
     pub(super) peer: SocketAddr,
-    /// The server's own address for this connection, once a request needed it.
-    arrived_on: Option<SocketAddr>,
     /// This connection's number in its loop: tells it apart from a later connection in the
     /// same slot, when finished work comes back from a worker.
     pub(super) serial: u64,
@@ -181,7 +179,6 @@ impl Connection {
         Connection {
             socket,
             peer,
-            arrived_on: None,
             serial,
             state: State::Waiting,
             since: now,
@@ -305,13 +302,8 @@ impl Connection {
     fn respond(&mut self, shared: &Shared, request: Request) -> Step {
         self.served += 1;
         shared.log.head(self.peer, &request);
-        let host_is_usable = request.header("Host").is_some_and(is_valid_host);
-        if self.arrived_on.is_none() && !host_is_usable {
-            // A redirect names this when the request gives no usable Host: asked of the
-            // kernel only then, once per connection.
-            self.arrived_on = self.socket.local_addr().ok();
-        }
-        let response = routes::respond(&shared.site, &request, self.arrived_on);
+        let socket = &self.socket;
+        let response = routes::respond(&shared.site, &request, &|| socket.local_addr().ok());
         let stopping = shared.stopping.load(Ordering::SeqCst);
         let keep_alive = keep_alive(&request, response.status, self.served, stopping);
         if keep_alive && !self.no_delay {

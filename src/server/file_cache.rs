@@ -37,6 +37,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -87,6 +88,7 @@ pub struct CachedHeaders {
 #[derive(Debug, Default)]
 pub struct FileCache {
     entries: Mutex<Entries>,
+    hits: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -95,7 +97,6 @@ struct Entries {
     /// Paths in the order they were cached, oldest first: the next to go when full.
     order: VecDeque<String>,
     total_bytes: usize,
-    hits: u64,
 }
 
 impl FileCache {
@@ -109,12 +110,11 @@ impl FileCache {
     pub fn get(&self, root: &Root, relative: &str) -> Option<Cached> {
         // The lock is not held across the system call: other loops may look meanwhile.
         let cached = self.entries.lock().ok()?.by_path.get(relative)?.clone();
-        let still_the_same = identity_now(root, relative) == Some(cached.identity);
-        let mut entries = self.entries.lock().ok()?;
-        if still_the_same {
-            entries.hits += 1;
+        if identity_now(root, relative) == Some(cached.identity) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
             return Some(cached);
         }
+        let mut entries = self.entries.lock().ok()?;
         // Unless another loop has cached the new version meanwhile, forget the old one.
         if entries
             .by_path
@@ -171,7 +171,7 @@ impl FileCache {
 
     /// How many requests the cache has answered (for tests and the curious).
     pub fn hits(&self) -> u64 {
-        self.entries.lock().map_or(0, |entries| entries.hits)
+        self.hits.load(Ordering::Relaxed)
     }
 
     /// How many files it holds.

@@ -81,9 +81,9 @@ impl Root {
 /// Answers a GET or HEAD for a file or folder under `root`.
 ///
 /// `if_modified_since` is the request's header of that name, if any (RFC 1945 §10.9);
-/// `authority` is the `host:port` a redirect names (see
+/// `authority` gives the `host:port` a redirect names (see
 /// [`redirect_authority`](super::url_path::redirect_authority)), `None` for a `Location` that
-/// is a path only.
+/// is a path only; it is asked only when a redirect is made.
 ///
 /// With a `cache`, a small file that has not changed since it was cached is answered from it
 /// (see [`file_cache`](super::file_cache) for why that is always the file as it is now).
@@ -92,7 +92,7 @@ pub fn serve(
     cache: Option<&FileCache>,
     target: &str,
     if_modified_since: Option<&str>,
-    authority: Option<&str>,
+    authority: &dyn Fn() -> Option<String>,
 ) -> Response {
     let Some(parts) = split_target(target) else {
         return Response::error(
@@ -110,15 +110,18 @@ pub fn serve(
 
     // The file this request most likely names, as the cache knows it: `a/b.txt`, or a
     // folder's `a/index.html`.
-    let mut relative = url_path.segments.join("/");
-    if url_path.trailing_slash {
-        if !relative.is_empty() {
-            relative.push('/');
+    let mut relative = String::new();
+    if let Some(cache) = cache {
+        relative = url_path.segments.join("/");
+        if url_path.trailing_slash {
+            if !relative.is_empty() {
+                relative.push('/');
+            }
+            relative.push_str(INDEX_FILE);
         }
-        relative.push_str(INDEX_FILE);
-    }
-    if let Some(cached) = cache.and_then(|cache| cache.get(root, &relative)) {
-        return cached_file(cached, if_modified_since);
+        if let Some(cached) = cache.get(root, &relative) {
+            return cached_file(cached, if_modified_since);
+        }
     }
 
     // A folder's own page first: one open instead of two for the most common request, `/`.
@@ -152,7 +155,7 @@ pub fn serve(
         // ":" absoluteURI`). The path is built from the normalized segments, so it always
         // starts with a single '/', and the authority was checked: neither can lead the
         // browser to another host (an open redirect).
-        let mut location = match authority {
+        let mut location = match authority() {
             Some(authority) => format!("http://{authority}"),
             None => String::new(),
         };
@@ -451,7 +454,7 @@ mod tests {
             None,
             "http://h/dir?q\r\nSet-Cookie: x=1",
             None,
-            Some("h"),
+            &|| Some("h".to_string()),
         );
         assert_eq!(response.status, Status::MovedPermanently);
         let location = response.header("Location").expect("a Location");

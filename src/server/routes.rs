@@ -67,9 +67,13 @@ pub const UPPER_USAGE: &str =
 /// The media type an HTML form sends by default (HTML Living Standard, "URL-encoded form data").
 const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
-/// Answers one request that arrived on a connection to `arrived_on` (the server's own address,
-/// which a redirect names when the request has no usable `Host`).
-pub fn respond(site: &Site, request: &Request, arrived_on: Option<SocketAddr>) -> Response {
+/// Answers one request. `arrived_on` gives the server's own address for this connection, which
+/// a redirect names when the request has no usable `Host`; it is asked only then.
+pub fn respond(
+    site: &Site,
+    request: &Request,
+    arrived_on: &dyn Fn() -> Option<SocketAddr>,
+) -> Response {
     if site.routes_enabled {
         let path = split_target(&request.target).map(|parts| parts.path);
         match path {
@@ -80,13 +84,13 @@ pub fn respond(site: &Site, request: &Request, arrived_on: Option<SocketAddr>) -
     }
     match request.method.as_str() {
         "GET" | "HEAD" => {
-            let authority = redirect_authority(request.header("Host"), arrived_on);
+            let authority = || redirect_authority(request.header("Host"), arrived_on);
             files::serve(
                 &site.root,
                 site.cache.as_ref(),
                 &request.target,
                 request.header("If-Modified-Since"),
-                authority.as_deref(),
+                &authority,
             )
         }
         _ => not_implemented(&request.method, "it serves files with GET and HEAD"),
@@ -460,7 +464,7 @@ mod tests {
             ("GET", "/echo/x", 404),
         ];
         for (method, target, want) in cases {
-            let answer = respond(&site, &request(method, target, &[], b"body"), None);
+            let answer = respond(&site, &request(method, target, &[], b"body"), &|| None);
             assert_eq!(answer.status.code(), want, "{method} {target}");
         }
     }
@@ -469,7 +473,7 @@ mod tests {
     fn route_answers_are_plain_text_never_sniffed() {
         let (site, _folder) = site(true);
         for target in ["/upper?text=<b>", "/upper", "/echo"] {
-            let answer = respond(&site, &request("GET", target, &[], b""), None);
+            let answer = respond(&site, &request("GET", target, &[], b""), &|| None);
             assert_eq!(
                 answer.header("Content-Type"),
                 Some("text/plain; charset=utf-8")
@@ -482,7 +486,7 @@ mod tests {
     fn echo_returns_the_head_and_body_as_received() {
         let (site, _folder) = site(true);
         let sent = request("POST", "/echo", &[("x-ODD", "1"), ("Host", "h")], b"a\r\nb");
-        let answer = respond(&site, &sent, None);
+        let answer = respond(&site, &sent, &|| None);
         let mut want = sent.raw_head.clone();
         want.extend_from_slice(b"a\r\nb");
         match answer.body {
@@ -494,9 +498,9 @@ mod tests {
     #[test]
     fn with_routes_off_the_paths_are_files_again() {
         let (site, _folder) = site(false);
-        let get = respond(&site, &request("GET", "/upper?text=x", &[], b""), None);
+        let get = respond(&site, &request("GET", "/upper?text=x", &[], b""), &|| None);
         assert_eq!(get.status, Status::NotFound);
-        let post = respond(&site, &request("POST", "/echo", &[], b"x"), None);
+        let post = respond(&site, &request("POST", "/echo", &[], b"x"), &|| None);
         assert_eq!(post.status, Status::NotImplemented);
         assert_ne!(body_text(&get), "X");
     }

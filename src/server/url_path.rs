@@ -21,7 +21,9 @@
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{
+    percent_decode_str, percent_encode, utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC,
+};
 
 /// Characters left as they are in a link: RFC 3986 "unreserved". Everything else is escaped,
 /// so a name with `#`, `?`, `%`, quotes or spaces still leads to the right file.
@@ -170,18 +172,13 @@ pub fn encode_segment(name: &str) -> String {
 /// must not rely on a check made elsewhere: a CR LF here would start a header of the
 /// client's choosing (response splitting).
 pub fn encode_query_for_header(query: &str) -> String {
-    let mut encoded = String::with_capacity(query.len());
-    for &byte in query.as_bytes() {
-        if byte.is_ascii_graphic() {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
+    // `percent_encode` always encodes bytes outside ASCII; these are the ASCII ones to encode.
+    const NOT_VISIBLE: &AsciiSet = &CONTROLS.add(b' ');
+    percent_encode(query.as_bytes(), NOT_VISIBLE).collect()
 }
 /// The `host[:port]` a `Location` should name, for a redirect answered to a request with this
-/// `Host` header on a connection that arrived at `arrived_on`.
+/// `Host` header on a connection that arrived at the address `arrived_on` gives (asked only if
+/// the `Host` cannot be used: it costs a system call).
 ///
 /// RFC 1945 §10.11 asks for an absolute URI in `Location`. The client's own `Host` header says
 /// which name it used to reach the server, so the redirect keeps that name — but only if it
@@ -190,12 +187,12 @@ pub fn encode_query_for_header(query: &str) -> String {
 /// address the connection arrived on.
 pub fn redirect_authority(
     host_header: Option<&str>,
-    arrived_on: Option<SocketAddr>,
+    arrived_on: impl FnOnce() -> Option<SocketAddr>,
 ) -> Option<String> {
     if let Some(host) = host_header.filter(|host| is_valid_host(host)) {
         return Some(host.to_string());
     }
-    let address = arrived_on?;
+    let address = arrived_on()?;
     Some(match address.ip() {
         IpAddr::V4(ip) => format!("{ip}:{}", address.port()),
         IpAddr::V6(ip) => format!("[{ip}]:{}", address.port()),
@@ -360,7 +357,7 @@ mod tests {
             (None, Some(v6), Some("[::1]:8080")),
             (None, None, None),
         ] {
-            let got = redirect_authority(host, arrived_on);
+            let got = redirect_authority(host, || arrived_on);
             assert_eq!(got.as_deref(), want, "{host:?}");
         }
     }
