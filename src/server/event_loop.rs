@@ -6,7 +6,9 @@
 //!     poll()            one system call: which of my sockets can be read or written now?
 //!     for each event:   the listening socket → accept a client
 //!                       a client's socket   → advance its state machine (connection.rs)
+//!                       the waker           → a stop, or listings a worker has built
 //!     send the batch's responses
+//!     go on with large files that sent a piece and have more (each in turn)
 //!     every TICK:       close connections whose deadline has passed
 //! }
 //! ```
@@ -37,7 +39,8 @@ use crate::status::Status;
 const EVENTS_PER_POLL: usize = 256;
 /// The token of the listening socket in every loop's `Poll`.
 const LISTENER: Token = Token(0);
-/// The token of the waker that [`ShutdownHandle::stop`] uses.
+/// The token of the loop's waker: [`ShutdownHandle::stop`](super::ShutdownHandle::stop) and
+/// the [workers](super::workers) use it.
 pub(super) const WAKER: Token = Token(1);
 /// Connection tokens start here: token `FIRST_CLIENT + i` is slot `i` in [`Connections`].
 const FIRST_CLIENT: usize = 2;

@@ -32,7 +32,7 @@ use super::file_cache::{
 };
 use super::listing::listing;
 use super::response::{Body, Deferred, Response};
-use super::url_path::{decode_path, encode_path, encode_query_for_header, split_target};
+use super::url_path::{decode_path, encode_path, encode_query_for_header, split_target, UrlPath};
 use crate::date::{format_http_date, parse_http_date, truncate_to_second};
 use crate::status::Status;
 
@@ -108,17 +108,9 @@ pub fn serve(
     let mut fs_path = root.path.clone();
     fs_path.extend(&url_path.segments);
 
-    // The file this request most likely names, as the cache knows it: `a/b.txt`, or a
-    // folder's `a/index.html`.
     let mut relative = String::new();
     if let Some(cache) = cache {
-        relative = url_path.segments.join("/");
-        if url_path.trailing_slash {
-            if !relative.is_empty() {
-                relative.push('/');
-            }
-            relative.push_str(INDEX_FILE);
-        }
+        relative = cache_key(&url_path);
         if let Some(cached) = cache.get(root, &relative) {
             return cached_file(cached, if_modified_since);
         }
@@ -150,26 +142,7 @@ pub fn serve(
             let work = Deferred::new(move || listing(&root, &opened.file, &fs_path, &segments));
             return Response::new(Status::Ok).with_deferred_body(work);
         }
-        // Relative links in the page must resolve inside the folder, so send the browser
-        // to the slashed URL, as an absolute URI (RFC 1945 §10.11: `Location = "Location"
-        // ":" absoluteURI`). The path is built from the normalized segments, so it always
-        // starts with a single '/', and the authority was checked: neither can lead the
-        // browser to another host (an open redirect).
-        let mut location = match authority() {
-            Some(authority) => format!("http://{authority}"),
-            None => String::new(),
-        };
-        location.push_str(&encode_path(&url_path.segments));
-        location.push('/');
-        if let Some(query) = parts.query {
-            location.push('?');
-            location.push_str(&encode_query_for_header(query));
-        }
-        let note = format!("Moved to {location}\n");
-        return Response::new(Status::MovedPermanently)
-            .with_header("Location", location)
-            .with_header("Content-Type", "text/plain; charset=utf-8")
-            .with_body(note.into_bytes());
+        return redirect_to_folder(&url_path.segments, parts.query, authority);
     }
     if !opened.metadata.is_file() {
         // A FIFO, a socket or a device: nothing a web server should hand out.
@@ -185,6 +158,48 @@ pub fn serve(
         cache,
     };
     serve_file(opened, file, if_modified_since)
+}
+
+/// The file a request most likely names, as the cache knows it: `a/b.txt`, or a folder's
+/// `a/index.html`.
+fn cache_key(url_path: &UrlPath) -> String {
+    let mut key = url_path.segments.join("/");
+    if url_path.trailing_slash {
+        if !key.is_empty() {
+            key.push('/');
+        }
+        key.push_str(INDEX_FILE);
+    }
+    key
+}
+
+/// `301 Moved Permanently` to the folder's URL with its trailing slash (query kept): relative
+/// links in the folder's page must resolve inside the folder.
+///
+/// The `Location` is an absolute URI (RFC 1945 §10.11: `Location = "Location" ":"
+/// absoluteURI`). Its path is built from the normalized segments, so it always starts with a
+/// single '/', and the authority was checked: neither can lead the browser to another host
+/// (an open redirect).
+fn redirect_to_folder(
+    segments: &[String],
+    query: Option<&str>,
+    authority: &dyn Fn() -> Option<String>,
+) -> Response {
+    let mut location = match authority() {
+        Some(authority) => format!("http://{authority}"),
+        None => String::new(),
+    };
+    location.push_str(&encode_path(segments));
+    location.push('/');
+    if let Some(query) = query {
+        location.push('?');
+        location.push_str(&encode_query_for_header(query));
+    }
+    let note = format!("Moved to {location}\n");
+    Response::new(Status::MovedPermanently)
+        .with_header("Location", location)
+        .with_header("Content-Type", "text/plain; charset=utf-8")
+        .with_body(note.into_bytes())
 }
 
 /// A file about to be served: its path, its path below the root (the cache's key), and the

@@ -13,7 +13,6 @@
 //! * **The last bytes travel with the FIN** ([`Socket::write_then_close`]): when the connection
 //!   closes after the response, `MSG_MORE` lets the kernel hold them until the `shutdown`, so
 //!   data and FIN leave in one segment — one packet less for both ends.
-//!
 //! * **A large file goes in pieces, each connection in turn** ([`MAX_FILE_PIECE`]): one
 //!   `sendfile` of 256 KiB, then the loop serves its other connections and comes back
 //!   ([`Sent::Piece`]). Asked for the whole file, the kernel keeps copying for as long as the
