@@ -12,13 +12,13 @@
 //!     a folder's listing, built by a worker: ReceivingHead ──► Preparing ──► Sending
 //! ```
 //!
-//! The event loop calls [`Connection::advance`] whenever the kernel says the socket changed;
+//! The event loop calls `Connection::advance` whenever the kernel says the socket changed;
 //! each call goes as far as the socket allows without waiting (a `read` or `write` that would
 //! wait returns `WouldBlock`), and the state says where to pick up next time. Each state has a
 //! deadline (see the [module docs](super)); the loop closes a connection whose deadline passed.
 //!
 //! The protocol steps themselves live elsewhere: [`request`](super::request) reads the head,
-//! [`routes`](super::routes) decides the answer, [`keep_alive`](super::keep_alive) whether the
+//! [`routes`] decides the answer, [`keep_alive`](super::keep_alive) whether the
 //! connection stays open, [`send`](super::send) puts the bytes on the socket.
 
 use std::io::{self, Read};

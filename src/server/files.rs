@@ -5,7 +5,7 @@
 //!
 //! 1. The names are joined onto the root, which was made absolute and free of symlinks
 //!    ([`Root::open`]) once at start, and the file is opened **beneath** the root
-//!    ([`open_inside`]): on Linux `openat2(RESOLVE_BENEATH)` makes the kernel refuse any step
+//!    (`open_inside`): on Linux `openat2(RESOLVE_BENEATH)` makes the kernel refuse any step
 //!    (a `..`, a symlink) that would leave the folder; elsewhere the file is opened and the
 //!    kernel is then asked where the *opened* file really is. Either way the check is made on
 //!    what was opened, not on a path looked at earlier, so a symlink swapped in between a check

@@ -54,7 +54,14 @@
 //! dribbling a byte a second does not help); a body then has [`BODY_TIMEOUT`]; an idle
 //! kept-alive connection is closed after [`KEEP_ALIVE_TIMEOUT`]; a client that stops reading a
 //! download is dropped when no byte has left for [`WRITE_TIMEOUT`]. A client that vanishes
-//! mid-download makes only its own `write` fail.
+//! mid-download makes only its own `write` fail. A head cut off by its deadline is answered
+//! `408 Request Timeout`; a connection that never sent a byte is closed without a word.
+//!
+//! While the table of connections is three quarters full, a head gets only
+//! [`BUSY_HEAD_TIMEOUT`], and when it is full the connection that has waited longest for a
+//! request is closed to make room for the new one: sockets held open by an attacker (or left
+//! idle by browsers) cost each other their places, not the clients that send a request.
+//! Every limit is in [`Timeouts`], so tests and lessons can make them short.
 //!
 //! ## Where each step lives
 //!

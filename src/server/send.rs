@@ -40,7 +40,7 @@ use std::time::SystemTime;
 use super::response::{format_head, Body, Framing, Persistence, Response};
 
 /// Files up to this size are read into the head's buffer and sent in the same `write`.
-const SMALL_FILE_BYTES: u64 = 64 * 1024;
+pub const SMALL_FILE_BYTES: u64 = 64 * 1024;
 
 /// A response on its way to the socket: the bytes in memory (the head, and a small body with
 /// it), then the part of a file still to send.
@@ -230,11 +230,11 @@ impl Outgoing {
 /// (loopback's grows to megabytes) would take a 3 MB listing in one call, and the copy holds
 /// up every other connection of the loop meanwhile; in pieces, the loop serves others between
 /// them.
-const MAX_WRITE: usize = 256 * 1024;
+pub const MAX_WRITE: usize = 256 * 1024;
 
 /// The most one `sendfile` call is asked for; then the loop serves its other connections
 /// before the next piece (see the module docs).
-const MAX_FILE_PIECE: u64 = 256 * 1024;
+pub const MAX_FILE_PIECE: u64 = 256 * 1024;
 
 /// A file that shrank while being sent leaves the body shorter than its `Content-Length`;
 /// the only honest thing left is to close the connection, which the error makes happen.
