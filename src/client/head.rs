@@ -30,7 +30,9 @@ pub enum ReplyVersion {
     Http09,
     /// `HTTP/1.0`, what we asked for.
     Http10,
-    /// `HTTP/1.1`: allowed, a server answers with its own highest version (RFC 1945 §3.1).
+    /// `HTTP/1.1`: allowed, a server may answer with the highest version it speaks of the
+    /// request's major version (RFC 9110 §2.5, first said in RFC 2145 §2.3). RFC 1945 §3.1
+    /// asked a 1.0 server to answer in the client's version; later servers do not.
     Http11,
 }
 
@@ -94,7 +96,7 @@ pub enum Parsed {
 
 /// Parses what has been received of a reply head. Pure, so it can be tested without a socket.
 pub fn parse_reply_head(bytes: &[u8]) -> Result<Parsed, GetError> {
-    // RFC 1945 §6: a Full-Reply starts with "HTTP/"; anything else is a Simple-Reply.
+    // RFC 1945 §6: a Full-Response starts with "HTTP/"; anything else is a Simple-Response.
     let probe = bytes.len().min(5);
     if bytes[..probe] != b"HTTP/"[..probe] {
         return Ok(Parsed::Http09);
