@@ -223,30 +223,33 @@ pub fn get<'o>(
     loop {
         let target = Target::from_url(&url)?;
         let mut reply = exchange(&target, &hop, deadline, observer)?;
-        reply.redirects = std::mem::take(&mut redirects);
-        if options.follow_redirects.is_none() {
-            return Ok(reply);
-        }
-        let next = match next_hop(&url, &reply.head)? {
-            NextHop::Arrived => return Ok(reply),
+        let next = match options.follow_redirects {
+            None => NextHop::Arrived,
+            Some(_) => next_hop(&url, &reply.head)?,
+        };
+        let next = match next {
+            NextHop::To(next) => next,
+            NextHop::Arrived => {
+                reply.redirects = redirects;
+                return Ok(reply);
+            }
             NextHop::MissingLocation => {
                 reply
                     .body
                     .wire
                     .note("a redirect without a Location header: nothing to follow");
+                reply.redirects = redirects;
                 return Ok(reply);
             }
-            NextHop::To(next) => next,
         };
         chain.step(&next)?;
-        let method = method_after_redirect(reply.head.status, hop.method);
-        redirects = std::mem::take(&mut reply.redirects);
+        let status = reply.head.status;
         redirects.push(reply.head.clone());
         observer = reply.into_observer();
+        let method = method_after_redirect(status, hop.method);
         if method != hop.method {
             observer.note(&format!(
-                "a {} after a POST: the next request is a GET, without the body",
-                redirects.last().map_or(0, |head| head.status)
+                "a {status} after a POST: the next request is a GET, without the body"
             ));
             hop.method = method;
             hop.method_name = None;

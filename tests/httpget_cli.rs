@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use support::{
-    closed_port, httpget, httpget_in, httpget_with_input, ok_reply, send, wait_bounded, Scripted,
-    Step,
+    closed_port, httpget, httpget_in, httpget_with_input, ok_reply, send, wait_bounded, Run,
+    Scripted, Step,
 };
 
 /// A server that answers by path: `routes` maps a request path to a whole reply.
@@ -455,25 +455,39 @@ const CREDENTIALS: [&str; 6] = [
     "X-Lab: 3",
 ];
 
-#[test]
-fn a_redirect_to_another_server_drops_authorization_and_cookie() {
+/// Two servers: `first` answers `/start` with a 302 to `other`'s `/landing`.
+fn redirect_to_another_server() -> (Scripted, Scripted) {
     let other = routed(1, vec![("/landing", ok_text("landed"))]);
     let first = routed(
         1,
         vec![("/start", redirect("302 Found", &other.url("/landing")))],
     );
-    let mut args = vec!["-L", "-v"];
-    args.extend(CREDENTIALS);
-    let start = first.url("/start");
-    args.push(&start);
-    let run = httpget(&args);
+    (first, other)
+}
+
+/// Runs `httpget FLAGS CREDENTIALS URL` and checks that it succeeded.
+#[track_caller]
+fn httpget_with_credentials(flags: &[&str], url: &str) -> Run {
+    let run = httpget(&[flags, &CREDENTIALS, &[url]].concat());
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    let to_first = first.request();
+    run
+}
+
+/// Checks that `request` carries both credential headers of [`CREDENTIALS`].
+#[track_caller]
+fn assert_credentials_sent(request: &str) {
     assert!(
-        to_first.contains("\r\nAuthorization: Bearer secret\r\n"),
-        "{to_first}"
+        request.contains("\r\nAuthorization: Bearer secret\r\n"),
+        "{request}"
     );
-    assert!(to_first.contains("\r\nCookie: session=1\r\n"), "{to_first}");
+    assert!(request.contains("\r\nCookie: session=1\r\n"), "{request}");
+}
+
+#[test]
+fn a_redirect_to_another_server_drops_authorization_and_cookie() {
+    let (first, other) = redirect_to_another_server();
+    let run = httpget_with_credentials(&["-L", "-v"], &first.url("/start"));
+    assert_credentials_sent(&first.request());
     let to_other = other.request();
     assert!(!to_other.contains("Authorization"), "{to_other}");
     assert!(!to_other.contains("Cookie"), "{to_other}");
@@ -487,24 +501,10 @@ fn a_redirect_to_another_server_drops_authorization_and_cookie() {
 
 #[test]
 fn location_trusted_sends_credentials_to_the_other_server_too() {
-    let other = routed(1, vec![("/landing", ok_text("landed"))]);
-    let first = routed(
-        1,
-        vec![("/start", redirect("302 Found", &other.url("/landing")))],
-    );
-    let mut args = vec!["--location-trusted"];
-    args.extend(CREDENTIALS);
-    let start = first.url("/start");
-    args.push(&start);
-    let run = httpget(&args);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let (first, other) = redirect_to_another_server();
+    httpget_with_credentials(&["--location-trusted"], &first.url("/start"));
     let _ = first.request();
-    let to_other = other.request();
-    assert!(
-        to_other.contains("\r\nAuthorization: Bearer secret\r\n"),
-        "{to_other}"
-    );
-    assert!(to_other.contains("\r\nCookie: session=1\r\n"), "{to_other}");
+    assert_credentials_sent(&other.request());
 }
 
 #[test]
@@ -516,16 +516,7 @@ fn a_redirect_on_the_same_server_keeps_the_credentials() {
             ("/b", ok_text("B")),
         ],
     );
-    let mut args = vec!["-L"];
-    args.extend(CREDENTIALS);
-    let start = server.url("/a");
-    args.push(&start);
-    let run = httpget(&args);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    httpget_with_credentials(&["-L"], &server.url("/a"));
     let _ = server.request();
-    let second = server.request();
-    assert!(
-        second.contains("\r\nAuthorization: Bearer secret\r\n"),
-        "{second}"
-    );
+    assert_credentials_sent(&server.request());
 }

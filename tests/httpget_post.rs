@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{httpget, ok_reply, send, Scripted};
+use support::{httpget, ok_reply, send, Run, Scripted};
 
 /// A server whose folder is empty: only the routes answer.
 fn routes_server() -> (tempfile::TempDir, support::Server) {
@@ -24,39 +24,56 @@ fn head_shown_by_verbose(stderr: &str) -> String {
     head
 }
 
+/// Runs `httpget ARGS` and checks that it succeeded (its stderr shown if not).
+#[track_caller]
+fn httpget_ok(args: &[&str]) -> Run {
+    let run = httpget(args);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    run
+}
+
+/// What `/upper` answers to a POST that httpget makes from `data_options`.
+#[track_caller]
+fn upper(data_options: &[&str]) -> String {
+    let (_dir, server) = routes_server();
+    let url = server.url("/upper");
+    httpget_ok(&[data_options, &[url.as_str()]].concat()).text()
+}
+
+/// A scripted server that answers its one request with `status` and `Location: location`.
+fn redirecting(status: &'static str, location: String) -> Scripted {
+    Scripted::start(1, move |_| {
+        vec![send(format!(
+            "HTTP/1.0 {status}\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n"
+        ))]
+    })
+}
+
 #[test]
 fn data_urlencode_posts_a_form_that_upper_answers_in_capitals() {
-    let (_dir, server) = routes_server();
-    let run = httpget(&[
-        "--data-urlencode",
-        "text=ciao è straße",
-        &server.url("/upper"),
-    ]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert_eq!(run.text(), "CIAO È STRASSE");
+    let answer = upper(&["--data-urlencode", "text=ciao è straße"]);
+    assert_eq!(answer, "CIAO È STRASSE");
 }
 
 #[test]
 fn data_binary_file_is_a_raw_body_for_upper() {
-    let (dir, server) = routes_server();
+    let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("body.txt");
     std::fs::write(&file, "grüße\r\nline two\n").expect("write");
     let at_file = format!("@{}", file.display());
-    let run = httpget(&[
+    let answer = upper(&[
         "--data-binary",
         &at_file,
         "-H",
         "Content-Type: text/plain; charset=utf-8",
-        &server.url("/upper"),
     ]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert_eq!(run.text(), "GRÜSSE\r\nLINE TWO\n");
+    assert_eq!(answer, "GRÜSSE\r\nLINE TWO\n");
 }
 
 #[test]
 fn echo_returns_exactly_the_bytes_httpget_sent() {
     let (_dir, server) = routes_server();
-    let run = httpget(&[
+    let run = httpget_ok(&[
         "-v",
         "-d",
         "a=1",
@@ -66,7 +83,6 @@ fn echo_returns_exactly_the_bytes_httpget_sent() {
         "c=ü",
         &server.url("/echo"),
     ]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
     let body = "a=1&b=two%20words&c=ü";
     let sent = format!("{}{body}", head_shown_by_verbose(&run.stderr));
     assert_eq!(run.text(), sent);
@@ -82,14 +98,8 @@ fn echo_returns_exactly_the_bytes_httpget_sent() {
 #[test]
 fn a_post_redirected_by_302_is_followed_with_a_get_without_body() {
     let (_dir, target) = routes_server();
-    let echo = target.url("/echo");
-    let redirector = Scripted::start(1, move |_| {
-        vec![send(format!(
-            "HTTP/1.0 302 Found\r\nLocation: {echo}\r\nContent-Length: 0\r\n\r\n"
-        ))]
-    });
-    let run = httpget(&["-L", "-d", "x=1", &redirector.url("/form")]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let redirector = redirecting("302 Found", target.url("/echo"));
+    let run = httpget_ok(&["-L", "-d", "x=1", &redirector.url("/form")]);
     assert!(redirector.request().starts_with("POST /form HTTP/1.0\r\n"));
     let echoed = run.text();
     assert!(echoed.starts_with("GET /echo HTTP/1.0\r\n"), "{echoed}");
@@ -100,14 +110,8 @@ fn a_post_redirected_by_302_is_followed_with_a_get_without_body() {
 #[test]
 fn a_post_redirected_by_307_is_posted_again_with_its_body() {
     let (_dir, target) = routes_server();
-    let echo = target.url("/echo");
-    let redirector = Scripted::start(1, move |_| {
-        vec![send(format!(
-            "HTTP/1.0 307 Temporary Redirect\r\nLocation: {echo}\r\nContent-Length: 0\r\n\r\n"
-        ))]
-    });
-    let run = httpget(&["-L", "-d", "x=1", &redirector.url("/form")]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let redirector = redirecting("307 Temporary Redirect", target.url("/echo"));
+    let run = httpget_ok(&["-L", "-d", "x=1", &redirector.url("/form")]);
     let echoed = run.text();
     assert!(echoed.starts_with("POST /echo HTTP/1.0\r\n"), "{echoed}");
     assert!(echoed.ends_with("\r\n\r\nx=1"), "{echoed}");
@@ -116,8 +120,7 @@ fn a_post_redirected_by_307_is_posted_again_with_its_body() {
 #[test]
 fn x_sets_the_method_word_and_the_body_still_follows() {
     let server = Scripted::once(ok_reply(b"ok"));
-    let run = httpget(&["-X", "PUT", "-d", "a=1", &server.url("/thing")]);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    httpget_ok(&["-X", "PUT", "-d", "a=1", &server.url("/thing")]);
     let request = server.request();
     assert!(request.starts_with("PUT /thing HTTP/1.0\r\n"), "{request}");
     assert!(request.contains("\r\nContent-Length: 3\r\n"), "{request}");

@@ -20,8 +20,8 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use http10::client::download::{download, Download, Stop};
 use http10::client::prompt::{run_prompt, Lines};
 use http10::client::{
-    self, DataArg, IpFamily, Method, Options, CONNECT_TIMEOUT, HEAD_TIMEOUT, IDLE_TIMEOUT,
-    MAX_REDIRECTS,
+    self, DataArg, GetError, IpFamily, Method, Options, CONNECT_TIMEOUT, HEAD_TIMEOUT,
+    IDLE_TIMEOUT, MAX_REDIRECTS,
 };
 
 const AFTER_HELP: &str = "\
@@ -164,9 +164,7 @@ fn main() -> ExitCode {
                 options.body = Some(body);
             }
             Err(error) => {
-                if !cli.silent || cli.show_error {
-                    let _ = writeln!(io::stderr(), "httpget: {error}");
-                }
+                report(&cli, &error);
                 return ExitCode::from(error.exit_code());
             }
         }
@@ -199,14 +197,19 @@ fn main() -> ExitCode {
             Ok(()) => {}
             Err(Stop::OutputClosed) => return ExitCode::SUCCESS,
             Err(Stop::Failed(error)) => {
-                if !cli.silent || cli.show_error {
-                    let _ = writeln!(io::stderr(), "httpget: {error}");
-                }
+                report(&cli, &error);
                 exit_code = error.exit_code();
             }
         }
     }
     ExitCode::from(exit_code)
+}
+
+/// Prints an error on stderr, unless -s silenced errors (and -S did not bring them back).
+fn report(cli: &Cli, error: &GetError) {
+    if !cli.silent || cli.show_error {
+        let _ = writeln!(io::stderr(), "httpget: {error}");
+    }
 }
 
 /// The -d, --data-binary and --data-urlencode arguments in the order they were given: curl joins

@@ -70,6 +70,8 @@ pub struct ReplyBody<'o> {
     pub(super) pending_start: usize,
     /// Where the chunked decoder is ([`BodyFraming::Chunked`] only).
     pub(super) chunk: ChunkState,
+    /// The chunk-size or trailer line being read: one buffer for every line of the body.
+    pub(super) chunk_line: Vec<u8>,
     received: u64,
 }
 
@@ -81,6 +83,7 @@ impl<'o> ReplyBody<'o> {
             pending,
             pending_start: 0,
             chunk: ChunkState::Size,
+            chunk_line: Vec::new(),
             received: 0,
         }
     }

@@ -62,7 +62,7 @@ pub fn build_request(target: &Target, options: &Options) -> Vec<u8> {
         }
     }
     for (name, value) in &options.headers {
-        let ours = options.body.is_some() && name.eq_ignore_ascii_case("Content-Length");
+        let ours = options.body.is_some() && crate::headers::is_named(name, "Content-Length");
         if !value.is_empty() && !ours {
             request.push_str(&format!("{name}: {value}\r\n"));
         }
@@ -108,7 +108,7 @@ pub fn parse_header_arg(text: &str) -> Result<(String, String), String> {
     if name.is_empty() || !name.bytes().all(crate::headers::is_token_byte) {
         return Err(format!("{name:?} is not a valid header name"));
     }
-    let value = value.trim();
+    let value = crate::headers::trim_ows(value);
     if value.contains(['\r', '\n', '\0']) {
         return Err(format!("the value of {name} contains a line break or NUL"));
     }
@@ -205,6 +205,11 @@ mod tests {
             ("X-A:1", Ok(("X-A", "1"))),
             ("Accept:", Ok(("Accept", ""))),
             ("X-A:  spaced  ", Ok(("X-A", "spaced"))),
+            ("X-A:\t1\t", Ok(("X-A", "1"))),
+            // Only spaces and tabs pad a value, as in headers.rs: a no-break space is kept,
+            // and a trailing line break is refused, not trimmed away.
+            ("X-A: \u{a0}1", Ok(("X-A", "\u{a0}1"))),
+            ("X-A: 1\r\n", Err(())),
             ("no colon", Err(())),
             (": empty name", Err(())),
             ("Bad Name: 1", Err(())),

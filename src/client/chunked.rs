@@ -76,8 +76,7 @@ impl ReplyBody<'_> {
         loop {
             match self.chunk {
                 ChunkState::Size => {
-                    let line = self.read_chunk_line()?;
-                    let size = parse_chunk_size(&line)?;
+                    let size = parse_chunk_size(self.read_chunk_line()?)?;
                     self.chunk = if size == 0 {
                         ChunkState::Trailers
                     } else {
@@ -119,14 +118,15 @@ impl ReplyBody<'_> {
     }
 
     /// One line of a chunked body, without its CRLF (or bare LF), at most
-    /// [`MAX_CHUNK_LINE_BYTES`] long.
-    fn read_chunk_line(&mut self) -> Result<Vec<u8>, GetError> {
+    /// [`MAX_CHUNK_LINE_BYTES`] long. It is gathered in `chunk_line`, which keeps its memory
+    /// from one line to the next: no allocation per chunk.
+    fn read_chunk_line(&mut self) -> Result<&[u8], GetError> {
         let too_long = || {
             GetError::BadResponse(format!(
                 "a chunk-size line is longer than {MAX_CHUNK_LINE_BYTES} bytes"
             ))
         };
-        let mut line = Vec::new();
+        self.chunk_line.clear();
         loop {
             if self.pending_start == self.pending.len() {
                 self.pending.resize(MAX_CHUNK_LINE_BYTES, 0);
@@ -138,6 +138,7 @@ impl ReplyBody<'_> {
                 }
             }
             let pending = &self.pending[self.pending_start..];
+            let line = &mut self.chunk_line;
             match pending.iter().position(|&byte| byte == b'\n') {
                 Some(end) => {
                     line.extend_from_slice(&pending[..end]);
@@ -150,7 +151,7 @@ impl ReplyBody<'_> {
                     if line.len() > MAX_CHUNK_LINE_BYTES {
                         return Err(too_long());
                     }
-                    return Ok(line);
+                    return Ok(&self.chunk_line);
                 }
                 None => {
                     line.extend_from_slice(pending);
@@ -159,7 +160,7 @@ impl ReplyBody<'_> {
             }
             // Unfinished, and longer than the limit even if its last byte is a CR to drop:
             // no need to read the rest of it.
-            if line.len() > MAX_CHUNK_LINE_BYTES + 1 {
+            if self.chunk_line.len() > MAX_CHUNK_LINE_BYTES + 1 {
                 return Err(too_long());
             }
         }

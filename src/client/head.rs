@@ -30,7 +30,9 @@ pub enum ReplyVersion {
     Http09,
     /// `HTTP/1.0`, what we asked for.
     Http10,
-    /// `HTTP/1.1`: allowed, a server answers with its own highest version (RFC 1945 §3.1).
+    /// `HTTP/1.1`: allowed, a server may answer with the highest version it speaks of the
+    /// request's major version (RFC 9110 §2.5, first said in RFC 2145 §2.3). RFC 1945 §3.1
+    /// asked a 1.0 server to answer in the client's version; later servers do not.
     Http11,
 }
 
@@ -94,7 +96,7 @@ pub enum Parsed {
 
 /// Parses what has been received of a reply head. Pure, so it can be tested without a socket.
 pub fn parse_reply_head(bytes: &[u8]) -> Result<Parsed, GetError> {
-    // RFC 1945 §6: a Full-Reply starts with "HTTP/"; anything else is a Simple-Reply.
+    // RFC 1945 §6: a Full-Response starts with "HTTP/"; anything else is a Simple-Response.
     let probe = bytes.len().min(5);
     if bytes[..probe] != b"HTTP/"[..probe] {
         return Ok(Parsed::Http09);
@@ -170,8 +172,11 @@ pub(crate) fn read_reply_head(
                 Parsed::Partial => {}
             }
         }
+        // Never read past the cap: however TCP splits the head, one that ends beyond
+        // MAX_REPLY_HEAD_BYTES is refused, not taken because its end came in the same read.
         let start = received.len();
-        received.resize(start + HEAD_READ_BYTES, 0);
+        let room = HEAD_READ_BYTES.min(MAX_REPLY_HEAD_BYTES - start);
+        received.resize(start + room, 0);
         let count = wire.receive(&mut received[start..])?;
         received.truncate(start + count);
         if count == 0 {
@@ -335,6 +340,42 @@ mod tests {
             parse_reply_head(&input),
             Err(GetError::BadResponse(_))
         ));
+    }
+
+    /// A complete head of exactly `length` bytes: a status line, padding headers, an empty line.
+    fn head_of_length(length: usize) -> Vec<u8> {
+        let mut head = b"HTTP/1.0 200 OK\r\n".to_vec();
+        while length - head.len() > 2 + 1000 {
+            head.extend_from_slice(format!("X-Pad: {}\r\n", "p".repeat(990)).as_bytes());
+        }
+        let last = length - head.len() - 2 - "X-Pad: \r\n".len();
+        head.extend_from_slice(format!("X-Pad: {}\r\n\r\n", "p".repeat(last)).as_bytes());
+        assert_eq!(head.len(), length);
+        head
+    }
+
+    #[test]
+    fn the_head_cap_holds_however_the_reads_fall() {
+        // The first read brings 100 bytes, the next ones as much as the reader is asked for:
+        // the reads then never end on the cap, and a head just over it once came in whole.
+        for (length, fits) in [
+            (MAX_REPLY_HEAD_BYTES, true),
+            (MAX_REPLY_HEAD_BYTES + 50, false),
+        ] {
+            let head = head_of_length(length);
+            let mut observer = crate::client::Silent;
+            let reader = std::io::Read::chain(&head[..100], &head[100..]);
+            let mut wire = Wire::from_reader(reader, &mut observer);
+            let result = read_reply_head(&mut wire, false);
+            match (result, fits) {
+                (Ok((read, rest)), true) => assert_eq!((read.raw.len(), rest.len()), (length, 0)),
+                (Err(GetError::HeadTooLarge), false) => {}
+                (other, _) => panic!(
+                    "{length} bytes: {:?}",
+                    other.map(|(read, _)| read.raw.len())
+                ),
+            }
+        }
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub fn headers_for_hop(
     for (name, value) in headers {
         let credential = CREDENTIAL_HEADERS
             .iter()
-            .any(|credential| name.eq_ignore_ascii_case(credential));
+            .any(|credential| crate::headers::is_named(name, credential));
         if credential {
             dropped.push(name.clone());
         } else {
@@ -100,7 +100,7 @@ pub fn next_hop(current: &Url, head: &ReplyHead) -> Result<NextHop, GetError> {
     let Some(location) = head.header("Location") else {
         return Ok(NextHop::MissingLocation);
     };
-    match current.join(location.trim()) {
+    match current.join(crate::headers::trim_ows(location)) {
         Ok(next) => Ok(NextHop::To(next)),
         Err(reason) => Err(GetError::BadResponse(format!(
             "the Location {location:?} is not a URL ({reason})"
