@@ -10,7 +10,7 @@
 //! \r\n             optional trailer lines, then an empty line
 //! ```
 //!
-//! [`ReplyBody::decode_chunked`] hands out the data bytes and nothing else; [`parse_chunk_size`]
+//! `ReplyBody::decode_chunked` hands out the data bytes and nothing else; [`parse_chunk_size`]
 //! reads one size line, as strictly as `Content-Length` is read.
 
 use super::body::ReplyBody;
