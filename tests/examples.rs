@@ -92,6 +92,15 @@ impl Server {
     fn port_arg(&self) -> String {
         self.port.to_string()
     }
+
+    /// Runs the lesson's client against this server with `input` on its stdin; it must
+    /// succeed. Its stdout.
+    fn ask(&self, name: &str, input: &str) -> String {
+        let port = self.port_arg();
+        let finished = run_client(name, &["client", "-p", &port], input);
+        assert!(finished.status.success(), "{input:?}: {}", finished.stderr);
+        finished.stdout
+    }
 }
 
 /// `listening on 127.0.0.1:41234` → 41234.
@@ -123,6 +132,23 @@ fn run_client(name: &str, args: &[&str], input: &str) -> Finished {
         stdout: String::from_utf8_lossy(&exited.stdout).into_owned(),
         stderr: exited.stderr,
     }
+}
+
+/// Sends Ctrl+C (SIGINT) to a server: it must exit 0 with its goodbye line, and never report
+/// the interrupted call as an error.
+fn assert_stops_cleanly_on_ctrl_c(server: &mut Server, what: &str) {
+    server.process.signal("INT");
+    let status = server.process.wait();
+    assert!(status.success(), "{what} exited with {status}");
+    let rest = server.process.rest_of_stdout();
+    assert!(
+        rest.iter().any(|line| line == "stopped by Ctrl+C\n"),
+        "{what} printed {rest:?}"
+    );
+    assert!(
+        !rest.iter().any(|line| line.contains("Interrupted")),
+        "{what} printed {rest:?}"
+    );
 }
 
 /// The failure every example must give: a non-zero exit and one `error:` line, no panic.
@@ -301,18 +327,7 @@ fn ctrl_c_ends_every_server_cleanly() {
         ("mini_http", vec!["server"]),
     ] {
         let mut server = Server::start(name, &args);
-        server.process.signal("INT");
-        let status = server.process.wait();
-        assert!(status.success(), "{name} {args:?} exited with {status}");
-        let rest = server.process.rest_of_stdout();
-        assert!(
-            rest.iter().any(|line| line == "stopped by Ctrl+C\n"),
-            "{name} {args:?} printed {rest:?}"
-        );
-        assert!(
-            !rest.iter().any(|line| line.contains("Interrupted")),
-            "{name} {args:?} printed {rest:?}"
-        );
+        assert_stops_cleanly_on_ctrl_c(&mut server, &format!("{name} {args:?}"));
     }
 }
 
@@ -337,18 +352,7 @@ fn ctrl_c_with_a_client_connected_ends_every_server_cleanly() {
         let mut writer = &client;
         writer.write_all(b"unfinished").expect("send");
         server.process.line_containing("connection from 127.0.0.1:");
-        server.process.signal("INT");
-        let status = server.process.wait();
-        assert!(status.success(), "{name} exited with {status}");
-        let rest = server.process.rest_of_stdout();
-        assert!(
-            rest.iter().any(|line| line == "stopped by Ctrl+C\n"),
-            "{name} printed {rest:?}"
-        );
-        assert!(
-            !rest.iter().any(|line| line.contains("Interrupted")),
-            "{name} printed {rest:?}"
-        );
+        assert_stops_cleanly_on_ctrl_c(&mut server, name);
         assert_eq!(server.process.stderr(), "", "{name}");
     }
 }
@@ -618,11 +622,11 @@ fn udp_uppercase_cuts_its_capitals_between_characters_to_fit_the_request() {
         reply.len()
     );
     server.process.line_containing("cut");
-    let port = server.port_arg();
-    let finished = run_client("udp_uppercase", &["client", "-p", &port], "straße\n");
-    assert!(finished.status.success(), "{}", finished.stderr);
     // Answered whole: `SS` takes no more bytes than `ß`.
-    assert_eq!(finished.stdout, "From server: STRASSE\n");
+    assert_eq!(
+        server.ask("udp_uppercase", "straße\n"),
+        "From server: STRASSE\n"
+    );
 }
 
 #[test]
@@ -631,7 +635,6 @@ fn udp_clients_make_room_for_the_answer_in_their_request() {
     // whole (checked in timestamp_stamps_each_line_and_the_client_stops_at_an_empty_line); the
     // primes and consonants clients pad requests shorter than the answer could be.
     let server = Server::start("primes", &["server"]);
-    let port = server.port_arg();
     for (input, sentence) in [
         (
             "x",
@@ -643,15 +646,11 @@ fn udp_clients_make_room_for_the_answer_in_their_request() {
         ),
         ("7", "7 is prime."),
     ] {
-        let finished = run_client("primes", &["client", "-p", &port], &format!("{input}\n"));
-        assert!(finished.status.success(), "{input:?}: {}", finished.stderr);
-        assert_eq!(finished.stdout, format!("{sentence}\n"));
+        let answer = server.ask("primes", &format!("{input}\n"));
+        assert_eq!(answer, format!("{sentence}\n"));
     }
     let server = Server::start("consonants", &["server"]);
-    let port = server.port_arg();
-    let finished = run_client("consonants", &["client", "-p", &port], "\n");
-    assert!(finished.status.success(), "{}", finished.stderr);
-    assert_eq!(finished.stdout, "\"\" has 0 consonants.\n");
+    assert_eq!(server.ask("consonants", "\n"), "\"\" has 0 consonants.\n");
 }
 
 // ---- persistent and threaded --------------------------------------------------------------
@@ -949,7 +948,6 @@ fn consonants_are_ascii_letters_that_are_not_vowels() {
 #[test]
 fn primes_client_turns_the_code_into_a_sentence() {
     let server = Server::start("primes", &["server"]);
-    let port = server.port_arg();
     for (input, sentence) in [
         ("2", "2 is prime."),
         ("1", "1 is not prime."),
@@ -961,9 +959,8 @@ fn primes_client_turns_the_code_into_a_sentence() {
         ),
         ("18446744073709551557", "18446744073709551557 is prime."),
     ] {
-        let finished = run_client("primes", &["client", "-p", &port], &format!("{input}\n"));
-        assert!(finished.status.success(), "{input}: {}", finished.stderr);
-        assert_eq!(finished.stdout, format!("{sentence}\n"));
+        let answer = server.ask("primes", &format!("{input}\n"));
+        assert_eq!(answer, format!("{sentence}\n"));
     }
 }
 
