@@ -20,10 +20,10 @@
 //! Try: `curl -sI --http1.0 http://127.0.0.1:8080/` prints a head exactly as written here.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::fs::File;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
+#[cfg(doc)]
 use crate::date::format_http_date;
 use crate::escape::html_escape;
 use crate::status::Status;
@@ -201,41 +201,90 @@ impl Framing {
     }
 }
 
-/// The status line and headers, ending with the blank line. This is the whole response head.
-pub fn format_head(response: &Response, persistence: Persistence, now: SystemTime) -> Vec<u8> {
-    // `write!` into one String: no temporary string per line on the path every response takes.
-    // (Writing to a String cannot fail, so its results are ignored.)
-    let mut head = String::with_capacity(256);
+/// The status line and headers, ending with the blank line: the whole response head, appended
+/// to `head`. `date` is the `Date` header's value, the time of the response in RFC 1123 form
+/// (see [`format_http_date`]).
+pub fn format_head(response: &Response, persistence: Persistence, date: &str, head: &mut Vec<u8>) {
     let status = response.status;
-    let _ = write!(head, "HTTP/1.0 {} {}\r\n", status.code(), status.reason());
-    let _ = write!(head, "Date: {}\r\n", format_http_date(now));
-    let _ = write!(head, "Server: {SERVER_NAME}\r\n");
+    let mut line = |parts: &[&[u8]]| {
+        for part in parts {
+            head.extend_from_slice(part);
+        }
+        head.extend_from_slice(b"\r\n");
+    };
+    let code = decimal(status.code().into());
+    line(&[
+        b"HTTP/1.0 ",
+        code.as_bytes(),
+        b" ",
+        status.reason().as_bytes(),
+    ]);
+    line(&[b"Date: ", date.as_bytes()]);
+    line(&[b"Server: ", SERVER_NAME.as_bytes()]);
     for (name, value) in &response.headers {
-        let _ = write!(head, "{name}: {value}\r\n");
+        line(&[name.as_bytes(), b": ", value.as_bytes()]);
     }
-    let _ = write!(head, "Content-Length: {}\r\n", response.body.length());
+    let length = decimal(response.body.length());
+    line(&[b"Content-Length: ", length.as_bytes()]);
     match persistence {
-        Persistence::Close => head.push_str("Connection: close\r\n"),
+        Persistence::Close => line(&[b"Connection: close"]),
         Persistence::KeepAlive { timeout, remaining } => {
-            head.push_str("Connection: keep-alive\r\n");
-            let seconds = timeout.as_secs();
-            let _ = write!(head, "Keep-Alive: timeout={seconds}, max={remaining}\r\n");
+            line(&[b"Connection: keep-alive"]);
+            let (seconds, max) = (decimal(timeout.as_secs()), decimal(remaining as u64));
+            line(&[
+                b"Keep-Alive: timeout=",
+                seconds.as_bytes(),
+                b", max=",
+                max.as_bytes(),
+            ]);
         }
     }
-    head.push_str("\r\n");
-    head.into_bytes()
+    line(&[]);
+}
+
+/// A number's decimal digits, most significant first, written without the formatting
+/// machinery of `write!` (which was a fifth of the work of answering from the file cache).
+struct Decimal {
+    digits: [u8; 20],
+    start: usize,
+}
+
+fn decimal(mut number: u64) -> Decimal {
+    let mut digits = [0; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (number % 10) as u8;
+        number /= 10;
+        if number == 0 {
+            return Decimal { digits, start };
+        }
+    }
+}
+
+impl Decimal {
+    fn as_bytes(&self) -> &[u8] {
+        &self.digits[self.start..]
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::date::format_http_date;
     use std::time::UNIX_EPOCH;
 
     #[test]
     fn the_head_lists_the_framing_headers_last() {
         let response = Response::text(Status::Ok, "hi".to_string());
         let now = UNIX_EPOCH + Duration::from_secs(784_111_777);
-        let head = format_head(&response, Persistence::Close, now);
+        let mut head = Vec::new();
+        format_head(
+            &response,
+            Persistence::Close,
+            &format_http_date(now),
+            &mut head,
+        );
         let want = format!(
             "HTTP/1.0 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nServer: {SERVER_NAME}\r\n\
              Content-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\n\
@@ -251,9 +300,26 @@ mod tests {
             timeout: Duration::from_secs(5),
             remaining: 99,
         };
-        let head = String::from_utf8(format_head(&response, persistence, SystemTime::now()))
-            .expect("ASCII");
+        let mut head = Vec::new();
+        format_head(
+            &response,
+            persistence,
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            &mut head,
+        );
+        let head = String::from_utf8(head).expect("ASCII");
         assert!(head.contains("\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5, max=99\r\n"));
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for (number, want) in [(0, "0"), (7, "7"), (10, "10"), (304, "304")] {
+            assert_eq!(decimal(number).as_bytes(), want.as_bytes());
+        }
+        assert_eq!(
+            decimal(u64::MAX).as_bytes(),
+            u64::MAX.to_string().as_bytes()
+        );
     }
 
     #[test]

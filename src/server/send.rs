@@ -29,13 +29,20 @@
 //!   little the client has read meanwhile.
 //! * **No single write holds the loop for long** ([`MAX_WRITE`]): a big page built in memory
 //!   goes out in pieces, with other connections served between them.
+//! * **The `Date` is formatted once a second** (`with_http_date`): every response carries
+//!   the time, which changes only once a second, so each thread keeps the last one it wrote
+//!   (nginx keeps its time the same way). With the head written in one buffer that already
+//!   has room for the body, a cached file's answer costs one allocation.
 //!
 //! The server's sockets never block, so [`Outgoing::send`] writes what the socket takes now
 //! and remembers where it stopped; the event loop calls it again when the socket has room.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::date::format_http_date;
 
 use super::response::{format_head, Body, Framing, Persistence, Response};
 
@@ -93,14 +100,22 @@ impl Outgoing {
             // The server hands such work to its workers first; anyone else gets it done here.
             return Outgoing::new(work.run(), framing, now);
         }
-        let mut bytes = if framing.simple {
-            Vec::new()
-        } else {
-            format_head(&response, framing.persistence, now)
+        let sends_body = !framing.head_only && response.status.allows_body();
+        let body_in_memory = match &response.body {
+            Body::Bytes(body) => body.len(),
+            Body::Shared(body) => body.len(),
+            Body::File { length, .. } if *length <= SMALL_FILE_BYTES => *length as usize,
+            _ => 0,
         };
+        let mut bytes = Vec::with_capacity(HEAD_ROOM + if sends_body { body_in_memory } else { 0 });
+        if !framing.simple {
+            with_http_date(now, |date| {
+                format_head(&response, framing.persistence, date, &mut bytes)
+            });
+        }
         let head_length = bytes.len();
         let mut file = None;
-        if !framing.head_only && response.status.allows_body() {
+        if sends_body {
             match response.body {
                 Body::Empty | Body::Deferred(_) => {}
                 Body::Bytes(body) => bytes.extend_from_slice(&body),
@@ -226,6 +241,29 @@ impl Outgoing {
     }
 }
 
+/// Room for a head in the buffer a response is laid out in (a file's head is about 250 bytes).
+const HEAD_ROOM: usize = 384;
+
+thread_local! {
+    /// The second of the last `Date` this thread wrote, and that date, formatted.
+    static LAST_DATE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+}
+
+/// Calls `use_date` with `now` as an HTTP date, formatting it only when the second has
+/// changed since this thread last did (see the module docs).
+fn with_http_date<R>(now: SystemTime, use_date: impl FnOnce(&str) -> R) -> R {
+    let second = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    LAST_DATE.with_borrow_mut(|(last_second, date)| {
+        if *last_second != second {
+            *date = format_http_date(now);
+            *last_second = second;
+        }
+        use_date(date)
+    })
+}
+
 /// The most one `write` of a body built in memory is asked for. A socket with a large buffer
 /// (loopback's grows to megabytes) would take a 3 MB listing in one call, and the copy holds
 /// up every other connection of the loop meanwhile; in pieces, the loop serves others between
@@ -328,7 +366,11 @@ mod tests {
 
     /// Sends `response` into memory, which never blocks: the bytes and the body count.
     fn sent_to_memory(response: Response, framing: Framing) -> (Vec<u8>, u64) {
-        let mut outgoing = Outgoing::new(response, framing, SystemTime::now()).expect("lay out");
+        sent_to_memory_at(response, framing, SystemTime::now())
+    }
+
+    fn sent_to_memory_at(response: Response, framing: Framing, now: SystemTime) -> (Vec<u8>, u64) {
+        let mut outgoing = Outgoing::new(response, framing, now).expect("lay out");
         let mut memory = Vec::new();
         assert_eq!(outgoing.send(&mut memory).expect("send"), Sent::All);
         (memory, outgoing.body_bytes_sent())
@@ -340,6 +382,32 @@ mod tests {
             simple,
             persistence: Persistence::Close,
         }
+    }
+
+    #[test]
+    fn each_response_is_dated_at_its_own_second() {
+        // The date is formatted once a second and kept: a later second must show.
+        let dated = |now: SystemTime| {
+            let (bytes, _) = sent_to_memory_at(
+                Response::new(Status::NotModified),
+                framing(true, false),
+                now,
+            );
+            let head = String::from_utf8(bytes).expect("ASCII");
+            let date = head.lines().find_map(|line| line.strip_prefix("Date: "));
+            date.expect("a Date header").to_string()
+        };
+        let start = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        assert_eq!(dated(start), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(
+            dated(start + Duration::from_millis(999)),
+            "Sun, 06 Nov 1994 08:49:37 GMT"
+        );
+        assert_eq!(
+            dated(start + Duration::from_secs(1)),
+            "Sun, 06 Nov 1994 08:49:38 GMT"
+        );
+        assert_eq!(dated(start), "Sun, 06 Nov 1994 08:49:37 GMT");
     }
 
     #[test]
