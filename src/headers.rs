@@ -23,6 +23,17 @@ pub fn trim_ows(text: &str) -> &str {
     text.trim_matches([' ', '\t'])
 }
 
+/// [`trim_ows`] for a value still in bytes.
+pub fn trim_ows_bytes(mut value: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = value {
+        value = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = value {
+        value = rest;
+    }
+    value
+}
+
 /// Whether a header line's name is `name`: names are compared without regard to case.
 pub fn is_named(field: &str, name: &str) -> bool {
     field.eq_ignore_ascii_case(name)
@@ -50,9 +61,11 @@ pub fn first<'a, N: AsRef<str>, V: AsRef<str>>(
         .map(|(_, value)| value.as_ref())
 }
 
-/// Whether a comma-separated header (such as `Connection`) lists `token`, in any case.
-pub fn lists_token<N: AsRef<str>>(headers: &[(N, String)], name: &str, token: &str) -> bool {
-    values(headers, name)
+/// Whether the values of a comma-separated header (such as `Connection`) list `token`, in any
+/// case.
+pub fn lists_token<'a>(values: impl IntoIterator<Item = &'a str>, token: &str) -> bool {
+    values
+        .into_iter()
         .flat_map(|value| value.split(','))
         .any(|item| trim_ows(item).eq_ignore_ascii_case(token))
 }
@@ -81,8 +94,15 @@ impl fmt::Display for LengthError {
 /// The body length the headers announce: `None` without `Content-Length`. The value must be
 /// digits only (RFC 1945 §10.4: `1*DIGIT`); the same length repeated is allowed.
 pub fn content_length<N: AsRef<str>>(headers: &[(N, String)]) -> Result<Option<u64>, LengthError> {
+    content_length_of(values(headers, "Content-Length"))
+}
+
+/// [`content_length`] from the values of the `Content-Length` headers alone.
+pub fn content_length_of<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+) -> Result<Option<u64>, LengthError> {
     let mut length = None;
-    for value in values(headers, "Content-Length") {
+    for value in values {
         let value = trim_ows(value);
         if value.is_empty() || !value.bytes().all(|byte| byte.is_ascii_digit()) {
             return Err(LengthError::NotANumber(value.to_string()));
@@ -120,8 +140,8 @@ mod tests {
     #[test]
     fn token_lists_are_split_on_commas() {
         let list = headers(&[("Connection", "Upgrade, Keep-Alive")]);
-        assert!(lists_token(&list, "connection", "keep-alive"));
-        assert!(!lists_token(&list, "Connection", "close"));
+        assert!(lists_token(values(&list, "connection"), "keep-alive"));
+        assert!(!lists_token(values(&list, "Connection"), "close"));
     }
 
     #[test]

@@ -66,7 +66,7 @@ fn serve_connection(stream: &[u8], sizes: Vec<usize>) -> Vec<Vec<u8>> {
                     Persistence::Close
                 };
                 let framing = Framing {
-                    head_only: request.method == "HEAD",
+                    head_only: request.method() == "HEAD",
                     simple: request.version == Version::Http09,
                     persistence,
                 };

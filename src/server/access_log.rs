@@ -69,7 +69,7 @@ impl Log {
             return;
         }
         let mut text = String::new();
-        for line in request.raw_head.split(|&byte| byte == b'\n') {
+        for line in request.raw_head().split(|&byte| byte == b'\n') {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if !line.is_empty() {
                 text.push_str(&format!("{peer} > {}\n", escape_control(line)));

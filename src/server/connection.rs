@@ -324,7 +324,7 @@ impl Connection {
             (Persistence::Close, AfterReply::Close)
         };
         let framing = Framing {
-            head_only: request.method == "HEAD",
+            head_only: request.method() == "HEAD",
             simple: request.version == Version::Http09,
             persistence,
         };

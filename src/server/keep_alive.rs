@@ -58,20 +58,20 @@ pub fn loses_framing(status: Status) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::request::tests::parsed;
 
     fn request(version: Version, connection: Option<&str>) -> Request {
-        let headers = match connection {
-            Some(value) => vec![("Connection".to_string(), value.to_string())],
-            None => Vec::new(),
+        let mut sent = match version {
+            Version::Http09 => "GET /\r\n".to_string(),
+            other => format!("GET / {}\r\n", other.as_str()),
         };
-        Request {
-            method: "GET".into(),
-            target: "/".into(),
-            version,
-            headers,
-            raw_head: Vec::new(),
-            body: Vec::new(),
+        if version != Version::Http09 {
+            if let Some(value) = connection {
+                sent.push_str(&format!("Connection: {value}\r\n"));
+            }
+            sent.push_str("\r\n");
         }
+        parsed(sent.as_bytes())
     }
 
     #[test]

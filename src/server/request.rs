@@ -24,6 +24,7 @@
 //! spaces, Appendix B too), or `printf 'GET /\r\n' | nc 127.0.0.1 8080` for an HTTP/0.9 Simple-Request.
 
 use std::io::{self, Read};
+use std::ops::Range;
 
 use std::fmt;
 
@@ -66,41 +67,111 @@ impl Version {
     }
 }
 
-/// One parsed request, owning its bytes.
-#[derive(Debug, Clone)]
+/// One parsed request.
+///
+/// It keeps its head exactly as it arrived and remembers where each part lies in it: parsing
+/// copies the head once and nothing else (httparse works the same way on the buffer it is
+/// given), so a request costs two allocations however many headers it has, not two per header.
+#[derive(Clone)]
 pub struct Request {
-    /// The method, exactly as sent (`GET`, `HEAD`, `POST`; case matters, RFC 1945 §5.1.1).
-    pub method: String,
-    /// The request target as sent: `/path?query`, or an absolute URL.
-    pub target: String,
+    /// The head exactly as it arrived, up to and including the blank line.
+    head: Vec<u8>,
+    /// Where the method is in `head`.
+    method: Range<usize>,
+    /// Where the target is in `head`.
+    target: Range<usize>,
     /// The protocol version from the request line.
     pub version: Version,
-    /// Header lines in their original order and spelling, values trimmed.
-    pub headers: Vec<(String, String)>,
-    /// The head exactly as it arrived, up to and including the blank line.
-    pub raw_head: Vec<u8>,
+    /// Where each header line's name and value (spaces around it trimmed) are in `head`, in
+    /// the order the lines came.
+    headers: Vec<(Range<usize>, Range<usize>)>,
     /// The body, when the request had a `Content-Length` (empty otherwise).
     pub body: Vec<u8>,
 }
 
+/// What a header value that is not UTF-8 text reads as (RFC 9110 §5.5 calls such bytes
+/// obs-text). No rule of this server needs more of it: a `Content-Length` or a `Host` like
+/// that is refused either way, and the echo service returns the bytes themselves.
+const NOT_TEXT: &str = "\u{FFFD}";
+
 impl Request {
+    /// The method, exactly as sent (`GET`, `HEAD`, `POST`; case matters, RFC 1945 §5.1.1).
+    pub fn method(&self) -> &str {
+        self.text(&self.method)
+    }
+
+    /// The request target as sent: `/path?query`, or an absolute URL.
+    pub fn target(&self) -> &str {
+        self.text(&self.target)
+    }
+
+    /// The head exactly as it arrived, up to and including the blank line.
+    pub fn raw_head(&self) -> &[u8] {
+        &self.head
+    }
+
+    /// The header lines' names and values, in their original order and spelling.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers
+            .iter()
+            .map(|(name, value)| (self.text(name), self.text(value)))
+    }
+
+    /// The values of the headers with this name, compared case-insensitively (RFC 1945 §4.2).
+    pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
+        self.headers
+            .iter()
+            .filter(move |(field, _)| {
+                self.head[field.clone()].eq_ignore_ascii_case(name.as_bytes())
+            })
+            .map(|(_, value)| self.text(value))
+    }
+
     /// The first header with this name, compared case-insensitively (RFC 1945 §4.2).
     pub fn header(&self, name: &str) -> Option<&str> {
-        headers::first(&self.headers, name)
+        let (_, value) = self
+            .headers
+            .iter()
+            .find(|(field, _)| self.head[field.clone()].eq_ignore_ascii_case(name.as_bytes()))?;
+        Some(self.text(value))
     }
 
     /// Whether a comma-separated header (such as `Connection`) lists `token`, in any case.
     pub fn header_has_token(&self, name: &str, token: &str) -> bool {
-        headers::lists_token(&self.headers, name, token)
+        headers::lists_token(self.values(name), token)
     }
 
     /// The request line as sent, for the access log: `GET / HTTP/1.0`.
     pub fn request_line(&self) -> String {
         match self.version {
-            Version::Http09 => format!("{} {}", self.method, self.target),
-            other => format!("{} {} {}", self.method, self.target, other.as_str()),
+            Version::Http09 => format!("{} {}", self.method(), self.target()),
+            other => format!("{} {} {}", self.method(), self.target(), other.as_str()),
         }
     }
+
+    /// The text at `place` in the head. The request line was checked to be UTF-8 and header
+    /// names are tokens (ASCII); only a header value can fail, and reads as [`NOT_TEXT`].
+    fn text(&self, place: &Range<usize>) -> &str {
+        std::str::from_utf8(&self.head[place.clone()]).unwrap_or(NOT_TEXT)
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method())
+            .field("target", &self.target())
+            .field("version", &self.version)
+            .field("headers", &self.headers().collect::<Vec<_>>())
+            .field("body", &String::from_utf8_lossy(&self.body))
+            .finish()
+    }
+}
+
+/// Where `part`, a slice of `whole`, lies in it.
+fn place_in(whole: &[u8], part: &[u8]) -> Range<usize> {
+    let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+    start..start + part.len()
 }
 
 /// A request the server will not serve: answer `error`'s status, then close.
@@ -413,16 +484,19 @@ fn parse_head(buffer: &[u8]) -> Result<HeadStatus, Rejected> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let request_line =
         parse_request_line(line).map_err(|error| rejected(error, buffer_after_blanks))?;
+    // Places in the head, which starts where `buffer_after_blanks` does.
+    let method = place_in(buffer_after_blanks, request_line.method.as_bytes());
+    let target = place_in(buffer_after_blanks, request_line.target.as_bytes());
 
     if request_line.version == Version::Http09 {
         return Ok(HeadStatus::Complete(Head {
             length: leading_blank + line_end + 1,
             request: Request {
-                method: request_line.method,
-                target: request_line.target,
+                head: buffer_after_blanks[..=line_end].to_vec(),
+                method,
+                target,
                 version: Version::Http09,
                 headers: Vec::new(),
-                raw_head: buffer_after_blanks[..=line_end].to_vec(),
                 body: Vec::new(),
             },
         }));
@@ -449,19 +523,19 @@ fn parse_head(buffer: &[u8]) -> Result<HeadStatus, Rejected> {
             let headers = parsed
                 .iter()
                 .map(|header| {
-                    let value = String::from_utf8_lossy(header.value);
-                    let value = headers::trim_ows(&value).to_string();
-                    (header.name.to_string(), value)
+                    let name = place_in(buffer_after_blanks, header.name.as_bytes());
+                    let value = headers::trim_ows_bytes(header.value);
+                    (name, place_in(buffer_after_blanks, value))
                 })
                 .collect();
             Ok(HeadStatus::Complete(Head {
                 length: leading_blank + head_length,
                 request: Request {
-                    method: request_line.method,
-                    target: request_line.target,
+                    head: buffer_after_blanks[..head_length].to_vec(),
+                    method,
+                    target,
                     version: request_line.version,
                     headers,
-                    raw_head: buffer_after_blanks[..head_length].to_vec(),
                     body: Vec::new(),
                 },
             }))
@@ -483,11 +557,11 @@ fn too_large_head(received: &[u8]) -> Rejected {
 
 /// The three parts of a request line.
 #[derive(Debug, PartialEq)]
-pub struct RequestLine {
+pub struct RequestLine<'a> {
     /// `GET`, `HEAD`, `POST`, … as sent.
-    pub method: String,
+    pub method: &'a str,
     /// The request target as sent.
-    pub target: String,
+    pub target: &'a str,
     /// The version; HTTP/0.9 when the line had none.
     pub version: Version,
 }
@@ -499,15 +573,14 @@ pub struct RequestLine {
 /// tolerant: "they should accept any amount of SP or HT characters between fields, even though
 /// only a single SP is required." So `GET  /  HTTP/1.0`, typed by hand, is read as
 /// `GET / HTTP/1.0`.
-pub fn parse_request_line(line: &[u8]) -> Result<RequestLine, RequestError> {
+pub fn parse_request_line(line: &[u8]) -> Result<RequestLine<'_>, RequestError> {
     let text = std::str::from_utf8(line).map_err(|_| RequestError::RequestLineNotText)?;
-    let parts: Vec<&str> = text
-        .split([' ', '\t'])
-        .filter(|part| !part.is_empty())
-        .collect();
-    let (method, target, version) = match parts.as_slice() {
-        [method, target] => (*method, *target, Version::Http09),
-        [method, target, version] => (*method, *target, parse_version(version)?),
+    let mut parts = text.split([' ', '\t']).filter(|part| !part.is_empty());
+    let (method, target, version) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(method), Some(target), None, _) => (method, target, Version::Http09),
+        (Some(method), Some(target), Some(version), None) => {
+            (method, target, parse_version(version)?)
+        }
         _ => return Err(RequestError::MalformedRequestLine),
     };
     if !method.bytes().all(is_token_byte) {
@@ -523,8 +596,8 @@ pub fn parse_request_line(line: &[u8]) -> Result<RequestLine, RequestError> {
         return Err(RequestError::SimpleRequestNotGet);
     }
     Ok(RequestLine {
-        method: method.to_string(),
-        target: target.to_string(),
+        method,
+        target,
         version,
     })
 }
@@ -556,9 +629,9 @@ fn body_length(request: &Request) -> Result<usize, Rejected> {
     if request.header("Transfer-Encoding").is_some() {
         return Err(bad(RequestError::TransferEncoding));
     }
-    let length = match headers::content_length(&request.headers) {
+    let length = match headers::content_length_of(request.values("Content-Length")) {
         Ok(Some(length)) => length,
-        Ok(None) if request.method == "POST" => return Err(bad(RequestError::LengthRequired)),
+        Ok(None) if request.method() == "POST" => return Err(bad(RequestError::LengthRequired)),
         Ok(None) => return Ok(0),
         Err(LengthError::TooLarge(_)) => u64::MAX,
         Err(error) => return Err(bad(RequestError::BadContentLength(error))),
@@ -570,13 +643,28 @@ fn body_length(request: &Request) -> Result<usize, Rejected> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn line(method: &str, target: &str, version: Version) -> RequestLine {
+    /// The one request in `sent`, which must be whole and valid.
+    pub(crate) fn parsed(sent: &[u8]) -> Request {
+        let mut buffer = RequestBuffer::new();
+        buffer
+            .read_from(&mut &sent[..], &mut vec![0; sent.len().max(1)])
+            .expect("read from memory");
+        match buffer.take_request() {
+            Ok(Progress::Complete(request)) => request,
+            other => panic!(
+                "{:?} is not one whole request: {other:?}",
+                String::from_utf8_lossy(sent)
+            ),
+        }
+    }
+
+    fn line<'a>(method: &'a str, target: &'a str, version: Version) -> RequestLine<'a> {
         RequestLine {
-            method: method.to_string(),
-            target: target.to_string(),
+            method,
+            target,
             version,
         }
     }
@@ -778,20 +866,33 @@ mod tests {
     }
 
     #[test]
+    fn a_header_value_that_is_not_text_reads_as_a_replacement_character() {
+        let input = b"GET / HTTP/1.0\r\nReferer:  caf\xe9 \r\nHost: h\r\n\r\n";
+        let request = parsed(input);
+        assert_eq!(request.header("Referer"), Some("\u{FFFD}"));
+        assert_eq!(request.header("Host"), Some("h"));
+        assert_eq!(request.raw_head(), input);
+        let mut buffer = RequestBuffer::new();
+        let bad_length = b"POST / HTTP/1.0\r\nContent-Length: 1\xff\r\n\r\nx";
+        buffer
+            .read_from(&mut &bad_length[..], &mut [0; 64])
+            .expect("read");
+        match buffer.take_request() {
+            Err(rejected) => assert_eq!(rejected.error.status(), Status::BadRequest),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn headers_keep_their_order_and_spelling() {
         let input = b"GET / HTTP/1.0\r\nX-B: 2\r\nhost: h\r\nCONNECTION: Keep-Alive\r\n\r\n";
         let Ok(HeadStatus::Complete(head)) = parse_head(input) else {
             panic!("not complete")
         };
-        let names: Vec<&str> = head
-            .request
-            .headers
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .collect();
+        let names: Vec<&str> = head.request.headers().map(|(name, _)| name).collect();
         assert_eq!(names, ["X-B", "host", "CONNECTION"]);
         assert_eq!(head.request.header("Host"), Some("h"));
         assert_eq!(head.length, input.len());
-        assert_eq!(head.request.raw_head, input);
+        assert_eq!(head.request.raw_head(), input);
     }
 }

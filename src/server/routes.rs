@@ -75,37 +75,37 @@ pub fn respond(
     arrived_on: &dyn Fn() -> Option<SocketAddr>,
 ) -> Response {
     if site.routes_enabled {
-        let path = split_target(&request.target).map(|parts| parts.path);
+        let path = split_target(request.target()).map(|parts| parts.path);
         match path {
             Some(UPPER_PATH) => return route(request, upper),
             Some(ECHO_PATH) => return route(request, echo),
             _ => {}
         }
     }
-    match request.method.as_str() {
+    match request.method() {
         "GET" | "HEAD" => {
             let authority = || redirect_authority(request.header("Host"), arrived_on);
             files::serve(
                 &site.root,
                 site.cache.as_ref(),
-                &request.target,
+                request.target(),
                 request.header("If-Modified-Since"),
                 &authority,
             )
         }
-        _ => not_implemented(&request.method, "it serves files with GET and HEAD"),
+        _ => not_implemented(request.method(), "it serves files with GET and HEAD"),
     }
 }
 
 /// Runs a route's handler for the methods the routes know; 501 for the rest.
 fn route(request: &Request, handler: fn(&Request) -> Response) -> Response {
-    match request.method.as_str() {
+    match request.method() {
         "GET" | "HEAD" | "POST" => handler(request)
             // The answer repeats what the client sent: tell browsers to take the type at its
             // word, so text that looks like HTML is shown, never run.
             .with_header("X-Content-Type-Options", "nosniff"),
         _ => not_implemented(
-            &request.method,
+            request.method(),
             "/upper and /echo answer GET, HEAD and POST",
         ),
     }
@@ -160,8 +160,8 @@ pub fn upper_text(request: &Request) -> Result<String, UpperError> {
 }
 
 fn find_upper_text(request: &Request) -> Result<String, UpperError> {
-    if request.method != "POST" {
-        let query = split_target(&request.target).and_then(|parts| parts.query);
+    if request.method() != "POST" {
+        let query = split_target(request.target()).and_then(|parts| parts.query);
         return form_field(query.unwrap_or_default().as_bytes(), "text");
     }
     let content_type = request.header("Content-Type").unwrap_or_default();
@@ -216,9 +216,9 @@ fn form_decode(encoded: &[u8]) -> Result<String, UpperError> {
 
 /// The echo service: the request's own bytes, plain or with line ends made visible.
 fn echo(request: &Request) -> Response {
-    let mut received = request.raw_head.clone();
+    let mut received = request.raw_head().to_vec();
     received.extend_from_slice(&request.body);
-    let query = split_target(&request.target).and_then(|parts| parts.query);
+    let query = split_target(request.target()).and_then(|parts| parts.query);
     let body = if wants_visible_line_ends(query.unwrap_or_default()) {
         show_line_ends(&received).into_bytes()
     } else {
@@ -262,26 +262,22 @@ pub fn show_line_ends(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::request::Version;
+    use crate::server::request::tests::parsed;
     use crate::server::response::Body;
 
+    /// The request a client sending these lines (and a `Content-Length` for a body) makes.
     fn request(method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Request {
-        let mut raw_head = format!("{method} {target} HTTP/1.0\r\n");
+        let mut sent = format!("{method} {target} HTTP/1.0\r\n");
         for (name, value) in headers {
-            raw_head.push_str(&format!("{name}: {value}\r\n"));
+            sent.push_str(&format!("{name}: {value}\r\n"));
         }
-        raw_head.push_str("\r\n");
-        Request {
-            method: method.to_string(),
-            target: target.to_string(),
-            version: Version::Http10,
-            headers: headers
-                .iter()
-                .map(|(name, value)| (name.to_string(), value.to_string()))
-                .collect(),
-            raw_head: raw_head.into_bytes(),
-            body: body.to_vec(),
+        if method == "POST" {
+            sent.push_str(&format!("Content-Length: {}\r\n", body.len()));
         }
+        sent.push_str("\r\n");
+        let mut sent = sent.into_bytes();
+        sent.extend_from_slice(body);
+        parsed(&sent)
     }
 
     /// A site over an empty folder: whatever answers is a route, or a 404 from the files.
@@ -419,8 +415,8 @@ mod tests {
                 got,
                 want.map(String::from),
                 "{} {}",
-                input.method,
-                input.target
+                input.method(),
+                input.target()
             );
         }
     }
@@ -487,7 +483,7 @@ mod tests {
         let (site, _folder) = site(true);
         let sent = request("POST", "/echo", &[("x-ODD", "1"), ("Host", "h")], b"a\r\nb");
         let answer = respond(&site, &sent, &|| None);
-        let mut want = sent.raw_head.clone();
+        let mut want = sent.raw_head().to_vec();
         want.extend_from_slice(b"a\r\nb");
         match answer.body {
             Body::Bytes(bytes) => assert_eq!(bytes, want),
