@@ -104,10 +104,6 @@ pub fn serve(
         Ok(url_path) => url_path,
         Err(error) => return Response::error(Status::BadRequest, error.explain()),
     };
-    let shown_path = || format!("/{}", url_path.segments.join("/"));
-    let mut fs_path = root.path.clone();
-    fs_path.extend(&url_path.segments);
-
     let mut relative = String::new();
     if let Some(cache) = cache {
         relative = cache_key(&url_path);
@@ -115,6 +111,10 @@ pub fn serve(
             return cached_file(cached, if_modified_since);
         }
     }
+
+    let shown_path = || format!("/{}", url_path.segments.join("/"));
+    let mut fs_path = root.path.clone();
+    fs_path.extend(&url_path.segments);
 
     // A folder's own page first: one open instead of two for the most common request, `/`.
     if url_path.trailing_slash {

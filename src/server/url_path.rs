@@ -19,6 +19,7 @@
 //!
 //! Try: `curl -v --path-as-is http://127.0.0.1:8080/../etc/passwd` (400).
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use percent_encoding::{
@@ -125,11 +126,12 @@ pub fn decode_path(encoded: &str) -> Result<UrlPath, PathError> {
             }
         }
     }
-    let decoded: Vec<u8> = percent_decode_str(encoded).collect();
+    // Borrowed, not copied, when there is nothing to decode (most paths).
+    let decoded: Cow<[u8]> = percent_decode_str(encoded).into();
     if decoded.contains(&0) {
         return Err(PathError::NulByte);
     }
-    let decoded = String::from_utf8(decoded).map_err(|_| PathError::NotUtf8)?;
+    let decoded = std::str::from_utf8(&decoded).map_err(|_| PathError::NotUtf8)?;
 
     let mut segments: Vec<String> = Vec::new();
     for segment in decoded.split('/') {
