@@ -56,7 +56,24 @@ fn status_and_body(response: Response) -> (Status, Vec<u8>) {
 }
 
 fn get(root: &Root, cache: &FileCache, target: &str) -> (Status, Vec<u8>) {
-    status_and_body(files::serve(root, Some(cache), target, None, &|| None))
+    get_arrived_at(root, cache, target, Instant::now())
+}
+
+/// A request for `target` that had arrived in full at `arrived_at`.
+fn get_arrived_at(
+    root: &Root,
+    cache: &FileCache,
+    target: &str,
+    arrived_at: Instant,
+) -> (Status, Vec<u8>) {
+    status_and_body(files::serve(
+        root,
+        Some(cache),
+        target,
+        None,
+        arrived_at,
+        &|| None,
+    ))
 }
 
 /// Requests `target` until the cache answers it (a file is cached only once it has been left
@@ -102,6 +119,29 @@ fn an_unchanged_small_file_is_answered_from_the_cache() {
     let hits = cache.hits();
     assert_eq!(get(&root, &cache, "/a.txt").1, b"first version\n");
     assert_eq!(cache.hits(), hits + 1);
+}
+
+#[test]
+fn one_check_answers_the_requests_that_arrived_before_it_and_no_later_one() {
+    let (fixture, root, cache) = cached_fixture();
+    let early = Instant::now();
+    let checks = cache.checks();
+    assert_eq!(get(&root, &cache, "/a.txt").1, b"first version\n");
+    assert_eq!(cache.checks(), checks + 1, "a request is checked");
+    let (_, body) = get_arrived_at(&root, &cache, "/a.txt", early);
+    assert_eq!(body, b"first version\n");
+    assert_eq!(
+        cache.checks(),
+        checks + 1,
+        "a check begun after a request had arrived answers it"
+    );
+    write_in_place(&fixture.root().join("a.txt"), "FIRST VERSION\n");
+    assert_eq!(get(&root, &cache, "/a.txt").1, b"FIRST VERSION\n");
+    assert_eq!(
+        cache.checks(),
+        checks + 2,
+        "a later request is checked again"
+    );
 }
 
 #[test]

@@ -11,7 +11,7 @@
 #![no_main]
 
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http10::server::keep_alive::{keep_alive, KEEP_ALIVE_MAX};
 use http10::server::request::{Progress, RequestBuffer, Version, READ_CHUNK};
@@ -55,7 +55,7 @@ fn serve_connection(stream: &[u8], sizes: Vec<usize>) -> Vec<Vec<u8>> {
         match received.take_request() {
             Ok(Progress::Complete(request)) => {
                 served += 1;
-                let response = routes::respond(site, &request, &|| Some(arrived_on));
+                let response = routes::respond(site, &request, Instant::now(), &|| Some(arrived_on));
                 let stays_open = keep_alive(&request, response.status, served, false);
                 let persistence = if stays_open {
                     Persistence::KeepAlive {

@@ -19,7 +19,7 @@
 #![no_main]
 
 use std::path::{Component, Path};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use http10::server::files;
 use http10::server::response::{Framing, Persistence};
@@ -103,6 +103,7 @@ fuzz_target!(|data: &[u8]| {
         site.cache.as_ref(),
         target,
         if_modified_since,
+        Instant::now(),
         &authority,
     );
     if refused {

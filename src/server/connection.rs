@@ -2,15 +2,19 @@
 //! the response, and after an error draining what the client still sends.
 //!
 //! ```text
-//!            first byte             whole request
-//! Waiting ─────────────► ReceivingHead ─────────► Sending ──► (close)
-//!    ▲                       │  head done,           │
-//!    │                       ▼  body to come         │ kept alive
-//!    │                  ReceivingBody ──────────────►│
-//!    └───────────────────────────────────────────────┘
+//!            first byte             whole request          answered
+//! Waiting ─────────────► ReceivingHead ─────────► Received ─────────► Sending ──► (close)
+//!    ▲                       │  head done,           ▲                  │
+//!    │                       ▼  body to come         │                  │ kept alive
+//!    │                  ReceivingBody ───────────────┘                  │
+//!    └──────────────────────────────────────────────────────────────────┘
 //!     after an error, or with client bytes left unread: Sending ──► Draining ──► (close)
-//!     a folder's listing, built by a worker: ReceivingHead ──► Preparing ──► Sending
+//!     a folder's listing, built by a worker: Received ──► Preparing ──► Sending
 //! ```
+//!
+//! A request waits in `Received` only while the loop reads the other sockets of the same
+//! batch of events: all of them are read before any is answered (see
+//! [`event_loop`](super::event_loop)).
 //!
 //! The event loop calls `Connection::advance` whenever the kernel says the socket changed;
 //! each call goes as far as the socket allows without waiting (a `read` or `write` that would
@@ -71,10 +75,13 @@ pub(super) struct Connection {
     pub(super) token: Token,
 }
 
-/// Whether [`Connection::advance`] stops at a response it has just prepared.
+/// Whether [`Connection::advance`] stops at a request that has just arrived, or at a response
+/// it has just prepared.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Hold {
-    /// Stop there: the loop sends it after the batch of events.
+    /// Stop at a whole request: the loop answers the batch's requests once all are read.
+    Requests,
+    /// Stop at a new response: the loop sends the batch's responses together.
     NewReplies,
     /// Go on as far as the socket allows.
     Nothing,
@@ -92,6 +99,8 @@ pub(super) enum Expired {
 pub(super) enum Paused {
     /// Until the socket is ready again.
     Waiting,
+    /// A whole request is in, held as [`Hold::Requests`] asked.
+    RequestReady,
     /// A response is ready, held as [`Hold::NewReplies`] asked.
     ReplyReady,
     /// The connection is over, for this reason.
@@ -112,6 +121,12 @@ enum State {
     ReceivingHead,
     /// The head is complete; its body is still arriving.
     ReceivingBody,
+    /// The whole request is in, to be answered.
+    Received {
+        request: Request,
+        /// When it was found complete: after the `read` that brought its last byte.
+        arrived_at: Instant,
+    },
     /// The response is being built off the loop (a listing); the rest waits here.
     Preparing(Pending),
     /// A response is on its way out.
@@ -236,7 +251,11 @@ impl Connection {
         loop {
             let step = match self.state {
                 State::Waiting | State::ReceivingHead | State::ReceivingBody => {
-                    let step = self.receive(shared, scratch);
+                    self.receive(shared, scratch)
+                }
+                State::Received { .. } if hold == Hold::Requests => return Paused::RequestReady,
+                State::Received { .. } => {
+                    let step = self.answer(shared);
                     if hold == Hold::NewReplies && matches!(self.state, State::Sending(_)) {
                         return Paused::ReplyReady;
                     }
@@ -256,10 +275,17 @@ impl Connection {
         }
     }
 
-    /// Receiving: answer the request if it is all here, else read more.
+    /// Receiving: take the request if it is all here, else read more.
     fn receive(&mut self, shared: &Shared, scratch: &mut [u8]) -> Step {
         match self.received.take_request() {
-            Ok(Progress::Complete(request)) => return self.respond(shared, request),
+            Ok(Progress::Complete(request)) => {
+                let arrived_at = Instant::now();
+                self.state = State::Received {
+                    request,
+                    arrived_at,
+                };
+                return Step::Continue;
+            }
             Err(rejected) => return self.reject(shared, rejected),
             Ok(Progress::NeedBody) if !matches!(self.state, State::ReceivingBody) => {
                 self.state = State::ReceivingBody;
@@ -299,11 +325,19 @@ impl Connection {
     }
 
     /// A whole request has arrived: route it and start sending the answer.
-    fn respond(&mut self, shared: &Shared, request: Request) -> Step {
+    fn answer(&mut self, shared: &Shared) -> Step {
+        let State::Received {
+            request,
+            arrived_at,
+        } = std::mem::replace(&mut self.state, State::Waiting)
+        else {
+            return Step::Continue;
+        };
         self.served += 1;
         shared.log.head(self.peer, &request);
         let socket = &self.socket;
-        let response = routes::respond(&shared.site, &request, &|| socket.local_addr().ok());
+        let arrived_on = || socket.local_addr().ok();
+        let response = routes::respond(&shared.site, &request, arrived_at, &arrived_on);
         let stopping = shared.stopping.load(Ordering::SeqCst);
         let keep_alive = keep_alive(&request, response.status, self.served, stopping);
         if keep_alive && !self.no_delay {
@@ -521,6 +555,8 @@ impl Connection {
             }
             State::Draining { ending, .. } => return Expired::Close(ending),
             State::Preparing(_) => return Expired::Close("the page took too long to build"),
+            // Only waits within one batch of events; answered when advanced.
+            State::Received { .. } => return Expired::Answering,
             State::ReceivingHead => ("head", shared.timeouts.head, "--head-timeout"),
             State::ReceivingBody => ("body", shared.timeouts.body, "--body-timeout"),
         };

@@ -6,7 +6,9 @@
 //!     poll()            one system call: which of my sockets can be read or written now?
 //!     for each event:   the listening socket → accept a client
 //!                       a client's socket   → advance its state machine (connection.rs)
+//!                                             as far as a whole request
 //!                       the waker           → a stop, or listings a worker has built
+//!     answer the batch's requests
 //!     send the batch's responses
 //!     go on with large files that sent a piece and have more (each in turn)
 //!     every TICK:       close connections whose deadline has passed
@@ -97,8 +99,11 @@ pub(super) struct EventLoop {
     /// `accept` failed for want of resources (out of file descriptors): the listening socket
     /// is not watched until the next tick.
     accept_paused: bool,
-    /// Connections whose response is ready, to be sent once every event of the batch has
+    /// Connections with a whole request, to be answered once every event of the batch has
     /// been looked at.
+    requests_ready: Vec<usize>,
+    /// Connections whose response is ready, to be sent once every request of the batch has
+    /// been answered.
     replies_ready: Vec<usize>,
     /// Connections that sent a piece of a large file and have more to send: they go on after
     /// the next `poll`, so that every connection gets its turn.
@@ -116,6 +121,7 @@ impl EventLoop {
             clients: Connections::default(),
             scratch: vec![0; READ_CHUNK],
             accept_paused: false,
+            requests_ready: Vec::new(),
             replies_ready: Vec::new(),
             yielded: Vec::new(),
         }
@@ -149,6 +155,7 @@ impl EventLoop {
                     Token(token) => self.client_ready(shared, token - FIRST_CLIENT, event),
                 }
             }
+            self.answer_ready_requests(shared);
             self.send_ready_replies(shared);
             self.continue_yielded(shared);
 
@@ -178,6 +185,16 @@ impl EventLoop {
                 }
             }
         }
+    }
+
+    /// Answers the requests that arrived in this batch of events, now that every ready socket
+    /// has been read (see the module docs of [`server`](super)).
+    fn answer_ready_requests(&mut self, shared: &Shared) {
+        let mut ready = std::mem::take(&mut self.requests_ready);
+        for slot in ready.drain(..) {
+            self.advance(shared, slot, Hold::NewReplies);
+        }
+        self.requests_ready = ready;
     }
 
     /// Sends the responses prepared while this batch of events was looked at, one after
@@ -337,11 +354,12 @@ impl EventLoop {
         if event.is_writable() || event.is_write_closed() || event.is_error() {
             client.may_write = true;
         }
-        self.advance(shared, slot, Hold::NewReplies);
+        self.advance(shared, slot, Hold::Requests);
     }
 
-    /// Runs one connection's state machine as far as its socket allows (stopping at a newly
-    /// prepared response if `hold` says so: it joins the batch's `replies_ready`), and closes
+    /// Runs one connection's state machine as far as its socket allows (stopping at a whole
+    /// request or a newly prepared response if `hold` says so: it joins the batch's
+    /// `requests_ready` or `replies_ready`), and closes
     /// the connection if it is over. A panic (a bug) costs only this connection.
     fn advance(&mut self, shared: &Shared, slot: usize, hold: Hold) {
         let Some(client) = self.clients.get_mut(slot) else {
@@ -351,6 +369,7 @@ impl EventLoop {
         let outcome =
             panic::catch_unwind(AssertUnwindSafe(|| client.advance(shared, scratch, hold)));
         match outcome {
+            Ok(Paused::RequestReady) => self.requests_ready.push(slot),
             Ok(Paused::ReplyReady) => self.replies_ready.push(slot),
             Ok(Paused::Waiting) if client.wants_writable_events => self.watch_writes(shared, slot),
             Ok(Paused::Waiting) => {}

@@ -1,9 +1,9 @@
 //! A small cache of small files' bytes — and why it can never serve a stale or an escaped file.
 //!
 //! Without it, every request for a file costs `openat2`, `fstat`, `read` and `close` before
-//! the response is sent. With it, a request for a small file that has not changed costs one
-//! `statx`: the kernel's answer to "what is at this path now?" (`bench/README.md` counts the
-//! system calls).
+//! the response is sent. With it, a request for a small file that has not changed costs at most
+//! one `statx`: the kernel's answer to "what is at this path now?" (`bench/README.md` counts
+//! the system calls).
 //!
 //! ## How a hit is validated
 //!
@@ -31,6 +31,17 @@
 //! [`SETTLE_TIME`]: any later change then carries a later time. (Git guards its index
 //! against the same "racy" timestamps.)
 //!
+//! ## One check for many requests
+//!
+//! A check tells the file as it is when the `statx` is made, so it holds for every request
+//! that had arrived in full before it: whatever the client changed before sending its request
+//! shows. The event loop reads a whole batch of requests before it answers any
+//! ([`server`](super)), so the first request of a batch for a file makes the check and the
+//! others share it: each entry keeps when the last check that found it unchanged began, and a
+//! request that arrived before then is answered without another `statx`. A request that
+//! arrived later is always checked again; so is every request made outside the event loop,
+//! which arrives "now".
+//!
 //! Misses cost one `statx` more than no cache at all. The cache holds at most
 //! [`MAX_ENTRIES`] files of at most [`MAX_FILE_BYTES`] each and [`MAX_TOTAL_BYTES`] in all; when
 //! full, the oldest entry goes. `httpserve --no-cache` turns it off, for comparing the two.
@@ -39,7 +50,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::files::Root;
 
@@ -73,6 +84,9 @@ pub struct Cached {
     /// (looking up the type and formatting the date were a tenth of the work of a request).
     pub headers: Arc<CachedHeaders>,
     identity: Identity,
+    /// When the last check that found the file unchanged began (`None`: not checked since it
+    /// was cached).
+    checked_at: Option<Instant>,
 }
 
 /// The header values a cached file's responses share.
@@ -89,6 +103,7 @@ pub struct CachedHeaders {
 pub struct FileCache {
     entries: Mutex<Entries>,
     hits: AtomicU64,
+    checks: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -105,23 +120,40 @@ impl FileCache {
         FileCache::default()
     }
 
-    /// The cached copy of `relative` (a path below the root, such as `lesson/index.html`) if
-    /// the file at that path now is still the one that was cached; `None` otherwise.
-    pub fn get(&self, root: &Root, relative: &str) -> Option<Cached> {
+    /// The cached copy of `relative` (a path below the root, such as `lesson/index.html`) for
+    /// a request that had arrived in full at `arrived_at`, if the file at that path is still
+    /// the one that was cached; `None` otherwise.
+    pub fn get(&self, root: &Root, relative: &str, arrived_at: Instant) -> Option<Cached> {
         // The lock is not held across the system call: other loops may look meanwhile.
         let cached = self.entries.lock().ok()?.by_path.get(relative)?.clone();
-        if identity_now(root, relative) == Some(cached.identity) {
+        if cached
+            .checked_at
+            .is_some_and(|checked_at| checked_at > arrived_at)
+        {
+            // A check begun after this request had arrived found the file unchanged.
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Some(cached);
         }
+        let checking_at = Instant::now();
+        self.checks.fetch_add(1, Ordering::Relaxed);
+        let unchanged = identity_now(root, relative) == Some(cached.identity);
         let mut entries = self.entries.lock().ok()?;
-        // Unless another loop has cached the new version meanwhile, forget the old one.
-        if entries
+        // Unless another loop has cached a new version meanwhile, note the check, or forget
+        // the old version.
+        let entry = entries
             .by_path
-            .get(relative)
-            .is_some_and(|entry| entry.identity == cached.identity)
-        {
-            entries.remove(relative);
+            .get_mut(relative)
+            .filter(|entry| entry.identity == cached.identity);
+        match entry {
+            Some(entry) if unchanged => {
+                entry.checked_at = entry.checked_at.max(Some(checking_at));
+            }
+            Some(_) => entries.remove(relative),
+            None => {}
+        }
+        if unchanged {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Some(cached);
         }
         None
     }
@@ -165,6 +197,7 @@ impl FileCache {
             modified,
             headers: Arc::new(headers),
             identity,
+            checked_at: None,
         };
         entries.by_path.insert(relative.to_string(), cached);
     }
@@ -172,6 +205,12 @@ impl FileCache {
     /// How many requests the cache has answered (for tests and the curious).
     pub fn hits(&self) -> u64 {
         self.hits.load(Ordering::Relaxed)
+    }
+
+    /// How many times it asked the kernel whether a file had changed (for tests and the
+    /// curious).
+    pub fn checks(&self) -> u64 {
+        self.checks.load(Ordering::Relaxed)
     }
 
     /// How many files it holds.

@@ -25,7 +25,7 @@ use std::fs::{self, File, Metadata};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use super::file_cache::{
     Cached, CachedHeaders, FileCache, MAX_FILE_BYTES as MAX_CACHED_FILE_BYTES,
@@ -86,12 +86,14 @@ impl Root {
 /// is a path only; it is asked only when a redirect is made.
 ///
 /// With a `cache`, a small file that has not changed since it was cached is answered from it
-/// (see [`file_cache`](super::file_cache) for why that is always the file as it is now).
+/// (see [`file_cache`](super::file_cache) for why that is always the file as it was when the
+/// request had arrived, at `arrived_at`).
 pub fn serve(
     root: &Root,
     cache: Option<&FileCache>,
     target: &str,
     if_modified_since: Option<&str>,
+    arrived_at: Instant,
     authority: &dyn Fn() -> Option<String>,
 ) -> Response {
     let Some(parts) = split_target(target) else {
@@ -107,7 +109,7 @@ pub fn serve(
     let mut relative = String::new();
     if let Some(cache) = cache {
         relative = cache_key(&url_path);
-        if let Some(cached) = cache.get(root, &relative) {
+        if let Some(cached) = cache.get(root, &relative, arrived_at) {
             return cached_file(cached, if_modified_since);
         }
     }
@@ -469,6 +471,7 @@ mod tests {
             None,
             "http://h/dir?q\r\nSet-Cookie: x=1",
             None,
+            Instant::now(),
             &|| Some("h".to_string()),
         );
         assert_eq!(response.status, Status::MovedPermanently);

@@ -40,10 +40,12 @@
 //! event it already had. The listening socket is watched by every loop; on Linux the kernel
 //! wakes only one of them per new client (`EPOLLEXCLUSIVE`).
 //!
-//! The answers to one batch of events leave together: each ready connection's request is read
-//! and its response prepared, and only then are the responses sent, one after another. A
-//! client program asleep until its answers come (a browser, `ab`) is then woken once for the
-//! batch rather than once per response (`bench/README.md` measured what those wake-ups cost).
+//! One batch of events is served in three passes: every ready connection's request is read,
+//! then every request is answered, then the responses are sent, one after another. A client
+//! program asleep until its answers come (a browser, `ab`) is woken once for the batch rather
+//! than once per response (`bench/README.md` measured what those wake-ups cost). And the
+//! [file cache](file_cache) checks a file once for all the batch's requests for it: a check
+//! made after every one of them had arrived tells the file as it is for each.
 //!
 //! ## Deadlines
 //!

@@ -121,9 +121,7 @@ impl Request {
     pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
         self.headers
             .iter()
-            .filter(move |(field, _)| {
-                self.head[field.clone()].eq_ignore_ascii_case(name.as_bytes())
-            })
+            .filter(move |(field, _)| self.is_named(field, name))
             .map(|(_, value)| self.text(value))
     }
 
@@ -132,7 +130,7 @@ impl Request {
         let (_, value) = self
             .headers
             .iter()
-            .find(|(field, _)| self.head[field.clone()].eq_ignore_ascii_case(name.as_bytes()))?;
+            .find(|(field, _)| self.is_named(field, name))?;
         Some(self.text(value))
     }
 
@@ -147,6 +145,11 @@ impl Request {
             Version::Http09 => format!("{} {}", self.method(), self.target()),
             other => format!("{} {} {}", self.method(), self.target(), other.as_str()),
         }
+    }
+
+    /// Whether the header name at `field` is `name`, in any case (RFC 1945 §4.2).
+    fn is_named(&self, field: &Range<usize>, name: &str) -> bool {
+        self.head[field.clone()].eq_ignore_ascii_case(name.as_bytes())
     }
 
     /// The text at `place` in the head. The request line was checked to be UTF-8 and header
@@ -168,7 +171,8 @@ impl fmt::Debug for Request {
     }
 }
 
-/// Where `part`, a slice of `whole`, lies in it.
+/// Where `part` lies in `whole`, of which it is a slice (the request line's parts and
+/// httparse's names and values are slices of the buffer they were found in).
 fn place_in(whole: &[u8], part: &[u8]) -> Range<usize> {
     let start = part.as_ptr() as usize - whole.as_ptr() as usize;
     start..start + part.len()

@@ -34,6 +34,7 @@
 //! `curl --http1.0 -d 'any body' 'http://127.0.0.1:8080/echo?show=crlf'`.
 
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use percent_encoding::percent_decode;
 
@@ -67,11 +68,14 @@ pub const UPPER_USAGE: &str =
 /// The media type an HTML form sends by default (HTML Living Standard, "URL-encoded form data").
 const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
-/// Answers one request. `arrived_on` gives the server's own address for this connection, which
-/// a redirect names when the request has no usable `Host`; it is asked only then.
+/// Answers one request, which had arrived in full at `arrived_at` (the file cache needs to
+/// know: see [`file_cache`](super::file_cache)). `arrived_on` gives the server's own address
+/// for this connection, which a redirect names when the request has no usable `Host`; it is
+/// asked only then.
 pub fn respond(
     site: &Site,
     request: &Request,
+    arrived_at: Instant,
     arrived_on: &dyn Fn() -> Option<SocketAddr>,
 ) -> Response {
     if site.routes_enabled {
@@ -90,6 +94,7 @@ pub fn respond(
                 site.cache.as_ref(),
                 request.target(),
                 request.header("If-Modified-Since"),
+                arrived_at,
                 &authority,
             )
         }
@@ -460,7 +465,12 @@ mod tests {
             ("GET", "/echo/x", 404),
         ];
         for (method, target, want) in cases {
-            let answer = respond(&site, &request(method, target, &[], b"body"), &|| None);
+            let answer = respond(
+                &site,
+                &request(method, target, &[], b"body"),
+                Instant::now(),
+                &|| None,
+            );
             assert_eq!(answer.status.code(), want, "{method} {target}");
         }
     }
@@ -469,7 +479,12 @@ mod tests {
     fn route_answers_are_plain_text_never_sniffed() {
         let (site, _folder) = site(true);
         for target in ["/upper?text=<b>", "/upper", "/echo"] {
-            let answer = respond(&site, &request("GET", target, &[], b""), &|| None);
+            let answer = respond(
+                &site,
+                &request("GET", target, &[], b""),
+                Instant::now(),
+                &|| None,
+            );
             assert_eq!(
                 answer.header("Content-Type"),
                 Some("text/plain; charset=utf-8")
@@ -482,7 +497,7 @@ mod tests {
     fn echo_returns_the_head_and_body_as_received() {
         let (site, _folder) = site(true);
         let sent = request("POST", "/echo", &[("x-ODD", "1"), ("Host", "h")], b"a\r\nb");
-        let answer = respond(&site, &sent, &|| None);
+        let answer = respond(&site, &sent, Instant::now(), &|| None);
         let mut want = sent.raw_head().to_vec();
         want.extend_from_slice(b"a\r\nb");
         match answer.body {
@@ -494,9 +509,19 @@ mod tests {
     #[test]
     fn with_routes_off_the_paths_are_files_again() {
         let (site, _folder) = site(false);
-        let get = respond(&site, &request("GET", "/upper?text=x", &[], b""), &|| None);
+        let get = respond(
+            &site,
+            &request("GET", "/upper?text=x", &[], b""),
+            Instant::now(),
+            &|| None,
+        );
         assert_eq!(get.status, Status::NotFound);
-        let post = respond(&site, &request("POST", "/echo", &[], b"x"), &|| None);
+        let post = respond(
+            &site,
+            &request("POST", "/echo", &[], b"x"),
+            Instant::now(),
+            &|| None,
+        );
         assert_eq!(post.status, Status::NotImplemented);
         assert_ne!(body_text(&get), "X");
     }
