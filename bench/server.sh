@@ -14,7 +14,8 @@
 # exit, and only the processes this script started are stopped.
 #
 # Knobs (environment): ROUNDS=3 N=20000 CONC=50 WRK_DURATION=10s AB_TIMELIMIT=20 (seconds,
-# per ab run: caps the slow python runs) BIG_FETCHES=5 PEERS="nginx lighttpd python"
+# per ab run: caps the slow python runs) SETTLE=5 (seconds of pause after each python run)
+# BIG_FETCHES=5 PEERS="nginx lighttpd python"
 # BEFORE=path/to/an/older/httpserve (measured too, as "before": a change's before and after in
 # one run) HTTPSERVE_ARGS="--no-cache" (extra options for httpserve)
 set -euo pipefail
@@ -267,14 +268,28 @@ for s in "${SERVERS[@]}"; do
     timeout 60 ab -q -r -s 30 -n 2000 -c "$CONC" "http://127.0.0.1:${PORT[$s]}/" >/dev/null 2>&1 || true
 done
 
+# The order of one round: the fast servers, rotated each round so that none always runs first
+# or always follows the same one, then python, whose runs last the whole time limit. Followed
+# by a pause: in a plain rotation one server always ran right after python's 20 s of new
+# connections, and a server measured then was slower in 4 of 6 tries here (up to 20 %) than
+# the same server measured 5 s later.
+FAST_SERVERS=()
+for s in "${SERVERS[@]}"; do [[ $s != python ]] && FAST_SERVERS+=("$s"); done
+round_order() {
+    local r=$1 n=${#FAST_SERVERS[@]}
+    order=("${FAST_SERVERS[@]:r%n}" "${FAST_SERVERS[@]:0:r%n}")
+    has python && order+=(python)
+    true
+}
+settle() { [[ $1 == python ]] && sleep "${SETTLE:-5}"; true; }
+
 START=$(date +%s)
 for ((r = 0; r < ROUNDS; r++)); do
-    # Rotate the order each round so no server always runs first after a pause.
-    order=("${SERVERS[@]:r%${#SERVERS[@]}}" "${SERVERS[@]:0:r%${#SERVERS[@]}}")
+    round_order "$r"
     say "round $((r + 1))/$ROUNDS"
-    for s in "${order[@]}"; do record "$s" ab "$(run_ab "http://127.0.0.1:${PORT[$s]}/")"; done
-    for s in "${order[@]}"; do record "$s" abk "$(run_ab "http://127.0.0.1:${PORT[$s]}/" -k)"; done
-    for s in "${order[@]}"; do record "$s" wrk "$(run_wrk "http://127.0.0.1:${PORT[$s]}/")"; done
+    for s in "${order[@]}"; do record "$s" ab "$(run_ab "http://127.0.0.1:${PORT[$s]}/")"; settle "$s"; done
+    for s in "${order[@]}"; do record "$s" abk "$(run_ab "http://127.0.0.1:${PORT[$s]}/" -k)"; settle "$s"; done
+    for s in "${order[@]}"; do record "$s" wrk "$(run_wrk "http://127.0.0.1:${PORT[$s]}/")"; settle "$s"; done
 done
 snapshot_rss load
 say "100 MiB: one fetch from each server first, not counted"
@@ -282,7 +297,7 @@ for s in "${SERVERS[@]}"; do run_curl "http://127.0.0.1:${PORT[$s]}/big.bin" >/d
 # A fetch lasts about 50 ms, and single fetches swing by 2x: take BIG_FETCHES per round, and
 # the median of them all.
 for ((r = 0; r < ROUNDS; r++)); do
-    order=("${SERVERS[@]:r%${#SERVERS[@]}}" "${SERVERS[@]:0:r%${#SERVERS[@]}}")
+    round_order "$r"
     say "100 MiB fetches, round $((r + 1))/$ROUNDS"
     for ((f = 0; f < BIG_FETCHES; f++)); do
         for s in "${order[@]}"; do record "$s" big "$(run_curl "http://127.0.0.1:${PORT[$s]}/big.bin")"; done

@@ -359,8 +359,8 @@ impl EventLoop {
 
     /// Runs one connection's state machine as far as its socket allows (stopping at a whole
     /// request or a newly prepared response if `hold` says so: it joins the batch's
-    /// `requests_ready` or `replies_ready`), and closes
-    /// the connection if it is over. A panic (a bug) costs only this connection.
+    /// `requests_ready` or `replies_ready`), and closes the connection if it is over. A panic
+    /// (a bug) costs only this connection.
     fn advance(&mut self, shared: &Shared, slot: usize, hold: Hold) {
         let Some(client) = self.clients.get_mut(slot) else {
             return;

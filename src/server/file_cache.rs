@@ -12,8 +12,9 @@
 //! file it opened safely beneath the root ([`files`](super::files)), its **identity** — the
 //! device and inode numbers, the size, the modification time and the change time
 //! (`ctime`, which the kernel sets on every write, `chmod`, rename or link of the inode, and
-//! which no program can set back). On each request it asks the kernel for the same five
-//! facts about the path as it is now, and uses the copy only if all five are equal:
+//! which no program can set back). Before it uses the copy for a request, it asks the kernel
+//! for the same five facts about the path as it is now (one answer may serve several requests:
+//! see below), and uses the copy only if all five are equal:
 //!
 //! * **edited in place:** the write moves `mtime` and `ctime` (and usually the size) → a miss;
 //! * **replaced** (an editor saving to a new file and renaming it over the old one), **renamed**
@@ -34,8 +35,8 @@
 //! ## One check for many requests
 //!
 //! A check tells the file as it is when the `statx` is made, so it holds for every request
-//! that had arrived in full before it: whatever the client changed before sending its request
-//! shows. The event loop reads a whole batch of requests before it answers any
+//! that had arrived in full before the check began: any change finished before the client
+//! sent such a request shows in its answer. The event loop reads a whole batch of requests before it answers any
 //! ([`server`](super)), so the first request of a batch for a file makes the check and the
 //! others share it: each entry keeps when the last check that found it unchanged began, and a
 //! request that arrived before then is answered without another `statx`. A request that

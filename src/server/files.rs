@@ -86,8 +86,8 @@ impl Root {
 /// is a path only; it is asked only when a redirect is made.
 ///
 /// With a `cache`, a small file that has not changed since it was cached is answered from it
-/// (see [`file_cache`](super::file_cache) for why that is always the file as it was when the
-/// request had arrived, at `arrived_at`).
+/// (see [`file_cache`](super::file_cache) for why that is always the file as it was at a
+/// moment after the request had arrived, at `arrived_at`).
 pub fn serve(
     root: &Root,
     cache: Option<&FileCache>,
