@@ -206,6 +206,7 @@ impl Framing {
 /// (see [`format_http_date`]).
 pub fn format_head(response: &Response, persistence: Persistence, date: &str, head: &mut Vec<u8>) {
     let status = response.status;
+    // Each line is its parts, then CRLF (RFC 1945 §6); the empty line ends the head.
     let mut line = |parts: &[&[u8]]| {
         for part in parts {
             head.extend_from_slice(part);
