@@ -34,9 +34,10 @@ pub fn trim_ows_bytes(mut value: &[u8]) -> &[u8] {
     value
 }
 
-/// Whether a header line's name is `name`: names are compared without regard to case.
-pub fn is_named(field: &str, name: &str) -> bool {
-    field.eq_ignore_ascii_case(name)
+/// Whether a header line's name is `name`: names are compared without regard to case. The
+/// name may still be bytes (a token is ASCII, so no conversion to text is needed).
+pub fn is_named(field: impl AsRef<[u8]>, name: &str) -> bool {
+    field.as_ref().eq_ignore_ascii_case(name.as_bytes())
 }
 
 /// Every value of the headers called `name`, in the order they came.

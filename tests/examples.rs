@@ -249,17 +249,21 @@ fn a_client_is_refused_port_zero_with_a_message() {
     assert_one_line_failure(&finished, "port 0");
 }
 
+/// The lessons with a TCP server and a client that sends lines of text to `-p PORT`
+/// (`mini_http`'s client takes a URL instead).
+const TCP_LINE_LESSONS: [&str; 6] = [
+    "tcp_uppercase",
+    "persistent",
+    "threaded",
+    "echo",
+    "timestamp",
+    "stream_pieces",
+];
+
 #[test]
 fn every_tcp_client_with_no_server_fails_in_one_line() {
     let port = closed_port().to_string();
-    for name in [
-        "tcp_uppercase",
-        "persistent",
-        "threaded",
-        "echo",
-        "timestamp",
-        "stream_pieces",
-    ] {
+    for name in TCP_LINE_LESSONS {
         let finished = run_client(name, &["client", "-p", &port], "hello\n");
         assert_one_line_failure(&finished, "cannot connect");
     }
@@ -337,15 +341,7 @@ fn ctrl_c_ends_every_server_cleanly() {
 #[test]
 #[cfg(unix)] // signals are sent with `kill`
 fn ctrl_c_with_a_client_connected_ends_every_server_cleanly() {
-    for name in [
-        "tcp_uppercase",
-        "persistent",
-        "threaded",
-        "echo",
-        "timestamp",
-        "stream_pieces",
-        "mini_http",
-    ] {
+    for name in TCP_LINE_LESSONS.into_iter().chain(["mini_http"]) {
         let mut server = Server::start(name, &["server"]);
         let client = connect(server.port);
         // A line begun but not ended: every server is now waiting in a read for the rest.

@@ -89,9 +89,10 @@ pub struct Request {
     pub body: Vec<u8>,
 }
 
-/// What a header value that is not UTF-8 text reads as (RFC 9110 §5.5 calls such bytes
-/// obs-text). No rule of this server needs more of it: a `Content-Length` or a `Host` like
-/// that is refused either way, and the echo service returns the bytes themselves.
+/// What a header value that is not UTF-8 text reads as. RFC 1945 §2.2 lets header text hold
+/// "octets from character sets other than US-ASCII". No rule of this server needs more of
+/// such a value: a `Content-Length` or a `Host` like that is refused either way, and the echo
+/// service returns the bytes themselves.
 const NOT_TEXT: &str = "\u{FFFD}";
 
 impl Request {
@@ -149,7 +150,7 @@ impl Request {
 
     /// Whether the header name at `field` is `name`, in any case (RFC 1945 §4.2).
     fn is_named(&self, field: &Range<usize>, name: &str) -> bool {
-        self.head[field.clone()].eq_ignore_ascii_case(name.as_bytes())
+        headers::is_named(&self.head[field.clone()], name)
     }
 
     /// The text at `place` in the head. The request line was checked to be UTF-8 and header

@@ -23,8 +23,6 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::time::Duration;
 
-#[cfg(doc)]
-use crate::date::format_http_date;
 use crate::escape::html_escape;
 use crate::status::Status;
 
@@ -203,7 +201,7 @@ impl Framing {
 
 /// The status line and headers, ending with the blank line: the whole response head, appended
 /// to `head`. `date` is the `Date` header's value, the time of the response in RFC 1123 form
-/// (see [`format_http_date`]).
+/// (see [`format_http_date`](crate::date::format_http_date)).
 pub fn format_head(response: &Response, persistence: Persistence, date: &str, head: &mut Vec<u8>) {
     let status = response.status;
     // Each line is its parts, then CRLF (RFC 1945 §6); the empty line ends the head.
