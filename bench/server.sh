@@ -5,27 +5,32 @@
 #
 # Serves one fixture (a 1 KiB index.html, a 100 MiB file) on 127.0.0.1 from each server and
 # measures, ROUNDS times each (median reported):
-#   ab -n N -c 50        HTTP/1.0, a new connection per request
-#   ab -k -n N -c 50     keep-alive
-#   wrk -t2 -c50 -dD     HTTP/1.1 (keep-alive where the server allows it)
+#   ab -n N -c 50             HTTP/1.0, a new connection per request
+#   ab -k -n N_KEEPALIVE -c 50 keep-alive
+#   wrk -t2 -c50 -dD          HTTP/1.1 (keep-alive where the server allows it)
 #   curl of the 100 MiB file (MiB/s), BIG_FETCHES times per round (median of all the fetches)
-# plus each server's peak RSS (VmHWM) and the failed requests over all runs. Prints a markdown
+# plus each server's peak RSS (VmHWM), the processor time it spent per request (user + system,
+# from /proc/PID/stat), and the failed requests over all runs. Prints a markdown
 # table on stdout; progress goes to stderr. Everything lives in a mktemp -d folder removed at
 # exit, and only the processes this script started are stopped.
 #
-# Knobs (environment): ROUNDS=3 N=20000 CONC=50 WRK_DURATION=10s AB_TIMELIMIT=20 (seconds,
-# per ab run: caps the slow python runs) SETTLE=5 (seconds of pause after each python run)
-# BIG_FETCHES=5 PEERS="nginx lighttpd python"
+# Knobs (environment): ROUNDS=5 N=50000 N_KEEPALIVE=150000 CONC=50 WRK_DURATION=5s
+# AB_TIMELIMIT=10 (seconds, per ab run: caps the slow python runs) SETTLE=5 (seconds of pause
+# after each python run) BIG_FETCHES=10 PEERS="nginx lighttpd python"
 # BEFORE=path/to/an/older/httpserve (measured too, as "before": a change's before and after in
 # one run) HTTPSERVE_ARGS="--no-cache" (extra options for httpserve)
 set -euo pipefail
 
-ROUNDS=${ROUNDS:-3}
-N=${N:-20000}
+# Each fast server's ab run lasts 1 to 2 s and each wrk run 5 s: at 20,000 requests an ab -k
+# run was over in 0.15 s and swung from 124k to 192k requests/s between runs of one server
+# (8 runs; 144k to 173k at 100,000 requests). More, longer runs make the medians steadier.
+ROUNDS=${ROUNDS:-5}
+N=${N:-50000}
+N_KEEPALIVE=${N_KEEPALIVE:-150000}
 CONC=${CONC:-50}
-WRK_DURATION=${WRK_DURATION:-10s}
-AB_TIMELIMIT=${AB_TIMELIMIT:-20}
-BIG_FETCHES=${BIG_FETCHES:-5}
+WRK_DURATION=${WRK_DURATION:-5s}
+AB_TIMELIMIT=${AB_TIMELIMIT:-10}
+BIG_FETCHES=${BIG_FETCHES:-10}
 BIG_BYTES=$((100 * 1024 * 1024))
 read -r -a PEER_LIST <<<"${PEERS:-nginx lighttpd python}"
 SERVERS=(httpserve)
@@ -183,14 +188,14 @@ fi
 declare -A VALS FAILED
 for s in "${SERVERS[@]}"; do FAILED[$s]=0; done
 
-# ab: prints "rps failed". Each run stops after N requests or AB_TIMELIMIT seconds, whichever
-# comes first (python3's server is slow enough to hit the limit); requests an aborted run did
-# not complete count as failed.
-run_ab() {
-    local url=$1
-    shift
+# ab: prints "rps failed requests". Each run stops after n requests or AB_TIMELIMIT seconds,
+# whichever comes first (python3's server is slow enough to hit the limit); requests an
+# aborted run did not complete count as failed.
+run_ab() { # url n [ab options]
+    local url=$1 n=$2
+    shift 2
     local out rps complete failed non2xx
-    out=$(timeout $((AB_TIMELIMIT + 60)) ab -q -r -s 30 -t "$AB_TIMELIMIT" "$@" -n "$N" -c "$CONC" "$url" 2>&1 || true)
+    out=$(timeout $((AB_TIMELIMIT + 60)) ab -q -r -s 30 -t "$AB_TIMELIMIT" "$@" -n "$n" -c "$CONC" "$url" 2>&1 || true)
     rps=$(awk '/^Requests per second/ {print $4}' <<<"$out")
     complete=$(awk '/^Complete requests/ {print $3}' <<<"$out")
     failed=$(awk '/^Failed requests/ {print $3}' <<<"$out")
@@ -198,26 +203,27 @@ run_ab() {
     if [[ -z $rps ]]; then
         complete=$(grep -o 'Total of [0-9]*' <<<"$out" | awk '{print $3}')
         say "  ab did not finish: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
-        echo "0 $((N - ${complete:-0}))"
+        echo "0 $((n - ${complete:-0})) ${complete:-0}"
         return
     fi
-    ((complete < N)) && say "  (time limit: $complete of $N requests in ${AB_TIMELIMIT}s)"
-    echo "$rps $((${failed:-0} + ${non2xx:-0}))"
+    ((complete < n)) && say "  (time limit: $complete of $n requests in ${AB_TIMELIMIT}s)"
+    echo "$rps $((${failed:-0} + ${non2xx:-0})) $complete"
 }
 
-# wrk: prints "rps errors" (socket errors of every kind plus non-2xx/3xx).
+# wrk: prints "rps errors requests" (errors: socket errors of every kind plus non-2xx/3xx).
 run_wrk() {
-    local out rps errors non2xx
+    local out rps errors non2xx requests
     out=$(timeout 120 wrk -t2 -c"$CONC" -d"$WRK_DURATION" "$1" 2>&1 || true)
     rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
     errors=$(awk -F'[ ,]+' '/Socket errors/ {print $4 + $6 + $8 + $10}' <<<"$out")
     non2xx=$(awk '/Non-2xx or 3xx/ {print $NF}' <<<"$out")
+    requests=$(awk '/requests in/ {print $1}' <<<"$out")
     if [[ -z $rps ]]; then
         say "  wrk did not finish: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
-        echo "0 1"
+        echo "0 1 0"
         return
     fi
-    echo "$rps $((${errors:-0} + ${non2xx:-0}))"
+    echo "$rps $((${errors:-0} + ${non2xx:-0})) ${requests:-0}"
 }
 
 # curl of the big file: prints "MiB/s failed".
@@ -233,12 +239,41 @@ run_curl() {
     awk -v b="$speed" 'BEGIN {printf "%.1f 0\n", b / 1048576}'
 }
 
-record() { # server measure "value failed"
-    local value failed
-    read -r value failed <<<"$3"
+record() { # server measure "value failed [requests]" [processor ticks the server spent]
+    local value failed requests
+    read -r value failed requests <<<"$3"
     VALS[$1:$2]+="$value "
     FAILED[$1]=$((FAILED[$1] + failed))
+    if [[ -n ${4:-} ]]; then
+        TICKS[$1:$2]=$((${TICKS[$1:$2]:-0} + $4))
+        REQUESTS[$1:$2]=$((${REQUESTS[$1:$2]:-0} + ${requests:-0}))
+    fi
     say "  $(printf '%-9s %-6s %10s  failed %s' "$1" "$2" "$value" "$failed")"
+}
+
+# Processor time a server has used so far (user + system, all threads), in clock ticks from
+# /proc/PID/stat (fields 14 and 15; the name in parentheses may hold spaces, so count from the
+# last ")"); nginx: its workers together. Read before and after each run, the difference is
+# what that run cost the server: a figure that depends far less on the machine's other load
+# than a rate does.
+declare -A TICKS REQUESTS
+CLOCK_TICKS=$(getconf CLK_TCK)
+server_ticks() { # server
+    local pids=${PID[$1]}
+    [[ $1 == nginx ]] && pids=$(nginx_workers)
+    local p ticks total=0
+    for p in $pids; do
+        ticks=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}')
+        total=$((total + ${ticks:-0}))
+    done
+    echo "$total"
+}
+measure() { # server key command...: runs a request load, records its figures and its cost
+    local s=$1 key=$2 before result
+    shift 2
+    before=$(server_ticks "$s")
+    result=$("$@")
+    record "$s" "$key" "$result" $(($(server_ticks "$s") - before))
 }
 
 vmhwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -287,9 +322,9 @@ START=$(date +%s)
 for ((r = 0; r < ROUNDS; r++)); do
     round_order "$r"
     say "round $((r + 1))/$ROUNDS"
-    for s in "${order[@]}"; do record "$s" ab "$(run_ab "http://127.0.0.1:${PORT[$s]}/")"; settle "$s"; done
-    for s in "${order[@]}"; do record "$s" abk "$(run_ab "http://127.0.0.1:${PORT[$s]}/" -k)"; settle "$s"; done
-    for s in "${order[@]}"; do record "$s" wrk "$(run_wrk "http://127.0.0.1:${PORT[$s]}/")"; settle "$s"; done
+    for s in "${order[@]}"; do measure "$s" ab run_ab "http://127.0.0.1:${PORT[$s]}/" "$N"; settle "$s"; done
+    for s in "${order[@]}"; do measure "$s" abk run_ab "http://127.0.0.1:${PORT[$s]}/" "$N_KEEPALIVE" -k; settle "$s"; done
+    for s in "${order[@]}"; do measure "$s" wrk run_wrk "http://127.0.0.1:${PORT[$s]}/"; settle "$s"; done
 done
 snapshot_rss load
 say "100 MiB: one fetch from each server first, not counted"
@@ -321,7 +356,7 @@ done
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 echo "Server benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, ${cpu:-unknown CPU}, load average at end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "ab/ab -k: -n $N -c $CONC (each run capped at ${AB_TIMELIMIT}s); wrk: -t2 -c$CONC -d$WRK_DURATION; median of $ROUNDS runs each; 100 MiB: median of $((ROUNDS * BIG_FETCHES)) fetches; measured in ${ELAPSED}s."
+echo "ab: -n $N, ab -k: -n $N_KEEPALIVE, both -c $CONC (each run capped at ${AB_TIMELIMIT}s); wrk: -t2 -c$CONC -d$WRK_DURATION; median of $ROUNDS runs each; 100 MiB: median of $((ROUNDS * BIG_FETCHES)) fetches; measured in ${ELAPSED}s."
 echo
 # The table: every server's median, then httpserve against the best peer of each column (the
 # peers are PEERS, not "before"), and the target from bench/README.md.
@@ -365,6 +400,29 @@ rss_row() { # label snapshot
     for s in "${SERVERS[@]}"; do cells+=" $(mib "${RSS[$s:$2]:-0}") |"; done
     echo "| $1 |$cells – | – | ≤ 4 MiB | $(ok "${RSS[httpserve:$2]}" "<=" 4096) |"
 }
+# Processor time per request, over all the rounds of a measure: µs of user + system time.
+# Compared with the peer that spent the least; lower is better, and no target.
+cpu_row() { # label key
+    local s cells="" us best="" best_us=""
+    declare -A US
+    for s in "${SERVERS[@]}"; do
+        US[$s]=$(awk -v t="${TICKS[$s:$2]:-0}" -v n="${REQUESTS[$s:$2]:-0}" -v hz="$CLOCK_TICKS" \
+            'BEGIN {if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "–"}')
+        cells+=" ${US[$s]} |"
+    done
+    for s in "${PEER_LIST[@]}"; do
+        us=${US[$s]}
+        [[ $us == – ]] && continue
+        if [[ -z $best ]] || awk -v a="$us" -v b="$best_us" 'BEGIN {exit !(a < b)}'; then
+            best=$s
+            best_us=$us
+        fi
+    done
+    echo "| $1 |$cells ${best:-–} | $(ratio "${US[httpserve]}" "${best_us:-0}") | – (lower is better) | – |"
+}
+cpu_row "server CPU µs per request, ab" ab
+cpu_row "server CPU µs per request, ab -k" abk
+cpu_row "server CPU µs per request, wrk" wrk
 rss_row "peak RSS MiB after the request loads" load
 rss_row "peak RSS MiB after the 100 MiB fetches too" all
 cells=""
@@ -374,6 +432,7 @@ echo
 if has nginx; then
     echo "Peak RSS is VmHWM from /proc/PID/status; for nginx, its larger worker (the master: $(mib "${RSS[nginxmaster:all]}") MiB)."
 fi
+echo "Server CPU = user + system time from /proc/PID/stat (nginx: its workers), over all the runs of that measure, per request completed."
 echo "Failed = ab failed + non-2xx + unfinished, wrk socket errors + non-2xx/3xx, curl errors or short bodies."
 if [[ -n ${BEFORE:-} ]]; then
     echo "before = $BEFORE; httpserve = this tree${HTTPSERVE_ARGS:+ with $HTTPSERVE_ARGS}."
