@@ -129,6 +129,14 @@ pub fn parse_reply_head(bytes: &[u8]) -> Result<Parsed, GetError> {
             )));
         }
     };
+    let status = response.code.unwrap_or_default();
+    // RFC 1945 §6.1.1: "The first digit of the Status-Code defines the class of response",
+    // and there are five classes, 1xx to 5xx. httparse takes any three digits.
+    if !(100..=599).contains(&status) {
+        return Err(GetError::BadResponse(format!(
+            "status code {status:03}, outside HTTP's 100 to 599"
+        )));
+    }
     let version = match response.version {
         Some(0) => ReplyVersion::Http10,
         _ => ReplyVersion::Http11,
@@ -143,7 +151,7 @@ pub fn parse_reply_head(bytes: &[u8]) -> Result<Parsed, GetError> {
         .collect();
     let head = ReplyHead {
         version,
-        status: response.code.unwrap_or_default(),
+        status,
         reason: response.reason.unwrap_or_default().to_string(),
         headers,
         raw: bytes[..length].to_vec(),
@@ -323,6 +331,9 @@ mod tests {
             b"HTTP/2.0 200 OK\r\n\r\n",
             b"HTTP/1.0 200 OK\r\nno colon here\r\n\r\n",
             b"HTTP/x\r\n\r\n",
+            b"HTTP/1.0 099 Odd\r\n\r\n",
+            b"HTTP/1.0 000 Zero\r\n\r\n",
+            b"HTTP/1.0 600 Beyond\r\n\r\n",
         ] {
             let error = parse_reply_head(input).expect_err("malformed");
             assert_eq!(error.exit_code(), 8, "{input:?}: {error}");
