@@ -15,6 +15,7 @@ use http10::server::file_cache::FileCache;
 use http10::server::files::{self, Root};
 use http10::server::response::{Framing, Persistence, Response};
 use http10::server::send::Outgoing;
+use http10::server::url_path::split_target;
 use http10::status::Status;
 use support::{read_to_close, Reply, Server, PATIENCE};
 use tempfile::TempDir;
@@ -66,10 +67,11 @@ fn get_arrived_at(
     target: &str,
     arrived_at: Instant,
 ) -> (Status, Vec<u8>) {
+    let parts = split_target(target).expect("an origin-form target");
     status_and_body(files::serve(
         root,
         Some(cache),
-        target,
+        &parts,
         None,
         arrived_at,
         &|| None,

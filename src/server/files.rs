@@ -32,7 +32,7 @@ use super::file_cache::{
 };
 use super::listing::listing;
 use super::response::{Body, Deferred, Response};
-use super::url_path::{decode_path, encode_path, encode_query_for_header, split_target, UrlPath};
+use super::url_path::{decode_path, encode_path, encode_query_for_header, TargetParts, UrlPath};
 use crate::date::{format_http_date, parse_http_date, truncate_to_second};
 use crate::status::Status;
 
@@ -80,7 +80,8 @@ impl Root {
 
 /// Answers a GET or HEAD for a file or folder under `root`.
 ///
-/// `if_modified_since` is the request's header of that name, if any (RFC 1945 §10.9);
+/// `target` is the request target already split into its path and query
+/// ([`split_target`](super::url_path::split_target)); `if_modified_since` is the request's header of that name, if any (RFC 1945 §10.9);
 /// `authority` gives the `host:port` a redirect names (see
 /// [`redirect_authority`](super::url_path::redirect_authority)), `None` for a `Location` that
 /// is a path only; it is asked only when a redirect is made.
@@ -91,18 +92,12 @@ impl Root {
 pub fn serve(
     root: &Root,
     cache: Option<&FileCache>,
-    target: &str,
+    target: &TargetParts<'_>,
     if_modified_since: Option<&str>,
     arrived_at: Instant,
     authority: &dyn Fn() -> Option<String>,
 ) -> Response {
-    let Some(parts) = split_target(target) else {
-        return Response::error(
-            Status::BadRequest,
-            "The request target must be a path starting with '/'.",
-        );
-    };
-    let url_path = match decode_path(parts.path) {
+    let url_path = match decode_path(target.path) {
         Ok(url_path) => url_path,
         Err(error) => return Response::error(Status::BadRequest, error.explain()),
     };
@@ -144,7 +139,7 @@ pub fn serve(
             let work = Deferred::new(move || listing(&root, &opened.file, &fs_path, &segments));
             return Response::new(Status::Ok).with_deferred_body(work);
         }
-        return redirect_to_folder(&url_path.segments, parts.query, authority);
+        return redirect_to_folder(&url_path.segments, target.query, authority);
     }
     if !opened.metadata.is_file() {
         // A FIFO, a socket or a device: nothing a web server should hand out.
@@ -433,6 +428,7 @@ pub fn content_type_for(path: &Path) -> Cow<'static, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::url_path::split_target;
 
     #[test]
     fn if_modified_since_is_answered_304_only_for_a_current_copy() {
@@ -466,14 +462,11 @@ mod tests {
         let folder = tempfile::tempdir().expect("a temporary folder");
         fs::create_dir(folder.path().join("dir")).expect("a sub-folder");
         let root = Root::open(folder.path()).expect("open the root");
-        let response = serve(
-            &root,
-            None,
-            "http://h/dir?q\r\nSet-Cookie: x=1",
-            None,
-            Instant::now(),
-            &|| Some("h".to_string()),
-        );
+        let target = "http://h/dir?q\r\nSet-Cookie: x=1";
+        let parts = split_target(target).expect("an absolute-form target");
+        let response = serve(&root, None, &parts, None, Instant::now(), &|| {
+            Some("h".to_string())
+        });
         assert_eq!(response.status, Status::MovedPermanently);
         let location = response.header("Location").expect("a Location");
         assert!(!location.chars().any(char::is_control), "{location:?}");

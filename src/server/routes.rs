@@ -78,27 +78,31 @@ pub fn respond(
     arrived_at: Instant,
     arrived_on: &dyn Fn() -> Option<SocketAddr>,
 ) -> Response {
+    let target = split_target(request.target());
     if site.routes_enabled {
-        let path = split_target(request.target()).map(|parts| parts.path);
-        match path {
+        match target.as_ref().map(|parts| parts.path) {
             Some(UPPER_PATH) => return route(request, upper),
             Some(ECHO_PATH) => return route(request, echo),
             _ => {}
         }
     }
-    match request.method() {
-        "GET" | "HEAD" => {
+    match (request.method(), target) {
+        ("GET" | "HEAD", Some(target)) => {
             let authority = || redirect_authority(request.header("Host"), arrived_on);
             files::serve(
                 &site.root,
                 site.cache.as_ref(),
-                request.target(),
+                &target,
                 request.header("If-Modified-Since"),
                 arrived_at,
                 &authority,
             )
         }
-        _ => not_implemented(request.method(), "it serves files with GET and HEAD"),
+        ("GET" | "HEAD", None) => Response::error(
+            Status::BadRequest,
+            "The request target must be a path starting with '/'.",
+        ),
+        (method, _) => not_implemented(method, "it serves files with GET and HEAD"),
     }
 }
 
@@ -463,6 +467,10 @@ mod tests {
             ("POST", "/index.html", 501),
             ("GET", "/upper/", 404),
             ("GET", "/echo/x", 404),
+            // Neither a path nor an http URI: nothing to look up.
+            ("GET", "*", 400),
+            ("HEAD", "ftp://h/echo", 400),
+            ("OPTIONS", "*", 501),
         ];
         for (method, target, want) in cases {
             let answer = respond(
