@@ -55,7 +55,8 @@ fn serve_connection(stream: &[u8], sizes: Vec<usize>) -> Vec<Vec<u8>> {
         match received.take_request() {
             Ok(Progress::Complete(request)) => {
                 served += 1;
-                let response = routes::respond(site, &request, Instant::now(), &|| Some(arrived_on));
+                let response =
+                    routes::respond(site, &request, Instant::now(), &|| Some(arrived_on));
                 let stays_open = keep_alive(&request, response.status, served, false);
                 let persistence = if stays_open {
                     Persistence::KeepAlive {

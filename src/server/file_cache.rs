@@ -36,12 +36,12 @@
 //!
 //! A check tells the file as it is when the `statx` is made, so it holds for every request
 //! that had arrived in full before the check began: any change finished before the client
-//! sent such a request shows in its answer. The event loop reads a whole batch of requests before it answers any
-//! ([`server`](super)), so the first request of a batch for a file makes the check and the
-//! others share it: each entry keeps when the last check that found it unchanged began, and a
-//! request that arrived before then is answered without another `statx`. A request that
-//! arrived later is always checked again; so is every request made outside the event loop,
-//! which arrives "now".
+//! sent such a request shows in its answer. The event loop reads a whole batch of requests
+//! before it answers any ([`server`](super)), so the first request of a batch for a file makes
+//! the check and the others share it: each entry keeps when the last check that found it
+//! unchanged began, and a request that arrived before then is answered without another
+//! `statx`. A request that arrived later is always checked again; so is every request made
+//! outside the event loop, which arrives "now".
 //!
 //! Misses cost one `statx` more than no cache at all. The cache holds at most
 //! [`MAX_ENTRIES`] files of at most [`MAX_FILE_BYTES`] each and [`MAX_TOTAL_BYTES`] in all; when

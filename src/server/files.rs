@@ -81,10 +81,10 @@ impl Root {
 /// Answers a GET or HEAD for a file or folder under `root`.
 ///
 /// `target` is the request target already split into its path and query
-/// ([`split_target`](super::url_path::split_target)); `if_modified_since` is the request's header of that name, if any (RFC 1945 §10.9);
-/// `authority` gives the `host:port` a redirect names (see
-/// [`redirect_authority`](super::url_path::redirect_authority)), `None` for a `Location` that
-/// is a path only; it is asked only when a redirect is made.
+/// ([`split_target`](super::url_path::split_target)); `if_modified_since` is the request's
+/// header of that name, if any (RFC 1945 §10.9); `authority` gives the `host:port` a redirect
+/// names (see [`redirect_authority`](super::url_path::redirect_authority)), `None` for a
+/// `Location` that is a path only; it is asked only when a redirect is made.
 ///
 /// With a `cache`, a small file that has not changed since it was cached is answered from it
 /// (see [`file_cache`](super::file_cache) for why that is always the file as it was at a
