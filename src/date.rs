@@ -1,8 +1,9 @@
 //! HTTP dates (RFC 1945 §3.3), shared by the server (`Date`, `Last-Modified`, the access log)
 //! and the client.
 //!
-//! HTTP/1.0 senders write one format, RFC 1123: `Sun, 06 Nov 1994 08:49:37 GMT`. Readers must
-//! also accept the two older ones (RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT` and C's asctime
+//! RFC 1945 §3.3 prefers one format, RFC 1123's: `Sun, 06 Nov 1994 08:49:37 GMT`; HTTP/1.1
+//! made it the only one a sender may write (RFC 9110 §5.6.7). Readers must also accept the two
+//! older ones (RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT` and C's asctime
 //! `Sun Nov  6 08:49:37 1994`); the `httpdate` crate reads all three, so we lean on it.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -18,7 +19,8 @@ pub fn is_writable_as_http_date(time: SystemTime) -> bool {
         .is_ok_and(|since_epoch| since_epoch < END_OF_HTTP_DATES)
 }
 
-/// Formats a time as an RFC 1123 date in GMT, the only format an HTTP/1.0 sender should write.
+/// Formats a time as an RFC 1123 date in GMT: the format RFC 1945 §3.3 prefers, and the only
+/// one RFC 9110 §5.6.7 lets a sender write.
 /// A time before 1970 is written as 1 January 1970, one after 9999 as its last second.
 pub fn format_http_date(time: SystemTime) -> String {
     let latest = UNIX_EPOCH + END_OF_HTTP_DATES - Duration::from_secs(1);

@@ -194,7 +194,7 @@ mod tests {
                 &[("Content-Length", too_large)],
                 Err(LengthError::TooLarge(too_large.into())),
             ),
-            // Only spaces and tabs are white space around a value (RFC 9110 §5.5 OWS), not
+            // Only spaces and tabs are white space around a value (RFC 9110 §5.6.3, OWS), not
             // Unicode's no-break or ideographic spaces.
             (
                 &[("Content-Length", "\u{a0}5")],

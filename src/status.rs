@@ -22,7 +22,8 @@ pub enum Status {
     NotFound,
     /// 408: part of a request arrived, but not all of it within the time limit.
     RequestTimeout,
-    /// 411: a request body came without `Content-Length` (RFC 1945 §7.2.2).
+    /// 411: a request body came without `Content-Length`, which RFC 1945 §7.2.2 requires (that
+    /// RFC answers it 400; HTTP/1.1 gave the fault its own code, RFC 9110 §15.5.12).
     LengthRequired,
     /// 413: a request body is larger than the route accepts.
     PayloadTooLarge,

@@ -106,8 +106,10 @@ pub fn parse_reply_head(bytes: &[u8]) -> Result<Parsed, GetError> {
     }
     let mut headers = [httparse::EMPTY_HEADER; MAX_REPLY_HEADERS];
     let mut response = httparse::Response::new(&mut headers);
-    // Being lenient in what we accept (RFC 1945 Appendix B): old servers fold long headers and
-    // put spaces before the colon; neither changes the meaning.
+    // Old servers fold long headers, which HTTP/1.0 allows (RFC 1945 §4.2: a line that starts
+    // with a space or tab continues the one before), and put spaces before the colon, which we
+    // accept by RFC 1945 Appendix B's rule of being lenient in what we read: neither changes
+    // the meaning.
     let mut config = httparse::ParserConfig::default();
     config
         .allow_obsolete_multiline_headers_in_responses(true)

@@ -17,8 +17,8 @@
 //!    ([`is_not_modified_since`], RFC 1945 §10.9).
 //!
 //! Try: `curl -v http://127.0.0.1:8080/lesson` (301 to `/lesson/`), then
-//! `curl -v -z 'Sat, 01 Jan 2100 00:00:00 GMT' http://127.0.0.1:8080/notes.txt` (304: curl's
-//! `-z` sends `If-Modified-Since`).
+//! `curl -v -z www/notes.txt http://127.0.0.1:8080/notes.txt` from the crate's folder (304:
+//! curl's `-z` sends `If-Modified-Since`, here the date the file was last modified).
 
 use std::borrow::Cow;
 use std::fs::{self, File, Metadata};
@@ -336,7 +336,7 @@ fn serve_file(opened: Opened, file: FileToServe, if_modified_since: Option<&str>
     let mut response = Response::new(status)
         .with_header("Content-Type", content_type_for(file.path))
         .with_header("Last-Modified", format_http_date(modified));
-    // A 304 announces the length the 200 would have had (RFC 7230 §3.3.2) but sends no body.
+    // A 304 announces the length the 200 would have had (RFC 9110 §8.6) but sends no body.
     response.body = match file.cache {
         Some(cache) if length <= MAX_CACHED_FILE_BYTES => {
             // Read now, to keep the bytes for the next request.
@@ -395,7 +395,7 @@ fn cached_file(cached: Cached, if_modified_since: Option<&str>) -> Response {
 /// The client sends back the `Last-Modified` date it was given, as `If-Modified-Since`. The
 /// copy is current if the file has not changed since that date. A date that does not parse, or
 /// lies in the future (a clock set wrong), is ignored, and the file is sent whole, as §10.9
-/// says: "If the requested document has not been modified since the time specified in this
+/// says: "If the requested resource has not been modified since the time specified in this
 /// field, a copy of the resource will not be returned from the server; instead, a 304 (not
 /// modified) response will be returned without any Entity-Body."
 pub fn is_not_modified_since(

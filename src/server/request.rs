@@ -52,7 +52,8 @@ pub enum Version {
     Http09,
     /// `HTTP/1.0`.
     Http10,
-    /// `HTTP/1.1` (or a later 1.x, which RFC 1945 §3.1 says to treat as the highest 1.x we know).
+    /// `HTTP/1.1`, or a later 1.x: a message of a higher minor version is read as the highest
+    /// one the server knows (RFC 9110 §2.5).
     Http11,
 }
 
@@ -219,7 +220,7 @@ pub enum RequestError {
     MalformedHeader,
     /// A `Transfer-Encoding` body: HTTP/1.0 has only `Content-Length` (411).
     TransferEncoding,
-    /// A POST without `Content-Length` (§7.2.2, 411).
+    /// A POST without `Content-Length` (§7.2.2 requires one; answered 411, RFC 9110 §15.5.12).
     LengthRequired,
     /// A `Content-Length` that is not a number of bytes.
     BadContentLength(LengthError),

@@ -4,8 +4,9 @@
 //!
 //! 1. The target is `/path?query` (or an absolute `http://host/path?query`, RFC 1945 §5.1.2);
 //!    the query and any `#fragment` are not part of the file path ([`split_target`]).
-//! 2. The path is percent-decoded as UTF-8 (RFC 1945 §3.2 and RFC 3986 §2.1). A malformed
-//!    escape (`%zz`), `%00`, or bytes that are not UTF-8 → **400** ([`decode_path`]).
+//! 2. The path is percent-decoded (RFC 1945 §3.2.1, RFC 3986 §2.1) and read as UTF-8, as
+//!    RFC 3986 §2.5 advises for text and as browsers send it. A malformed escape (`%zz`),
+//!    `%00`, or bytes that are not UTF-8 → **400** ([`decode_path`]).
 //! 3. The decoded path is split on `/` *after* decoding, so `%2F` is a separator too. Empty
 //!    segments and `.` are dropped; `..` removes the previous segment, as a browser does
 //!    (`/a/../b` is `/b`; RFC 3986 §5.2.4). A `..` that would climb above the served folder →
