@@ -303,6 +303,40 @@ fn if_modified_since_answers_304_only_when_the_copy_is_current() {
     }
 }
 
+/// RFC 1945 §8.2: "There is no \"conditional HEAD\" request"; an If-Modified-Since on an
+/// HTTP/1.0 HEAD is ignored. HTTP/1.1 made HEAD conditional (RFC 9110 §13.1.3).
+#[test]
+fn a_head_is_conditional_only_when_sent_as_http_1_1() {
+    let dir = site();
+    let server = start(dir.path());
+    let first = server.get("GET /notes.txt HTTP/1.0\r\n\r\n");
+    let modified = first.header("Last-Modified").expect("Last-Modified");
+
+    let head_1_0 = server.get(&format!(
+        "HEAD /notes.txt HTTP/1.0\r\nIf-Modified-Since: {modified}\r\n\r\n"
+    ));
+    assert_eq!(
+        head_1_0.status(),
+        200,
+        "an HTTP/1.0 HEAD is never conditional"
+    );
+    assert!(head_1_0.body.is_empty(), "a HEAD has no body");
+    let length = first.body.len().to_string();
+    assert_eq!(head_1_0.header("Content-Length"), Some(length));
+    assert_eq!(head_1_0.header("Last-Modified"), Some(modified.clone()));
+
+    let head_1_1 = server.get(&format!(
+        "HEAD /notes.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         If-Modified-Since: {modified}\r\n\r\n"
+    ));
+    assert_eq!(
+        head_1_1.status(),
+        304,
+        "an HTTP/1.1 HEAD may be conditional"
+    );
+    assert!(head_1_1.body.is_empty());
+}
+
 #[test]
 fn http_1_0_closes_after_each_response_by_default() {
     let dir = site();

@@ -41,7 +41,7 @@ use percent_encoding::percent_decode;
 
 use super::file_cache::FileCache;
 use super::files::{self, Root};
-use super::request::Request;
+use super::request::{Request, Version};
 use super::response::Response;
 use super::url_path::{redirect_authority, split_target};
 use crate::status::Status;
@@ -94,7 +94,7 @@ pub fn respond(
                 &site.root,
                 site.cache.as_ref(),
                 &target,
-                request.header("If-Modified-Since"),
+                if_modified_since(request),
                 arrived_at,
                 &authority,
             )
@@ -104,6 +104,20 @@ pub fn respond(
             "The request target must be a path starting with '/'.",
         ),
         (method, _) => not_implemented(method, "it serves files with GET and HEAD"),
+    }
+}
+
+/// The date that makes this request a conditional GET (RFC 1945 §10.9), if it is one.
+///
+/// HTTP/1.0 has no conditional HEAD: "If an If-Modified-Since header field is included with a
+/// HEAD request, it should be ignored" (RFC 1945 §8.2), so such a HEAD gets the 200 head a GET
+/// would. HTTP/1.1 made HEAD conditional too (RFC 9110 §13.1.3), so a HEAD sent as HTTP/1.1,
+/// such as `curl -I -z …`, may get a 304, as nginx would answer it. Each request is read by the
+/// rules of the version it was sent in.
+fn if_modified_since(request: &Request) -> Option<&str> {
+    match (request.method(), request.version) {
+        ("HEAD", Version::Http09 | Version::Http10) => None,
+        _ => request.header("If-Modified-Since"),
     }
 }
 
