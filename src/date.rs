@@ -3,8 +3,8 @@
 //!
 //! RFC 1945 §3.3 prefers one format, RFC 1123's: `Sun, 06 Nov 1994 08:49:37 GMT`; HTTP/1.1
 //! made it the only one a sender may write (RFC 9110 §5.6.7). Readers must also accept the two
-//! older ones (RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT` and C's asctime
-//! `Sun Nov  6 08:49:37 1994`); the `httpdate` crate reads all three, so we lean on it.
+//! older ones (RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT` and C's asctime `Sun Nov  6 08:49:37
+//! 1994`); the `httpdate` crate reads all three, so we lean on it.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -1,10 +1,10 @@
 //! Following redirects (`-L`): which replies send the client elsewhere, where to, and when to
 //! stop.
 //!
-//! RFC 1945 §9.3, "Redirection 3xx": "The action required may be carried out by the
-//! user agent without interaction with the user if and only if the method used in the subsequent
-//! request is GET or HEAD. A user agent should never automatically redirect a request more than 5
-//! times, since such redirections usually indicate an infinite loop."
+//! RFC 1945 §9.3, "Redirection 3xx": "The action required may be carried out by the user agent
+//! without interaction with the user if and only if the method used in the subsequent request is
+//! GET or HEAD. A user agent should never automatically redirect a request more than 5 times,
+//! since such redirections usually indicate an infinite loop."
 //!
 //! [`next_hop`] is the rule for one reply; [`RedirectChain`] counts the hops and notices a loop;
 //! [`headers_for_hop`] keeps credentials from leaking to another host.

@@ -22,9 +22,9 @@
 //! A POST body is read by [`request`](super::request) before it gets here, under its rules: no
 //! `Content-Length` → **411 Length Required** (RFC 1945 §7.2.2 says a request with a body must
 //! carry one, and answers 400; HTTP/1.1's 411, RFC 9110 §15.5.12, names that exact fault, where
-//! 400 would only say "something is wrong"); more
-//! than [`MAX_BODY_BYTES`](super::request::MAX_BODY_BYTES) → 413; a body that does not arrive
-//! within [`BODY_TIMEOUT`](super::BODY_TIMEOUT) → the connection is closed.
+//! 400 would only say "something is wrong"); more than
+//! [`MAX_BODY_BYTES`](super::request::MAX_BODY_BYTES) → 413; a body that does not arrive within
+//! [`BODY_TIMEOUT`](super::BODY_TIMEOUT) → the connection is closed.
 //!
 //! Every other path is a file: GET and HEAD are served by [`files::serve`]. Every other method —
 //! including lower-case `get`, since methods are case-sensitive (RFC 1945 §5.1.1) — is answered
