@@ -250,7 +250,7 @@ fn endless_blank_lines_before_a_request_are_cut_off_at_the_head_limit() {
     let dir = site();
     let server = start(dir.path());
     let mut stream = server.connect();
-    // Blank lines before a request are skipped (RFC 1945 §4.1), but not without limit.
+    // Blank lines before a request are skipped (RFC 9112 §2.2), but not without limit.
     let blank_lines = vec![b'\n'; 64 * 1024];
     let _ = stream.write_all(&blank_lines);
     assert_eq!(read_one_response(&mut stream).status(), 431);
