@@ -200,6 +200,43 @@ fn ctrl_c_at_the_prompt_clears_the_line_and_asks_again() {
     assert_eq!(terminal.exit_code(), 0, "{}", terminal.shown());
 }
 
+/// A teacher's way out of a transfer that never ends: Ctrl+C stops httpget, as it stops curl.
+/// (The line editor used to catch SIGINT for as long as the prompt lived, so Ctrl+C during a
+/// transfer was echoed and ignored.)
+#[test]
+fn ctrl_c_during_a_transfer_from_the_prompt_stops_httpget() {
+    let server = Scripted::start(1, |_| {
+        vec![
+            send("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n"),
+            Step::Hang,
+        ]
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut terminal = Terminal::start(&["-v"], dir.path());
+    terminal.wait_for("URL: ", 1);
+    terminal.type_keys(format!("{}\r", server.url("/slow")).as_bytes());
+    // The head has arrived; the body never will.
+    terminal.wait_for("< HTTP/1.0 200 OK", 1);
+    terminal.type_keys(b"\x03"); // Ctrl+C, now a signal: the line editor is not reading
+    let deadline = Instant::now() + PATIENCE;
+    let status = loop {
+        if let Ok(Some(status)) = terminal.child.try_wait() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "httpget went on after Ctrl+C; the screen:\n{}",
+            terminal.shown()
+        );
+        thread::sleep(Duration::from_millis(10));
+    };
+    assert!(!status.success(), "{}", terminal.shown());
+    assert!(
+        status.signal().is_some() || status.exit_code() == 130,
+        "stopped by the interrupt: {status:?}"
+    );
+}
+
 #[test]
 fn binary_body_is_refused_on_the_terminal_with_its_hint() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -19,8 +19,9 @@ use super::{is_binary, Options, TerminalText, BODY_BUFFER_BYTES, DEFAULT_URL};
 /// Where the prompt's lines come from.
 pub enum Lines<'a> {
     /// A terminal: `rustyline` gives line editing and history (arrows, Home/End, Ctrl+R to
-    /// search, Ctrl+C clears the line, Ctrl+D quits).
-    Terminal(Box<DefaultEditor>),
+    /// search, Ctrl+C clears the line, Ctrl+D quits). The lines typed so far are kept here, for
+    /// the history of the next prompt.
+    Terminal(Vec<String>),
     /// A pipe or a file: lines as they come, each written after the prompt so the transcript
     /// reads like a session.
     Piped(&'a mut dyn BufRead),
@@ -29,10 +30,8 @@ pub enum Lines<'a> {
 impl Lines<'_> {
     /// Line editing when stdin is a terminal and the terminal can do it, else plain lines.
     pub fn from_stdin(stdin: &mut dyn BufRead, stdin_is_terminal: bool) -> Lines<'_> {
-        if stdin_is_terminal {
-            if let Ok(editor) = DefaultEditor::new() {
-                return Lines::Terminal(Box::new(editor));
-            }
+        if stdin_is_terminal && DefaultEditor::new().is_ok() {
+            return Lines::Terminal(Vec::new());
         }
         Lines::Piped(stdin)
     }
@@ -40,20 +39,27 @@ impl Lines<'_> {
     /// The next line typed after the prompt, trimmed; `None` at the end of input.
     fn next(&mut self, stdout: &mut dyn Write) -> Option<String> {
         match self {
-            Lines::Terminal(editor) => loop {
-                match editor.readline(PROMPT) {
-                    Ok(line) => {
-                        let line = line.trim().to_string();
-                        if !line.is_empty() {
-                            let _ = editor.add_history_entry(line.as_str());
-                        }
-                        return Some(line);
-                    }
-                    // Ctrl+C: forget this line, ask again (as a shell does).
-                    Err(ReadlineError::Interrupted) => continue,
-                    Err(_) => return None,
+            Lines::Terminal(history) => {
+                // A line editor for this one line, gone before the fetch starts: an editor
+                // catches SIGINT for as long as it lives (to read Ctrl+C as a key), and during
+                // a fetch Ctrl+C must stop httpget, as it stops curl.
+                let mut editor = DefaultEditor::new().ok()?;
+                for earlier in history.iter() {
+                    let _ = editor.add_history_entry(earlier.as_str());
                 }
-            },
+                loop {
+                    match editor.readline(PROMPT) {
+                        Ok(line) => {
+                            let line = line.trim().to_string();
+                            remember(history, &line);
+                            return Some(line);
+                        }
+                        // Ctrl+C: forget this line, ask again (as a shell does).
+                        Err(ReadlineError::Interrupted) => continue,
+                        Err(_) => return None,
+                    }
+                }
+            }
             Lines::Piped(input) => {
                 write!(stdout, "{PROMPT}")
                     .and_then(|()| stdout.flush())
@@ -77,6 +83,20 @@ impl Lines<'_> {
 
 /// What the prompt says.
 const PROMPT: &str = "URL: ";
+
+/// How many typed lines the prompt's history keeps (the line editor's own default).
+const HISTORY_LINES: usize = 100;
+
+/// Adds a typed line to the history: not an empty one, nor one equal to the line before.
+fn remember(history: &mut Vec<String>, line: &str) {
+    if line.is_empty() || history.last().is_some_and(|last| last == line) {
+        return;
+    }
+    if history.len() == HISTORY_LINES {
+        history.remove(0);
+    }
+    history.push(line.to_string());
+}
 
 /// Runs the prompt until an empty line or the end of input.
 pub fn run_prompt(
