@@ -49,6 +49,28 @@ fn the_start_up_line_names_address_port_folder_and_how_to_stop() {
     assert_ne!(server.port, 0, "the real port, not 0");
 }
 
+/// A start-up error that cannot even be written (stderr is a full disk here) still exits 1:
+/// `eprintln!` would panic, and exit 101.
+#[test]
+fn a_start_up_error_with_stderr_unwritable_still_exits_1() {
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_httpserve"));
+    command
+        .args(["0", "--bind", "127.0.0.1", "--dir", "/nonexistent/folder"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(full);
+    let mut child = command.spawn().expect("start httpserve");
+    let status = support::process::exit_within(&mut child, PATIENCE).unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("httpserve did not exit");
+    });
+    assert_eq!(status.code(), Some(1));
+}
+
 #[test]
 fn a_port_in_use_is_one_line_and_exit_1() {
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -123,7 +123,7 @@ fn main() -> ExitCode {
     let server = match Server::bind(&config) {
         Ok(server) => server,
         Err(error) => {
-            eprintln!("httpserve: {error}");
+            complain(&format!("httpserve: {error}"));
             return ExitCode::FAILURE;
         }
     };
@@ -141,7 +141,9 @@ fn main() -> ExitCode {
         shutdown.stop();
     };
     if let Err(error) = ctrlc::set_handler(on_interrupt) {
-        eprintln!("httpserve: cannot catch Ctrl+C ({error}); stop with kill");
+        complain(&format!(
+            "httpserve: cannot catch Ctrl+C ({error}); stop with kill"
+        ));
     }
 
     let addr = server.local_addr();
@@ -196,6 +198,12 @@ fn say(line: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{line}");
     let _ = stdout.flush();
+}
+
+/// Prints a line on stderr. An stderr that cannot be written (a full disk, a closed pipe) must
+/// not turn an error into a crash: `eprintln!` would panic.
+fn complain(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// A bug must still end as one line, not a backtrace in front of the class.
