@@ -294,7 +294,15 @@ fn exchange<'o>(
             request.len() - head_end
         ));
     }
-    send(&stream, &request, options.idle_timeout)?;
+    let sent = send(&stream, &request, options.idle_timeout)?;
+    if sent < request.len() {
+        observer.note(&format!(
+            "the server answered after {} of the {} body bytes: stopped sending the rest \
+             (RFC 9112 §9.5)",
+            sent.saturating_sub(head_end),
+            request.len() - head_end
+        ));
+    }
 
     let mut wire = Wire::new(stream, deadline, options.idle_timeout, observer);
     wire.set_head_limit(Some(options.head_timeout));
@@ -322,30 +330,64 @@ fn exchange<'o>(
     })
 }
 
-/// Sends the whole request; a server that stops reading cannot make us wait for ever.
+/// How many bytes of a request are written between two looks for an early answer.
+const SEND_PIECE: usize = 64 * 1024;
+
+/// Sends the request, and returns how many of its bytes went: all of them, unless the server
+/// answered first. A server that stops reading cannot make us wait for ever.
+///
+/// A server may refuse a body while it arrives (413, too large) and stop reading it. So a
+/// client sending a body "SHOULD monitor the network connection for an error response while
+/// it is transmitting the request", and stop sending when one comes (RFC 9112 §9.5): between
+/// pieces we look, without waiting, whether any answer is there. Without that look, the
+/// server would close with our bytes still arriving, and the answer would be lost to a
+/// "Broken pipe".
 fn send(
     mut stream: &std::net::TcpStream,
     request: &[u8],
     timeout: Duration,
-) -> Result<(), GetError> {
+) -> Result<usize, GetError> {
     use std::io::Write;
     stream
         .set_write_timeout(Some(timeout))
         .map_err(GetError::Send)?;
-    match stream.write_all(request) {
-        Ok(()) => Ok(()),
-        Err(error)
-            if matches!(
-                error.kind(),
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-            ) =>
-        {
-            Err(GetError::Timeout(
-                "the server did not take the request".into(),
-            ))
+    let mut sent = 0;
+    for piece in request.chunks(SEND_PIECE) {
+        match stream.write_all(piece) {
+            Ok(()) => sent += piece.len(),
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(GetError::Timeout(
+                    "the server did not take the request".into(),
+                ))
+            }
+            // The server closed while we sent: if it answered first, that answer is the news.
+            Err(_) if sent > 0 && server_has_answered(stream) => return Ok(sent),
+            Err(error) => return Err(GetError::Send(error)),
         }
-        Err(error) => Err(GetError::Send(error)),
+        if sent < request.len() && server_has_answered(stream) {
+            return Ok(sent);
+        }
     }
+    Ok(sent)
+}
+
+/// Whether the server has sent something (or closed) already, looked at without waiting.
+fn server_has_answered(stream: &std::net::TcpStream) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut first_byte = [0; 1];
+    let answered = match stream.peek(&mut first_byte) {
+        Ok(_) => true, // bytes, or the end (0): either way, the answer is there to read
+        Err(error) => error.kind() != std::io::ErrorKind::WouldBlock,
+    };
+    let _ = stream.set_nonblocking(false);
+    answered
 }
 
 /// Says when the reply needed a tolerant reading (RFC 1945 Appendix B).

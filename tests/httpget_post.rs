@@ -134,3 +134,26 @@ fn a_missing_data_file_exits_26_and_head_with_data_exits_2() {
     let run = httpget(&["-I", "-d", "a=1", "http://127.0.0.1:9/"]);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
 }
+
+/// A body far over what `/upper` takes: httpserve answers 413 and stops reading. httpget must
+/// show that answer, as curl does, not "Broken pipe" (RFC 9112 §9.5: a client sending a body
+/// watches for an early response, and stops sending when one comes).
+#[test]
+fn a_body_the_server_refuses_early_shows_its_413_not_a_broken_pipe() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let body = dir.path().join("big.bin");
+    std::fs::write(&body, vec![b'a'; 8 * 1024 * 1024]).expect("write the body");
+    let (_site, server) = routes_server();
+    let data = format!("@{}", body.display());
+    let run = httpget(&["-v", "--data-binary", &data, &server.url("/upper")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stderr.contains("< HTTP/1.0 413"), "{}", run.stderr);
+    assert!(!run.stderr.contains("Broken pipe"), "{}", run.stderr);
+    let failed = httpget(&["-f", "--data-binary", &data, &server.url("/upper")]);
+    assert_eq!(
+        failed.code,
+        Some(22),
+        "-f: exit 22 for a 413; {}",
+        failed.stderr
+    );
+}
