@@ -378,6 +378,42 @@ fn interactive_end_of_input_quits_cleanly() {
     assert_eq!(run.stderr, "");
 }
 
+/// `printf URL | httpget > transcript` on a full disk: the prompt says so on stderr and exits
+/// 23, as one-shot mode does, instead of ending as if all went well.
+#[test]
+fn the_prompt_on_an_unwritable_stdout_says_so_and_exits_23() {
+    let server = Scripted::once(ok_reply(b"words\n"));
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_httpget"))
+        .stdin(Stdio::piped())
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start httpget");
+    let input = format!("{}\n", server.url("/notes"));
+    let mut stdin = child.stdin.take().expect("stdin");
+    std::io::Write::write_all(&mut stdin, input.as_bytes()).expect("type the URL");
+    drop(stdin);
+    let status =
+        support::process::exit_within(&mut child, support::RUN_LIMIT).unwrap_or_else(|| {
+            let _ = child.kill();
+            panic!("httpget did not exit");
+        });
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    assert_eq!(status.code(), Some(23), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
 #[test]
 fn star_and_schemeless_input_are_understood_at_the_prompt() {
     let server = Scripted::once(ok_reply(b"ok"));

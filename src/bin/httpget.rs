@@ -172,13 +172,19 @@ fn main() -> ExitCode {
     if cli.urls.is_empty() {
         let mut stdin = io::stdin().lock();
         let mut lines = Lines::from_stdin(&mut stdin, io::stdin().is_terminal());
-        run_prompt(
+        let ended = run_prompt(
             &options,
             cli.trace_reads,
             &mut lines,
             io::stdout().is_terminal(),
         );
-        return ExitCode::SUCCESS;
+        return match ended {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                let _ = writeln!(io::stderr(), "httpget: {error}");
+                ExitCode::from(error.exit_code())
+            }
+        };
     }
     let mut exit_code = 0;
     for (index, input) in cli.urls.iter().enumerate() {

@@ -12,9 +12,9 @@ use std::time::Instant;
 use rustyline::error::ReadlineError;
 use rustyline::DefaultEditor;
 
-use super::download::{write_out, Stop};
+use super::download::{write_failure, write_out, Stop};
 use super::narrate::Narrator;
-use super::{is_binary, Options, TerminalText, BODY_BUFFER_BYTES, DEFAULT_URL};
+use super::{is_binary, GetError, Options, TerminalText, BODY_BUFFER_BYTES, DEFAULT_URL};
 
 /// Where the prompt's lines come from.
 pub enum Lines<'a> {
@@ -36,14 +36,17 @@ impl Lines<'_> {
         Lines::Piped(stdin)
     }
 
-    /// The next line typed after the prompt, trimmed; `None` at the end of input.
-    fn next(&mut self, stdout: &mut dyn Write) -> Option<String> {
+    /// The next line typed after the prompt, trimmed; `None` at the end of input. An error
+    /// only when the prompt or the echoed line could not be written to stdout.
+    fn next(&mut self, stdout: &mut dyn Write) -> Result<Option<String>, Stop> {
         match self {
             Lines::Terminal(history) => {
                 // A line editor for this one line, gone before the fetch starts: an editor
                 // catches SIGINT for as long as it lives (to read Ctrl+C as a key), and during
                 // a fetch Ctrl+C must stop httpget, as it stops curl.
-                let mut editor = DefaultEditor::new().ok()?;
+                let Ok(mut editor) = DefaultEditor::new() else {
+                    return Ok(None);
+                };
                 for earlier in history.iter() {
                     let _ = editor.add_history_entry(earlier.as_str());
                 }
@@ -52,28 +55,27 @@ impl Lines<'_> {
                         Ok(line) => {
                             let line = line.trim().to_string();
                             remember(history, &line);
-                            return Some(line);
+                            return Ok(Some(line));
                         }
                         // Ctrl+C: forget this line, ask again (as a shell does).
                         Err(ReadlineError::Interrupted) => continue,
-                        Err(_) => return None,
+                        Err(_) => return Ok(None),
                     }
                 }
             }
             Lines::Piped(input) => {
-                write!(stdout, "{PROMPT}")
-                    .and_then(|()| stdout.flush())
-                    .ok()?;
+                write_out(stdout, PROMPT.as_bytes())?;
+                stdout.flush().map_err(write_failure)?;
                 let mut line = Vec::new();
                 match input.read_until(b'\n', &mut line) {
                     Ok(0) | Err(_) => {
-                        let _ = writeln!(stdout);
-                        None
+                        write_out(stdout, b"\n")?;
+                        Ok(None)
                     }
                     Ok(_) => {
                         let line = String::from_utf8_lossy(&line).trim().to_string();
-                        writeln!(stdout, "{line}").ok()?;
-                        Some(line)
+                        write_out(stdout, format!("{line}\n").as_bytes())?;
+                        Ok(Some(line))
                     }
                 }
             }
@@ -99,33 +101,53 @@ fn remember(history: &mut Vec<String>, line: &str) {
 }
 
 /// Runs the prompt until an empty line or the end of input.
+///
+/// An error of a fetch is shown as one line, and the prompt goes on. An stdout that cannot be
+/// written (a full disk) ends the prompt with that error, for the caller to report with exit
+/// code 23, as in one-shot mode; a closed one (`httpget | head`) ends it quietly.
 pub fn run_prompt(
     options: &Options,
     trace_reads: bool,
     lines: &mut Lines<'_>,
     stdout_is_terminal: bool,
-) {
+) -> Result<(), GetError> {
+    match converse(options, trace_reads, lines, stdout_is_terminal) {
+        Ok(()) | Err(Stop::OutputClosed) => Ok(()),
+        Err(Stop::Failed(error)) => Err(error),
+    }
+}
+
+/// The prompt's loop: ask, fetch, show, again; stops at the first failed write to stdout.
+fn converse(
+    options: &Options,
+    trace_reads: bool,
+    lines: &mut Lines<'_>,
+    stdout_is_terminal: bool,
+) -> Result<(), Stop> {
     let mut stdout = io::stdout();
-    let _ = writeln!(
-        stdout,
+    let greeting = format!(
         "httpget {}: type a URL and press Enter (* means {DEFAULT_URL}, */notes.txt a file \
-         there); an empty line or Ctrl+D quits.",
+         there); an empty line or Ctrl+D quits.\n",
         env!("CARGO_PKG_VERSION")
     );
-    while let Some(line) = lines.next(&mut stdout) {
+    write_out(&mut stdout, greeting.as_bytes())?;
+    while let Some(line) = lines.next(&mut stdout)? {
         if line.is_empty() {
-            return;
+            return Ok(());
         }
         match show(options, trace_reads, stdout_is_terminal, &line) {
             Ok(()) => {}
-            Err(Stop::OutputClosed) => return,
+            // Writing the body to stdout failed: no later answer could be shown either.
+            Err(Stop::Failed(GetError::Write(error))) => {
+                return Err(Stop::Failed(GetError::Write(error)))
+            }
+            Err(Stop::OutputClosed) => return Err(Stop::OutputClosed),
             Err(Stop::Failed(error)) => {
-                if writeln!(stdout, "error: {error}").is_err() {
-                    return;
-                }
+                write_out(&mut stdout, format!("error: {error}\n").as_bytes())?
             }
         }
     }
+    Ok(())
 }
 
 /// Fetches one URL and shows the exchange and the body on stdout.
