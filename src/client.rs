@@ -306,7 +306,22 @@ fn exchange<'o>(
 
     let mut wire = Wire::new(stream, deadline, options.idle_timeout, observer);
     wire.set_head_limit(Some(options.head_timeout));
-    let (head, rest) = head::read_reply_head(&mut wire, options.allow_http09)?;
+    let (mut head, mut rest) = head::read_reply_head(&mut wire, options.allow_http09, Vec::new())?;
+    // Interim replies (1xx) come before the final one; HTTP/1.0 defines none (RFC 1945 §9.1),
+    // but a client must be able to read and pass them (RFC 9110 §15.2). 101 is not one: it
+    // answers an Upgrade, which we never ask for.
+    let mut interim = 0;
+    while (100..200).contains(&head.status) && head.status != 101 {
+        interim += 1;
+        if interim > MAX_INTERIM_REPLIES {
+            return Err(GetError::BadResponse(format!(
+                "more than {MAX_INTERIM_REPLIES} interim 1xx replies, and no final one"
+            )));
+        }
+        wire.observer.reply_head(&head);
+        wire.note("an interim 1xx reply (HTTP/1.1): the final one follows (RFC 9110 §15.2)");
+        (head, rest) = head::read_reply_head(&mut wire, false, rest)?;
+    }
     wire.set_head_limit(None);
     wire.observer.reply_head(&head);
     note_leniency(&mut wire, &head);
@@ -332,6 +347,9 @@ fn exchange<'o>(
 
 /// How many bytes of a request are written between two looks for an early answer.
 const SEND_PIECE: usize = 64 * 1024;
+
+/// How many interim (1xx) replies may come before the final one.
+const MAX_INTERIM_REPLIES: usize = 10;
 
 /// Sends the request, and returns how many of its bytes went: all of them, unless the server
 /// answered first. A server that stops reading cannot make us wait for ever.

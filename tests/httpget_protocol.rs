@@ -408,3 +408,32 @@ fn library_reports_each_step_to_its_observer_in_order() {
         "Content-Length says when to stop: no wait for the close"
     );
 }
+
+/// RFC 9110 §15.2: a client must be able to read 1xx replies sent before the final one, even
+/// unasked (HTTP/1.0 has none: RFC 1945 §9.1, but an HTTP/1.1 server may send `100 Continue`).
+/// The final reply is the answer; the interim one is shown with `-v`.
+#[test]
+fn an_interim_1xx_reply_is_skipped_for_the_final_one() {
+    let server = Scripted::once(
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n\
+         HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+    );
+    let run = httpget(&["-v", &server.url("/")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.text(), "hi");
+    assert!(
+        run.stderr.contains("< HTTP/1.1 100 Continue"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("< HTTP/1.1 200 OK"), "{}", run.stderr);
+    assert!(run.stderr.contains("interim"), "{}", run.stderr);
+}
+
+/// A server that sends nothing but interim replies is refused, not followed for ever.
+#[test]
+fn endless_interim_replies_are_a_bad_response() {
+    let server = Scripted::once("HTTP/1.1 100 Continue\r\n\r\n".repeat(50));
+    let run = httpget(&[&server.url("/")]);
+    assert_eq!(run.code, Some(8), "{}", run.stderr);
+}

@@ -162,12 +162,14 @@ pub fn parse_reply_head(bytes: &[u8]) -> Result<Parsed, GetError> {
 }
 
 /// Reads from the wire until a whole head is in, and returns it with the bytes read past it
-/// (the start of the body).
+/// (the start of the body). `received` holds bytes already read that begin the head (those
+/// read past an interim reply), or nothing.
 pub(crate) fn read_reply_head(
     wire: &mut Wire<'_>,
     allow_http09: bool,
+    mut received: Vec<u8>,
 ) -> Result<(ReplyHead, Vec<u8>), GetError> {
-    let mut received: Vec<u8> = Vec::with_capacity(HEAD_READ_BYTES);
+    received.reserve(HEAD_READ_BYTES);
     loop {
         if !received.is_empty() {
             match parse_reply_head(&received)? {
@@ -379,7 +381,7 @@ mod tests {
             let mut observer = crate::client::Silent;
             let reader = std::io::Read::chain(&head[..100], &head[100..]);
             let mut wire = Wire::from_reader(reader, &mut observer);
-            let result = read_reply_head(&mut wire, false);
+            let result = read_reply_head(&mut wire, false, Vec::new());
             match (result, fits) {
                 (Ok((read, rest)), true) => assert_eq!((read.raw.len(), rest.len()), (length, 0)),
                 (Err(GetError::HeadTooLarge), false) => {}
