@@ -66,7 +66,9 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 pub use body::{framing, BodyFraming, ReplyBody};
-pub use build::{build_request, head_length, parse_header_arg, parse_method_arg, Method};
+pub use build::{
+    build_request, head_length, parse_header_arg, parse_header_value, parse_method_arg, Method,
+};
 pub use chunked::{parse_chunk_size, MAX_CHUNK_LINE_BYTES};
 pub use error::GetError;
 pub use form_data::{form_body, DataArg, FORM_CONTENT_TYPE};

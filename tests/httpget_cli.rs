@@ -194,6 +194,10 @@ fn extra_headers_and_user_agent_reach_the_server() {
 fn header_with_a_line_break_is_refused_with_exit_2() {
     let run = httpget(&["-H", "X-A: 1\r\nX-B: 2", "http://127.0.0.1:9/"]);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
+    // -A writes a header too, and is held to the same rule.
+    let run = httpget(&["-A", "agent\r\nX-B: 2", "http://127.0.0.1:9/"]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("line break"), "{}", run.stderr);
 }
 
 #[test]

@@ -104,7 +104,7 @@ struct Cli {
     #[arg(short = 'H', long = "header", value_name = "HEADER", value_parser = client::parse_header_arg)]
     headers: Vec<(String, String)>,
     /// The User-Agent header to send.
-    #[arg(short = 'A', long, value_name = "NAME")]
+    #[arg(short = 'A', long, value_name = "NAME", value_parser = |name: &str| client::parse_header_value("User-Agent", name))]
     user_agent: Option<String>,
     /// Fail (exit code 22, no body written) when the status is 400 or more.
     #[arg(short = 'f', long)]

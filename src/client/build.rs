@@ -108,11 +108,17 @@ pub fn parse_header_arg(text: &str) -> Result<(String, String), String> {
     if name.is_empty() || !name.bytes().all(crate::headers::is_token_byte) {
         return Err(format!("{name:?} is not a valid header name"));
     }
-    let value = crate::headers::trim_ows(value);
+    let value = parse_header_value(name, crate::headers::trim_ows(value))?;
+    Ok((name.to_string(), value))
+}
+
+/// Checks a header value given on the command line (`-A NAME` is the value of `User-Agent`):
+/// CR, LF or NUL would end the header line early and start another one.
+pub fn parse_header_value(name: &str, value: &str) -> Result<String, String> {
     if value.contains(['\r', '\n', '\0']) {
         return Err(format!("the value of {name} contains a line break or NUL"));
     }
-    Ok((name.to_string(), value.to_string()))
+    Ok(value.to_string())
 }
 
 #[cfg(test)]
