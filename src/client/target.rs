@@ -41,12 +41,13 @@ pub struct Target {
 ///
 /// `*` stands for [`DEFAULT_URL`], also as a prefix (`*/notes.txt` is
 /// `http://127.0.0.1:8080/notes.txt`); text without `://` gets `http://` in front, as browsers
-/// and curl do, so `localhost:8080/x` works.
+/// and curl do, so `localhost:8080/x` works. Text that already starts with `http:` but has a
+/// slash too few (`http:/host/`) is a slip: the URL standard reads it as `http://host/`.
 pub fn parse_input(input: &str) -> Result<Url, GetError> {
     let input = input.trim();
     let text = if let Some(rest) = input.strip_prefix('*') {
         format!("{DEFAULT_URL}{}", rest.strip_prefix('/').unwrap_or(rest))
-    } else if input.contains("://") {
+    } else if input.contains("://") || starts_with_http_colon(input) {
         input.to_string()
     } else {
         format!("http://{input}")
@@ -55,6 +56,13 @@ pub fn parse_input(input: &str) -> Result<Url, GetError> {
         input: input.to_string(),
         reason,
     })
+}
+
+/// Whether `input` begins with the scheme `http:`, in any case.
+fn starts_with_http_colon(input: &str) -> bool {
+    input
+        .get(..5)
+        .is_some_and(|start| start.eq_ignore_ascii_case("http:"))
 }
 
 impl Target {
@@ -138,6 +146,9 @@ mod tests {
             ("http://example.com", "http://example.com/"),
             ("HTTP://Example.COM/A", "http://example.com/A"),
             ("https://example.com/", "https://example.com/"),
+            // A slash too few, or none: read as a browser and curl read it, not as host "http".
+            ("http:/127.0.0.1:1/", "http://127.0.0.1:1/"),
+            ("HTTP:127.0.0.1:1/x", "http://127.0.0.1:1/x"),
         ] {
             assert_eq!(parse_input(input).expect(input).as_str(), want, "{input}");
         }
