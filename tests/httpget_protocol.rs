@@ -437,3 +437,19 @@ fn endless_interim_replies_are_a_bad_response() {
     let run = httpget(&[&server.url("/")]);
     assert_eq!(run.code, Some(8), "{}", run.stderr);
 }
+
+/// A head httparse refuses: the message quotes the line at fault, escaped once, not the status
+/// line before it.
+#[test]
+fn a_bad_header_line_is_the_one_the_error_quotes() {
+    let server = Scripted::once("HTTP/1.0 200 OK\r\nX-Good: 1\r\nX-Bad: a\x1bb\r\n\r\nbody");
+    let run = httpget(&[&server.url("/")]);
+    assert_eq!(run.code, Some(8), "{}", run.stderr);
+    assert!(run.stderr.contains("X-Bad: a\\x1Bb"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("\\\\x"),
+        "escaped twice: {}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}

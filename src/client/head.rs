@@ -124,10 +124,10 @@ pub fn parse_reply_head(bytes: &[u8]) -> Result<Parsed, GetError> {
             )))
         }
         Err(error) => {
-            let first_line = bytes.split(|&byte| byte == b'\n').next().unwrap_or(bytes);
+            let line = line_at_fault(bytes);
             return Err(GetError::BadResponse(format!(
-                "{error} in the head, which starts {:?}",
-                crate::escape::escape_control(&first_line[..first_line.len().min(80)])
+                "{error}, in the line \"{}\"",
+                crate::escape::escape_control(&line[..line.len().min(80)])
             )));
         }
     };
@@ -159,6 +159,29 @@ pub fn parse_reply_head(bytes: &[u8]) -> Result<Parsed, GetError> {
         raw: bytes[..length].to_vec(),
     };
     Ok(Parsed::Complete(head, length))
+}
+
+/// The line of a head that the parser refused, to quote in the error: the first with a control
+/// byte (other than a tab, or the CR of its CR LF), else the first header line without a colon
+/// (and not a folded continuation), else the status line.
+fn line_at_fault(head: &[u8]) -> &[u8] {
+    let lines: Vec<&[u8]> = head
+        .split(|&byte| byte == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .take_while(|line| !line.is_empty())
+        .collect();
+    let is_control = |&byte: &u8| (byte < 0x20 && byte != b'\t') || byte == 0x7f;
+    let with_control = lines.iter().find(|line| line.iter().any(is_control));
+    let without_colon = || {
+        lines.iter().skip(1).find(|line| {
+            !line.starts_with(b" ") && !line.starts_with(b"\t") && !line.contains(&b':')
+        })
+    };
+    with_control
+        .or_else(without_colon)
+        .or(lines.first())
+        .copied()
+        .unwrap_or(head)
 }
 
 /// Reads from the wire until a whole head is in, and returns it with the bytes read past it
