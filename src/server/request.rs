@@ -218,6 +218,8 @@ pub enum RequestError {
     HeadTooLarge,
     /// A header line that is not `Name: value` (§4.2).
     MalformedHeader,
+    /// A header value with a control character: a value is TEXT, which has none (§2.2, §4.2).
+    ControlInHeaderValue,
     /// A `Transfer-Encoding` body: HTTP/1.0 has only `Content-Length` (411).
     TransferEncoding,
     /// A POST without `Content-Length` (§7.2.2 requires one; answered 411, RFC 9110 §15.5.12).
@@ -248,6 +250,7 @@ impl RequestError {
             | RequestError::InvalidTarget
             | RequestError::MalformedVersion
             | RequestError::MalformedHeader
+            | RequestError::ControlInHeaderValue
             | RequestError::BadContentLength(_)
             | RequestError::TlsHandshake => Status::BadRequest,
         }
@@ -289,6 +292,9 @@ impl fmt::Display for RequestError {
             }
             RequestError::MalformedHeader => {
                 f.write_str("A header line is not of the form 'Name: value'.")
+            }
+            RequestError::ControlInHeaderValue => {
+                f.write_str("A header value contains a control character.")
             }
             RequestError::TransferEncoding => f.write_str(
                 "Send the body with a Content-Length; HTTP/1.0 has no chunked requests.",
@@ -553,6 +559,10 @@ fn parse_head(buffer: &[u8]) -> Result<HeadStatus, Rejected> {
         Err(httparse::Error::TooManyHeaders) => {
             Err(rejected(RequestError::TooManyHeaders, buffer_after_blanks))
         }
+        Err(httparse::Error::HeaderValue) => Err(rejected(
+            RequestError::ControlInHeaderValue,
+            buffer_after_blanks,
+        )),
         Err(_) => Err(rejected(RequestError::MalformedHeader, buffer_after_blanks)),
     }
 }
@@ -781,6 +791,19 @@ pub(crate) mod tests {
             }
         }
         verdicts
+    }
+
+    #[test]
+    fn a_control_character_in_a_header_value_is_named_as_such() {
+        let head = b"GET / HTTP/1.0\r\nX-Bad: a\x1bb\r\n\r\n";
+        for size in [head.len(), 20, 1] {
+            let last = verdicts(head, size).pop();
+            assert_eq!(
+                last,
+                Some(Err(RequestError::ControlInHeaderValue)),
+                "reads of {size}"
+            );
+        }
     }
 
     #[test]
