@@ -44,6 +44,7 @@
 //! Try: `httpget -v --trace-reads http://127.0.0.1:8080/` and compare with
 //! `curl -v --http1.0 http://127.0.0.1:8080/`.
 
+pub mod basic_auth;
 pub mod body;
 pub mod build;
 pub mod chunked;

@@ -453,3 +453,24 @@ fn a_bad_header_line_is_the_one_the_error_quotes() {
     );
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
+
+/// `http://user:password@host/`: the credentials go in an `Authorization: Basic` header (RFC
+/// 1945 §11.1), base64 of `user:password` after percent-decoding, as curl and wget send them;
+/// they were dropped without a word.
+#[test]
+fn credentials_in_the_url_are_sent_as_basic_authorization() {
+    let server = Scripted::once(ok_reply(b"ok"));
+    let url = format!("http://alice:s%40cret@127.0.0.1:{}/private", server.port);
+    let run = httpget(&[&url]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let request = server.request();
+    assert!(
+        request.contains("\r\nAuthorization: Basic YWxpY2U6c0BjcmV0\r\n"),
+        "{request}"
+    );
+    assert!(
+        request.starts_with("GET /private HTTP/1.0\r\n"),
+        "{request}"
+    );
+    assert!(!request.contains("alice@"), "{request}");
+}

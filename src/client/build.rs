@@ -5,6 +5,7 @@
 //! (§7.2.2, §8.3). `-v` prints exactly the head this function returns, so what a student sees is
 //! what went on the wire.
 
+use super::basic_auth::basic_authorization;
 use super::form_data::FORM_CONTENT_TYPE;
 use super::{Options, Target};
 
@@ -32,7 +33,8 @@ impl Method {
 
 /// The request bytes for `target`, head and body: the one place they are made.
 ///
-/// The default headers are `Host`, `User-Agent` and `Accept`, and with a body `Content-Type`
+/// The default headers are `Host`, `User-Agent` and `Accept`, `Authorization` when the URL has
+/// a user name ([`basic_auth`](super::basic_auth)), and with a body `Content-Type`
 /// (a form's, [`FORM_CONTENT_TYPE`]) and `Content-Length`. An extra header from `-H` with the
 /// same name replaces a default; one with an empty value (`-H 'Accept:'`) removes it, as in
 /// curl. `Content-Length` is the one exception: it is always the body's exact length, since a
@@ -51,6 +53,11 @@ pub fn build_request(target: &Target, options: &Options) -> Vec<u8> {
         ("User-Agent", options.user_agent.as_str()),
         ("Accept", "*/*"),
     ];
+    // `http://user:password@host/`: the credentials go in this header, never in the request line.
+    let authorization = basic_authorization(&target.url);
+    if let Some(credentials) = &authorization {
+        defaults.push(("Authorization", credentials.as_str()));
+    }
     if options.body.is_some() {
         defaults.push(("Content-Type", FORM_CONTENT_TYPE));
     }
