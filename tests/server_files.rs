@@ -286,6 +286,25 @@ fn listings_escape_names_and_their_links_open() {
     }
 }
 
+/// A file name that is not UTF-8 cannot be asked for (the path guard answers 400), so the
+/// listing shows it without a link rather than with one that leads to a 404.
+#[test]
+fn a_name_that_is_not_utf_8_is_listed_without_a_dead_link() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let odd = std::ffi::OsStr::from_bytes(b"bad\xff.txt");
+    fs::write(dir.path().join(odd), "odd").expect("a file with a non-UTF-8 name");
+    fs::write(dir.path().join("good.txt"), "good").expect("a file");
+    let server = Server::start(dir.path(), &["--quiet"]);
+    let page = server.get("GET / HTTP/1.0\r\n\r\n").text();
+    assert_eq!(hrefs(&page), ["good.txt"], "{page}");
+    assert!(
+        page.contains("bad\u{fffd}.txt"),
+        "the name is still shown:\n{page}"
+    );
+    assert!(page.contains("not UTF-8"), "{page}");
+}
+
 #[test]
 fn listings_sort_by_name_mark_folders_and_show_size_and_time() {
     let fixture = Fixture::new();

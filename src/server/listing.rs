@@ -3,7 +3,8 @@
 //! `..` first (except at the root), then the entries sorted by name, folders marked with a
 //! trailing `/`, each with its size and modification time. Every name is HTML-escaped for the
 //! text ([`html_escape`]) and percent-encoded for the link ([`encode_segment`]), so a file
-//! called `<b>#1?.txt` shows as it is and its link opens it.
+//! called `<b>#1?.txt` shows as it is and its link opens it. A name that is not UTF-8 is shown
+//! without a link: the path guard refuses such a path, so no request can name it.
 //!
 //! Try: `curl http://127.0.0.1:8080/files/` (the demo site's folder of awkward names).
 
@@ -25,7 +26,11 @@ use crate::status::Status;
 
 /// One row of a folder listing.
 struct Entry {
+    /// The name as text; a name that is not UTF-8 shows its odd bytes as U+FFFD.
     name: String,
+    /// Whether the name is UTF-8, so that a request can name it: the path guard refuses any
+    /// other ([`url_path`](super::url_path)), and a link would only lead to an error.
+    linkable: bool,
     is_dir: bool,
     size: Option<u64>,
     modified: Option<SystemTime>,
@@ -66,10 +71,14 @@ pub fn listing(root: &Root, folder: &File, dir: &Path, segments: &[String]) -> R
             .filter(|&time| is_writable_as_http_date(time))
             .map(format_http_date)
             .unwrap_or_default();
+        let name = html_escape(&entry.name);
+        let shown = if entry.linkable {
+            format!("<a href=\"{href}{slash}\">{name}{slash}</a>")
+        } else {
+            format!("{name}{slash} <small>(name not UTF-8: it cannot be requested)</small>")
+        };
         rows.push_str(&format!(
-            "<tr><td><a href=\"{href}{slash}\">{}{slash}</a></td>\
-             <td class=\"size\">{size}</td><td>{modified}</td></tr>\n",
-            html_escape(&entry.name)
+            "<tr><td>{shown}</td><td class=\"size\">{size}</td><td>{modified}</td></tr>\n"
         ));
     }
     let page = format!(
@@ -103,7 +112,8 @@ fn read_entries(root: &Root, folder: &File, dir: &Path) -> io::Result<Vec<Entry>
             continue;
         }
         let name = String::from_utf8_lossy(raw_name.to_bytes()).into_owned();
-        let entry = match statat(folder, raw_name, AtFlags::SYMLINK_NOFOLLOW) {
+        let linkable = std::str::from_utf8(raw_name.to_bytes()).is_ok();
+        let mut entry = match statat(folder, raw_name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(stat) if FileType::from_raw_mode(stat.st_mode) == FileType::Symlink => {
                 match open_inside(root, &dir.join(&name)) {
                     Ok(opened) => Entry::from_metadata(name, &opened.metadata),
@@ -116,6 +126,7 @@ fn read_entries(root: &Root, folder: &File, dir: &Path) -> io::Result<Vec<Entry>
                     .map(|seconds| UNIX_EPOCH + Duration::from_secs(seconds));
                 Entry {
                     name,
+                    linkable,
                     is_dir: FileType::from_raw_mode(stat.st_mode) == FileType::Directory,
                     size: u64::try_from(stat.st_size).ok(),
                     modified,
@@ -123,6 +134,7 @@ fn read_entries(root: &Root, folder: &File, dir: &Path) -> io::Result<Vec<Entry>
             }
             Err(_) => Entry::unknown(name),
         };
+        entry.linkable = linkable;
         entries.push(entry);
     }
     Ok(entries)
@@ -134,11 +146,14 @@ fn read_entries(root: &Root, folder: &File, dir: &Path) -> io::Result<Vec<Entry>
 fn read_entries(_root: &Root, _folder: &File, dir: &Path) -> io::Result<Vec<Entry>> {
     let mut entries = Vec::new();
     for entry in fs::read_dir(dir)?.filter_map(Result::ok) {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        entries.push(match fs::metadata(entry.path()) {
+        let raw_name = entry.file_name();
+        let name = raw_name.to_string_lossy().into_owned();
+        let mut row = match fs::metadata(entry.path()) {
             Ok(metadata) => Entry::from_metadata(name, &metadata),
             Err(_) => Entry::unknown(name),
-        });
+        };
+        row.linkable = raw_name.to_str().is_some();
+        entries.push(row);
     }
     Ok(entries)
 }
@@ -147,6 +162,7 @@ impl Entry {
     fn from_metadata(name: String, metadata: &Metadata) -> Entry {
         Entry {
             name,
+            linkable: true,
             is_dir: metadata.is_dir(),
             size: Some(metadata.len()),
             modified: metadata.modified().ok(),
@@ -157,6 +173,7 @@ impl Entry {
     fn unknown(name: String) -> Entry {
         Entry {
             name,
+            linkable: true,
             is_dir: false,
             size: None,
             modified: None,
