@@ -305,6 +305,43 @@ fn a_name_that_is_not_utf_8_is_listed_without_a_dead_link() {
     assert!(page.contains("not UTF-8"), "{page}");
 }
 
+/// `rm -rf www; mkdir www; …`: the server goes on with the new folder at the same path, as
+/// python's and nginx's do (it kept serving the removed one: empty listing, 404s). A symlink
+/// put in the folder's place is not followed: the path must lead there as it did at start.
+#[test]
+fn a_served_folder_removed_and_made_again_is_served_as_it_is_now() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    let site = parent.path().join("www");
+    fs::create_dir(&site).expect("www");
+    fs::write(site.join("old.txt"), "old").expect("old.txt");
+    let server = Server::start(&site, &["--quiet"]);
+    assert_eq!(server.get("GET /old.txt HTTP/1.0\r\n\r\n").status(), 200);
+
+    fs::remove_dir_all(&site).expect("remove www");
+    fs::create_dir(&site).expect("www again");
+    fs::write(site.join("new.txt"), "new").expect("new.txt");
+    let reply = server.get("GET /new.txt HTTP/1.0\r\n\r\n");
+    assert_eq!((reply.status(), reply.text().as_str()), (200, "new"));
+    assert_eq!(server.get("GET /old.txt HTTP/1.0\r\n\r\n").status(), 404);
+    assert_eq!(
+        hrefs(&server.get("GET / HTTP/1.0\r\n\r\n").text()),
+        ["new.txt"]
+    );
+
+    // Removed again, and a symlink to another folder put in its place.
+    let elsewhere = parent.path().join("elsewhere");
+    fs::create_dir(&elsewhere).expect("elsewhere");
+    fs::write(elsewhere.join("secret.txt"), "secret").expect("secret.txt");
+    fs::remove_dir_all(&site).expect("remove www");
+    symlink(&elsewhere, &site).expect("www → elsewhere");
+    let reply = server.get("GET /secret.txt HTTP/1.0\r\n\r\n");
+    assert_eq!(reply.status(), 404, "{}", reply.text());
+    assert!(!server
+        .get("GET / HTTP/1.0\r\n\r\n")
+        .text()
+        .contains("secret"));
+}
+
 #[test]
 fn listings_sort_by_name_mark_folders_and_show_size_and_time() {
     let fixture = Fixture::new();

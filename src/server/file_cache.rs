@@ -276,7 +276,7 @@ fn identity_now(root: &Root, relative: &str) -> Option<Identity> {
         | StatxFlags::SIZE
         | StatxFlags::MTIME
         | StatxFlags::CTIME;
-    let stat = statx(folder, relative, AtFlags::empty(), wanted).ok()?;
+    let stat = statx(&*folder, relative, AtFlags::empty(), wanted).ok()?;
     Some(Identity {
         device: device_number(stat.stx_dev_major, stat.stx_dev_minor),
         inode: stat.stx_ino,

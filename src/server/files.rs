@@ -4,7 +4,8 @@
 //! [`url_path`](super::url_path) has already turned the target into plain names (no `..`). Here:
 //!
 //! 1. The names are joined onto the root, which was made absolute and free of symlinks
-//!    ([`Root::open`]) once at start, and the file is opened **beneath** the root
+//!    ([`Root::open`]) once at start (a root removed and made again is opened again by that
+//!    same path, [`Root::reopen_if_removed`]), and the file is opened **beneath** the root
 //!    (`open_inside`): on Linux `openat2(RESOLVE_BENEATH)` makes the kernel refuse any step
 //!    (a `..`, a symlink) that would leave the folder; elsewhere the file is opened and the
 //!    kernel is then asked where the *opened* file really is. Either way the check is made on
@@ -25,7 +26,7 @@ use std::borrow::Cow;
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Instant, SystemTime};
 
 use super::file_cache::{
@@ -44,9 +45,10 @@ pub const INDEX_FILE: &str = "index.html";
 #[derive(Debug, Clone)]
 pub struct Root {
     path: PathBuf,
-    /// The folder itself, open, for opening files *beneath* it (Linux's `openat2`).
+    /// The folder itself, open, for opening files *beneath* it (Linux's `openat2`). Shared by
+    /// every copy of the root, and replaced only by [`Root::reopen_if_removed`].
     #[cfg(target_os = "linux")]
-    folder: Option<std::sync::Arc<File>>,
+    folder: Option<Arc<RwLock<Arc<File>>>>,
 }
 
 impl Root {
@@ -62,7 +64,9 @@ impl Root {
         fs::read_dir(&path)?;
         Ok(Root {
             #[cfg(target_os = "linux")]
-            folder: File::open(&path).ok().map(std::sync::Arc::new),
+            folder: File::open(&path)
+                .ok()
+                .map(|folder| Arc::new(RwLock::new(Arc::new(folder)))),
             path,
         })
     }
@@ -74,8 +78,46 @@ impl Root {
 
     /// The folder itself, open (Linux), for looking up and opening paths beneath it.
     #[cfg(target_os = "linux")]
-    pub fn folder(&self) -> Option<&File> {
-        self.folder.as_deref()
+    pub fn folder(&self) -> Option<Arc<File>> {
+        let folder = self.folder.as_ref()?;
+        let folder = folder.read().unwrap_or_else(PoisonError::into_inner);
+        Some(Arc::clone(&folder))
+    }
+
+    /// Opens the folder again if the one opened at start has been removed, and says whether it
+    /// did: `rm -rf www`, then a new `www` (a site generator, a fresh copy) must be served as
+    /// it is now, as python's and nginx's servers, which look the path up on every request,
+    /// would serve it. Asked only when a request found nothing, or an empty removed folder.
+    ///
+    /// A removed folder has no links left (`nlink` 0). The new one is opened by the same path,
+    /// with `RESOLVE_NO_SYMLINKS`: the path had none at start, so a symlink on it now was put
+    /// there since, and is not followed — `www` replaced by a link to `/etc` is not served.
+    #[cfg(target_os = "linux")]
+    pub fn reopen_if_removed(&self) -> bool {
+        use rustix::fs::{openat2, Mode, OFlags, ResolveFlags, CWD};
+        use std::os::unix::fs::MetadataExt;
+        let (Some(shared), Some(current)) = (&self.folder, self.folder()) else {
+            return false;
+        };
+        if !current
+            .metadata()
+            .is_ok_and(|metadata| metadata.nlink() == 0)
+        {
+            return false;
+        }
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let no_symlinks = ResolveFlags::NO_SYMLINKS;
+        let Ok(reopened) = openat2(CWD, &self.path, flags, Mode::empty(), no_symlinks) else {
+            return false;
+        };
+        *shared.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(File::from(reopened));
+        true
+    }
+
+    /// Elsewhere every file is opened by its path: a new folder there is already the one used.
+    #[cfg(not(target_os = "linux"))]
+    pub fn reopen_if_removed(&self) -> bool {
+        false
     }
 }
 
@@ -129,6 +171,28 @@ pub fn serve(
         }
     }
     let opened = match open_inside(root, &fs_path) {
+        // Nothing there, or a folder that was removed: the served folder itself may have been
+        // removed and made again. Then ask again, in the new one.
+        Err(Status::NotFound) if root.reopen_if_removed() => {
+            return serve(
+                root,
+                cache,
+                target,
+                if_modified_since,
+                arrived_at,
+                authority,
+            )
+        }
+        Ok(opened) if is_removed_folder(&opened.metadata) && root.reopen_if_removed() => {
+            return serve(
+                root,
+                cache,
+                target,
+                if_modified_since,
+                arrived_at,
+                authority,
+            )
+        }
         Ok(opened) => opened,
         Err(status) => return refusal(status, &shown_path()),
     };
@@ -169,6 +233,20 @@ fn cache_key(url_path: &UrlPath) -> String {
         key.push_str(INDEX_FILE);
     }
     key
+}
+
+/// Whether this is a folder that has been removed (no links left): listing it shows nothing.
+fn is_removed_folder(metadata: &Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        metadata.is_dir() && metadata.nlink() == 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        false
+    }
 }
 
 /// `301 Moved Permanently` to the folder's URL with its trailing slash (query kept): relative
@@ -245,7 +323,7 @@ pub(super) fn open_inside(root: &Root, path: &Path) -> Result<Opened, Status> {
 fn open_beneath(root: &Root, path: &Path) -> Option<Result<Opened, Status>> {
     use rustix::fs::{openat2, Mode, OFlags, ResolveFlags};
     use rustix::io::Errno;
-    let folder = root.folder.as_ref()?;
+    let folder = root.folder()?;
     let relative = path.strip_prefix(&root.path).ok()?;
     let relative = if relative.as_os_str().is_empty() {
         Path::new(".")
@@ -254,7 +332,7 @@ fn open_beneath(root: &Root, path: &Path) -> Option<Result<Opened, Status>> {
     };
     let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
     match openat2(
-        &**folder,
+        &*folder,
         relative,
         flags,
         Mode::empty(),
