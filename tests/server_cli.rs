@@ -256,6 +256,26 @@ fn ctrl_c_finishes_the_download_in_flight_then_exits_0() {
     );
 }
 
+/// A download still going when the stop's grace time runs out is cut off, and, like one the
+/// client cut off, it gets its access-log line with the bytes that did go: nothing vanishes
+/// from the log. (`--shutdown-grace` makes the wait short for the test.)
+#[test]
+fn a_download_cut_off_at_the_end_of_the_grace_time_is_logged() {
+    let dir = site();
+    let mut server = Server::start(dir.path(), &["--shutdown-grace", "0.3"]);
+    // 32 MiB, read no further than its start: it cannot finish within the grace time.
+    let _stalled = server.start_download("/big.bin");
+    interrupt(server.pid());
+    assert_eq!(server.wait_for_exit(), Some(0));
+    let logged = server.wait_for_stderr(|line| line.contains("\"GET /big.bin HTTP/1.0\" 200 "));
+    let sent: usize = logged
+        .rsplit(' ')
+        .next()
+        .and_then(|bytes| bytes.parse().ok())
+        .expect("bytes sent, last on the line");
+    assert!(sent < BIG_BYTES, "cut off, not finished: {logged}");
+}
+
 #[test]
 fn ctrl_c_closes_idle_kept_alive_connections_promptly() {
     let dir = site();

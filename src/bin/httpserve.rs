@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::Parser;
 use http10::server::{
     Config, LogLevel, Server, Timeouts, BODY_TIMEOUT, BUSY_HEAD_TIMEOUT, HEAD_TIMEOUT,
-    KEEP_ALIVE_TIMEOUT,
+    KEEP_ALIVE_TIMEOUT, SHUTDOWN_GRACE,
 };
 
 /// A small, safe static-file server speaking HTTP/1.0, with /upper and /echo routes.
@@ -76,6 +76,11 @@ struct Args {
           default_value_t = Seconds(KEEP_ALIVE_TIMEOUT))]
     keep_alive_timeout: Seconds,
 
+    /// Seconds Ctrl+C waits for the responses in flight before cutting them off
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
+          default_value_t = Seconds(SHUTDOWN_GRACE))]
+    shutdown_grace: Seconds,
+
     /// Do not keep small files between requests (open and read each file for every request)
     #[arg(long)]
     no_cache: bool,
@@ -117,6 +122,7 @@ fn main() -> ExitCode {
             busy_head: args.busy_head_timeout.0,
             body: args.body_timeout.0,
             keep_alive: args.keep_alive_timeout.0,
+            shutdown_grace: args.shutdown_grace.0,
             ..Timeouts::default()
         },
     };

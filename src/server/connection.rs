@@ -538,6 +538,14 @@ impl Connection {
         }
     }
 
+    /// The server stops without waiting any longer for this connection: a response cut short
+    /// gets its access-log line here, as one the client cut short does.
+    pub(super) fn cut_off(&self, shared: &Shared) {
+        if let State::Sending(reply) = &self.state {
+            log_reply(shared, self.peer, reply);
+        }
+    }
+
     /// The deadline has passed. A request cut short is answered `408 Request Timeout`, which
     /// names the limit (the loop then sends it); anything else closes, and this says why (a
     /// response cut short gets its access-log line here).

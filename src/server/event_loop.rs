@@ -181,7 +181,7 @@ impl EventLoop {
             }
             if let Some(deadline) = stop_deadline {
                 if self.clients.len() == 0 || now >= deadline {
-                    return self.clients.len();
+                    return self.cut_off_all(shared);
                 }
             }
         }
@@ -444,6 +444,19 @@ impl EventLoop {
                 self.close(shared, slot, "the server is stopping");
             }
         }
+    }
+
+    /// The stop's grace time is over: closes every connection still open, each response cut
+    /// short with its access-log line, and returns how many there were.
+    fn cut_off_all(&mut self, shared: &Shared) -> usize {
+        let open = self.clients.len();
+        for slot in 0..self.clients.capacity() {
+            if let Some(client) = self.clients.get_mut(slot) {
+                client.cut_off(shared);
+                self.close(shared, slot, "the server stopped");
+            }
+        }
+        open
     }
 
     /// Ends a connection: the socket closes when the client is dropped (which also takes it
