@@ -137,11 +137,10 @@ fn converse(
         }
         match show(options, trace_reads, stdout_is_terminal, &line) {
             Ok(()) => {}
-            // Writing the body to stdout failed: no later answer could be shown either.
-            Err(Stop::Failed(GetError::Write(error))) => {
-                return Err(Stop::Failed(GetError::Write(error)))
+            // stdout is closed or cannot be written: no later answer could be shown either.
+            Err(stop @ (Stop::OutputClosed | Stop::Failed(GetError::Write(_)))) => {
+                return Err(stop)
             }
-            Err(Stop::OutputClosed) => return Err(Stop::OutputClosed),
             Err(Stop::Failed(error)) => {
                 write_out(&mut stdout, format!("error: {error}\n").as_bytes())?
             }

@@ -170,29 +170,24 @@ pub fn serve(
             }
         }
     }
-    let opened = match open_inside(root, &fs_path) {
-        // Nothing there, or a folder that was removed: the served folder itself may have been
-        // removed and made again. Then ask again, in the new one.
-        Err(Status::NotFound) if root.reopen_if_removed() => {
-            return serve(
-                root,
-                cache,
-                target,
-                if_modified_since,
-                arrived_at,
-                authority,
-            )
-        }
-        Ok(opened) if is_removed_folder(&opened.metadata) && root.reopen_if_removed() => {
-            return serve(
-                root,
-                cache,
-                target,
-                if_modified_since,
-                arrived_at,
-                authority,
-            )
-        }
+    let opened = open_inside(root, &fs_path);
+    // Nothing there, or a folder that was removed: the served folder itself may have been
+    // removed and made again. Then ask again, in the new one.
+    let found_nothing = match &opened {
+        Ok(opened) => is_removed_folder(&opened.metadata),
+        Err(status) => *status == Status::NotFound,
+    };
+    if found_nothing && root.reopen_if_removed() {
+        return serve(
+            root,
+            cache,
+            target,
+            if_modified_since,
+            arrived_at,
+            authority,
+        );
+    }
+    let opened = match opened {
         Ok(opened) => opened,
         Err(status) => return refusal(status, &shown_path()),
     };

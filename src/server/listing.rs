@@ -113,11 +113,11 @@ fn read_entries(root: &Root, folder: &File, dir: &Path) -> io::Result<Vec<Entry>
         }
         let name = String::from_utf8_lossy(raw_name.to_bytes()).into_owned();
         let linkable = std::str::from_utf8(raw_name.to_bytes()).is_ok();
-        let mut entry = match statat(folder, raw_name, AtFlags::SYMLINK_NOFOLLOW) {
+        let entry = match statat(folder, raw_name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(stat) if FileType::from_raw_mode(stat.st_mode) == FileType::Symlink => {
                 match open_inside(root, &dir.join(&name)) {
-                    Ok(opened) => Entry::from_metadata(name, &opened.metadata),
-                    Err(_) => Entry::unknown(name),
+                    Ok(opened) => Entry::from_metadata(name, linkable, &opened.metadata),
+                    Err(_) => Entry::unknown(name, linkable),
                 }
             }
             Ok(stat) => {
@@ -132,9 +132,8 @@ fn read_entries(root: &Root, folder: &File, dir: &Path) -> io::Result<Vec<Entry>
                     modified,
                 }
             }
-            Err(_) => Entry::unknown(name),
+            Err(_) => Entry::unknown(name, linkable),
         };
-        entry.linkable = linkable;
         entries.push(entry);
     }
     Ok(entries)
@@ -148,21 +147,20 @@ fn read_entries(_root: &Root, _folder: &File, dir: &Path) -> io::Result<Vec<Entr
     for entry in fs::read_dir(dir)?.filter_map(Result::ok) {
         let raw_name = entry.file_name();
         let name = raw_name.to_string_lossy().into_owned();
-        let mut row = match fs::metadata(entry.path()) {
-            Ok(metadata) => Entry::from_metadata(name, &metadata),
-            Err(_) => Entry::unknown(name),
-        };
-        row.linkable = raw_name.to_str().is_some();
-        entries.push(row);
+        let linkable = raw_name.to_str().is_some();
+        entries.push(match fs::metadata(entry.path()) {
+            Ok(metadata) => Entry::from_metadata(name, linkable, &metadata),
+            Err(_) => Entry::unknown(name, linkable),
+        });
     }
     Ok(entries)
 }
 
 impl Entry {
-    fn from_metadata(name: String, metadata: &Metadata) -> Entry {
+    fn from_metadata(name: String, linkable: bool, metadata: &Metadata) -> Entry {
         Entry {
             name,
-            linkable: true,
+            linkable,
             is_dir: metadata.is_dir(),
             size: Some(metadata.len()),
             modified: metadata.modified().ok(),
@@ -170,10 +168,10 @@ impl Entry {
     }
 
     /// An entry known by its name only.
-    fn unknown(name: String) -> Entry {
+    fn unknown(name: String, linkable: bool) -> Entry {
         Entry {
             name,
-            linkable: true,
+            linkable,
             is_dir: false,
             size: None,
             modified: None,
