@@ -309,22 +309,7 @@ fn exchange<'o>(
 
     let mut wire = Wire::new(stream, deadline, options.idle_timeout, observer);
     wire.set_head_limit(Some(options.head_timeout));
-    let (mut head, mut rest) = head::read_reply_head(&mut wire, options.allow_http09, Vec::new())?;
-    // Interim replies (1xx) come before the final one; HTTP/1.0 defines none (RFC 1945 §9.1),
-    // but a client must be able to read and pass them (RFC 9110 §15.2). 101 is not one: it
-    // answers an Upgrade, which we never ask for.
-    let mut interim = 0;
-    while (100..200).contains(&head.status) && head.status != 101 {
-        interim += 1;
-        if interim > MAX_INTERIM_REPLIES {
-            return Err(GetError::BadResponse(format!(
-                "more than {MAX_INTERIM_REPLIES} interim 1xx replies, and no final one"
-            )));
-        }
-        wire.observer.reply_head(&head);
-        wire.note("an interim 1xx reply (HTTP/1.1): the final one follows (RFC 9110 §15.2)");
-        (head, rest) = head::read_reply_head(&mut wire, false, rest)?;
-    }
+    let (head, rest) = read_final_head(&mut wire, options.allow_http09)?;
     wire.set_head_limit(None);
     wire.observer.reply_head(&head);
     note_leniency(&mut wire, &head);
@@ -346,6 +331,33 @@ fn exchange<'o>(
         redirects: Vec::new(),
         body: ReplyBody::new(wire, framing, rest),
     })
+}
+
+/// Reads the reply's head, passing over interim replies (1xx) on the way, and returns it with
+/// the bytes read past it.
+///
+/// HTTP/1.0 defines no 1xx replies (RFC 1945 §9.1), but an HTTP/1.1 server may send one
+/// (`100 Continue`) before the final reply, and a client must be able to read and pass them
+/// (RFC 9110 §15.2); `-v` shows each. 101 is not one of them: it answers an Upgrade, which we
+/// never ask for.
+fn read_final_head(
+    wire: &mut Wire<'_>,
+    allow_http09: bool,
+) -> Result<(ReplyHead, Vec<u8>), GetError> {
+    let (mut head, mut rest) = head::read_reply_head(wire, allow_http09, Vec::new())?;
+    let mut interim = 0;
+    while (100..200).contains(&head.status) && head.status != 101 {
+        interim += 1;
+        if interim > MAX_INTERIM_REPLIES {
+            return Err(GetError::BadResponse(format!(
+                "more than {MAX_INTERIM_REPLIES} interim 1xx replies, and no final one"
+            )));
+        }
+        wire.observer.reply_head(&head);
+        wire.note("an interim 1xx reply (HTTP/1.1): the final one follows (RFC 9110 §15.2)");
+        (head, rest) = head::read_reply_head(wire, false, rest)?;
+    }
+    Ok((head, rest))
 }
 
 /// How many bytes of a request are written between two looks for an early answer.
