@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use http10::server::{
-    Config, LogLevel, Server, Timeouts, BODY_TIMEOUT, BUSY_HEAD_TIMEOUT, HEAD_TIMEOUT,
+    file_cache, Config, LogLevel, Server, Timeouts, BODY_TIMEOUT, BUSY_HEAD_TIMEOUT, HEAD_TIMEOUT,
     KEEP_ALIVE_TIMEOUT, SHUTDOWN_GRACE,
 };
 
@@ -165,6 +165,21 @@ fn main() -> ExitCode {
         server.local_url(),
         server.root().display()
     ));
+
+    if args.verbose {
+        say(&format!(
+            "httpserve: up to {} connections at once, {} event loop(s), file cache {}",
+            server.max_connections(),
+            server.threads(),
+            if config.file_cache && file_cache::WORKS_HERE {
+                "on"
+            } else if config.file_cache {
+                "off (this OS gives no inode numbers to check a hit by)"
+            } else {
+                "off (--no-cache)"
+            }
+        ));
+    }
 
     let stopped = server.run();
     if stopped.cut_off == 0 {

@@ -55,6 +55,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::files::Root;
 
+/// Whether the cache can validate a hit on this OS, and so is used at all. Every Unix (Linux,
+/// macOS, the BSDs) gives the five facts of an [`Identity`]. Windows has no inode number in
+/// stable Rust's metadata (`file_index` is unstable), and without it a file replaced by another
+/// of the same size and times would pass: there the cache is off, and every request opens its
+/// file, as with `--no-cache`.
+pub const WORKS_HERE: bool = cfg!(unix);
+
 /// Files up to this size are cached (the size a response sends in one write with its head).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024;
 /// The most files cached at once.
@@ -262,15 +269,15 @@ fn identity_of(metadata: &std::fs::Metadata) -> Option<Identity> {
 
 #[cfg(not(unix))]
 fn identity_of(_metadata: &std::fs::Metadata) -> Option<Identity> {
-    None // no inode numbers to compare: nothing is cached
+    None // no inode numbers to compare: see WORKS_HERE
 }
 
 /// The identity of whatever is at `relative` below the root now: one `statx`, relative to the
 /// root's open descriptor, following symlinks (see the module docs for why that is safe).
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(http10_portable)))]
 fn identity_now(root: &Root, relative: &str) -> Option<Identity> {
     use rustix::fs::{statx, AtFlags, StatxFlags};
-    let folder = root.folder()?;
+    let folder = root.folder();
     let wanted = StatxFlags::TYPE
         | StatxFlags::INO
         | StatxFlags::SIZE
@@ -288,7 +295,7 @@ fn identity_now(root: &Root, relative: &str) -> Option<Identity> {
 
 /// The device number as `stat` reports it, from the two halves `statx` gives (the layout of
 /// Linux's `makedev`), so that it compares with `MetadataExt::dev`.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(http10_portable)))]
 fn device_number(major: u32, minor: u32) -> u64 {
     let (major, minor) = (u64::from(major), u64::from(minor));
     ((major & 0xffff_f000) << 32)
@@ -297,7 +304,25 @@ fn device_number(major: u32, minor: u32) -> u64 {
         | (minor & 0x0000_00ff)
 }
 
-#[cfg(not(target_os = "linux"))]
+/// macOS and the BSDs (and Linux built with `--cfg http10_portable`): the same five facts,
+/// looked up beneath the root the way a request's file is opened ([`Root::metadata_inside`]:
+/// a walk, a symlink followed only while it stays inside). More system calls than Linux's one
+/// `statx`, but the same answer, so the same guarantee.
+#[cfg(all(unix, not(all(target_os = "linux", not(http10_portable)))))]
+fn identity_now(root: &Root, relative: &str) -> Option<Identity> {
+    use cap_std::fs::MetadataExt;
+    let metadata = root.metadata_inside(std::path::Path::new(relative)).ok()?;
+    Some(Identity {
+        device: metadata.dev(),
+        inode: metadata.ino(),
+        size: metadata.size(),
+        modified: (metadata.mtime(), u32::try_from(metadata.mtime_nsec()).ok()?),
+        changed: (metadata.ctime(), u32::try_from(metadata.ctime_nsec()).ok()?),
+    })
+}
+
+/// Windows: never asked, the cache is off there ([`WORKS_HERE`]).
+#[cfg(not(unix))]
 fn identity_now(_root: &Root, _relative: &str) -> Option<Identity> {
     None
 }

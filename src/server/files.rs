@@ -1,16 +1,11 @@
-//! From a decoded URL path to an open file under the served folder — the step where a careless
-//! server hands out `/etc/passwd` — and the conditional GET.
+//! From a decoded URL path to the response for a file or folder under the served folder, and
+//! the conditional GET.
 //!
 //! [`url_path`](super::url_path) has already turned the target into plain names (no `..`). Here:
 //!
-//! 1. The names are joined onto the root, which was made absolute and free of symlinks
-//!    ([`Root::open`]) once at start (a root removed and made again is opened again by that
-//!    same path, [`Root::reopen_if_removed`]), and the file is opened **beneath** the root
-//!    (`open_inside`): on Linux `openat2(RESOLVE_BENEATH)` makes the kernel refuse any step
-//!    (a `..`, a symlink) that would leave the folder; elsewhere the file is opened and the
-//!    kernel is then asked where the *opened* file really is. Either way the check is made on
-//!    what was opened, not on a path looked at earlier, so a symlink swapped in between a check
-//!    and an open cannot lead outside. A symlink leading outside → **403**.
+//! 1. The names are opened **beneath** the root ([`Root::open_inside`]: the check that nothing
+//!    outside is reached is made on what is opened, on every OS — [`root`](super::root) says
+//!    how). A symlink leading outside → **403**.
 //! 2. Missing → 404; unreadable → 403; a file asked for as a folder (`/notes.txt/` or
 //!    `/notes.txt/extra`) → 404; a folder without its trailing slash → 301 to the same path with
 //!    the slash (query kept); a folder → its `index.html`, else a [listing](super::listing).
@@ -23,10 +18,10 @@
 //! curl's `-z` sends `If-Modified-Since`, here the date the file was last modified).
 
 use std::borrow::Cow;
-use std::fs::{self, File, Metadata};
-use std::io::{self, Read};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::fs::Metadata;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use super::file_cache::{
@@ -34,92 +29,14 @@ use super::file_cache::{
 };
 use super::listing::listing;
 use super::response::{Body, Deferred, Response};
+pub use super::root::Root;
+use super::root::{relative_path, Opened};
 use super::url_path::{decode_path, encode_path, encode_query_for_header, TargetParts, UrlPath};
 use crate::date::{format_http_date, parse_http_date, truncate_to_second};
 use crate::status::Status;
 
 /// The name of the page a folder serves instead of its listing.
 pub const INDEX_FILE: &str = "index.html";
-
-/// The served folder: absolute, symlinks resolved, fixed at start.
-#[derive(Debug, Clone)]
-pub struct Root {
-    path: PathBuf,
-    /// The folder itself, open, for opening files *beneath* it (Linux's `openat2`). Shared by
-    /// every copy of the root, and replaced only by [`Root::reopen_if_removed`].
-    #[cfg(target_os = "linux")]
-    folder: Option<Arc<RwLock<Arc<File>>>>,
-}
-
-impl Root {
-    /// Canonicalizes `dir` and checks that it is a folder this process can list.
-    pub fn open(dir: &Path) -> io::Result<Root> {
-        let path = fs::canonicalize(dir)?;
-        if !path.is_dir() {
-            return Err(io::Error::new(
-                io::ErrorKind::NotADirectory,
-                "not a directory",
-            ));
-        }
-        fs::read_dir(&path)?;
-        Ok(Root {
-            #[cfg(target_os = "linux")]
-            folder: File::open(&path)
-                .ok()
-                .map(|folder| Arc::new(RwLock::new(Arc::new(folder)))),
-            path,
-        })
-    }
-
-    /// The absolute path of the folder.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// The folder itself, open (Linux), for looking up and opening paths beneath it.
-    #[cfg(target_os = "linux")]
-    pub fn folder(&self) -> Option<Arc<File>> {
-        let folder = self.folder.as_ref()?;
-        let folder = folder.read().unwrap_or_else(PoisonError::into_inner);
-        Some(Arc::clone(&folder))
-    }
-
-    /// Opens the folder again if the one opened at start has been removed, and says whether it
-    /// did: `rm -rf www`, then a new `www` (a site generator, a fresh copy) must be served as
-    /// it is now, as python's and nginx's servers, which look the path up on every request,
-    /// would serve it. Asked only when a request found nothing, or an empty removed folder.
-    ///
-    /// A removed folder has no links left (`nlink` 0). The new one is opened by the same path,
-    /// with `RESOLVE_NO_SYMLINKS`: the path had none at start, so a symlink on it now was put
-    /// there since, and is not followed — `www` replaced by a link to `/etc` is not served.
-    #[cfg(target_os = "linux")]
-    pub fn reopen_if_removed(&self) -> bool {
-        use rustix::fs::{openat2, Mode, OFlags, ResolveFlags, CWD};
-        use std::os::unix::fs::MetadataExt;
-        let (Some(shared), Some(current)) = (&self.folder, self.folder()) else {
-            return false;
-        };
-        if !current
-            .metadata()
-            .is_ok_and(|metadata| metadata.nlink() == 0)
-        {
-            return false;
-        }
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let no_symlinks = ResolveFlags::NO_SYMLINKS;
-        let Ok(reopened) = openat2(CWD, &self.path, flags, Mode::empty(), no_symlinks) else {
-            return false;
-        };
-        *shared.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(File::from(reopened));
-        true
-    }
-
-    /// Elsewhere every file is opened by its path: a new folder there is already the one used.
-    #[cfg(not(target_os = "linux"))]
-    pub fn reopen_if_removed(&self) -> bool {
-        false
-    }
-}
 
 /// Answers a GET or HEAD for a file or folder under `root`.
 ///
@@ -142,7 +59,7 @@ pub fn serve(
 ) -> Response {
     let url_path = match decode_path(target.path) {
         Ok(url_path) => url_path,
-        Err(error) => return Response::error(Status::BadRequest, error.explain()),
+        Err(error) => return Response::error(error.status(), error.explain()),
     };
     let mut relative = String::new();
     if let Some(cache) = cache {
@@ -153,13 +70,12 @@ pub fn serve(
     }
 
     let shown_path = || format!("/{}", url_path.segments.join("/"));
-    let mut fs_path = root.path.clone();
-    fs_path.extend(&url_path.segments);
+    let fs_path = relative_path(&url_path.segments);
 
     // A folder's own page first: one open instead of two for the most common request, `/`.
     if url_path.trailing_slash {
         let index = fs_path.join(INDEX_FILE);
-        if let Ok(opened) = open_inside(root, &index) {
+        if let Ok(opened) = root.open_inside(&index) {
             if opened.metadata.is_file() {
                 let file = FileToServe {
                     path: &index,
@@ -170,7 +86,7 @@ pub fn serve(
             }
         }
     }
-    let opened = open_inside(root, &fs_path);
+    let opened = root.open_inside(&fs_path);
     // Nothing there, or a folder that was removed: the served folder itself may have been
     // removed and made again. Then ask again, in the new one.
     let found_nothing = match &opened {
@@ -196,7 +112,7 @@ pub fn serve(
             // Built off the event loop: a big folder takes long (see `workers`).
             let root = root.clone();
             let segments = url_path.segments;
-            let work = Deferred::new(move || listing(&root, &opened.file, &fs_path, &segments));
+            let work = Deferred::new(move || listing(&root, opened.file, &segments));
             return Response::new(Status::Ok).with_deferred_body(work);
         }
         return redirect_to_folder(&url_path.segments, target.query, authority);
@@ -273,114 +189,12 @@ fn redirect_to_folder(
         .with_body(note.into_bytes())
 }
 
-/// A file about to be served: its path, its path below the root (the cache's key), and the
+/// A file about to be served: its path below the root, the same as the cache's key, and the
 /// cache to keep it in, if any.
 struct FileToServe<'a> {
     path: &'a Path,
     relative: &'a str,
     cache: Option<&'a FileCache>,
-}
-
-/// A file or folder opened for reading, and what `fstat` says about it.
-pub(super) struct Opened {
-    pub(super) file: File,
-    pub(super) metadata: Metadata,
-}
-
-/// Opens `path` and checks that what was opened really lies under the root, whatever
-/// symlinks led there.
-///
-/// The check is made on the file that was opened, not on the path: with `openat2` by the
-/// kernel during the open, otherwise by asking where the open descriptor leads
-/// (`/proc/self/fd/N`). A symlink swapped in after the check cannot change which file is
-/// read. One gap remains where `/proc` is not mounted (or on other systems): the path is then
-/// resolved again after the open ([`real_path`]), and a swap between the two could go unseen.
-pub(super) fn open_inside(root: &Root, path: &Path) -> Result<Opened, Status> {
-    #[cfg(target_os = "linux")]
-    if let Some(opened) = open_beneath(root, path) {
-        return opened;
-    }
-    let file = open_for_reading(path).map_err(|error| status_for(&error))?;
-    let metadata = file.metadata().map_err(|error| status_for(&error))?;
-    let real_path = real_path(&file, path).map_err(|error| status_for(&error))?;
-    if !real_path.starts_with(&root.path) {
-        return Err(Status::Forbidden);
-    }
-    Ok(Opened { file, metadata })
-}
-
-/// Linux's `openat2(2)` with `RESOLVE_BENEATH` opens a file relative to the root folder and
-/// fails if any step — a `..`, a symlink — would leave it: the kernel does the check of
-/// [`open_inside`] during the open itself, with no second system call. `None` when it cannot
-/// decide: a kernel older than 5.6, or a link it refuses that may still end inside the root (an
-/// absolute link to a file in the folder); then the general way decides.
-#[cfg(target_os = "linux")]
-fn open_beneath(root: &Root, path: &Path) -> Option<Result<Opened, Status>> {
-    use rustix::fs::{openat2, Mode, OFlags, ResolveFlags};
-    use rustix::io::Errno;
-    let folder = root.folder()?;
-    let relative = path.strip_prefix(&root.path).ok()?;
-    let relative = if relative.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        relative
-    };
-    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
-    match openat2(
-        &*folder,
-        relative,
-        flags,
-        Mode::empty(),
-        ResolveFlags::BENEATH,
-    ) {
-        Ok(descriptor) => {
-            let file = File::from(descriptor);
-            Some(match file.metadata() {
-                Ok(metadata) => Ok(Opened { file, metadata }),
-                Err(error) => Err(status_for(&error)),
-            })
-        }
-        // EXDEV: a step would leave the folder. ENOSYS, EPERM: no openat2 here.
-        Err(Errno::XDEV | Errno::NOSYS | Errno::PERM | Errno::AGAIN) => None,
-        Err(errno) => Some(Err(status_for(&errno.into()))),
-    }
-}
-
-/// Opens read-only. On Unix with `O_NONBLOCK`: opening a FIFO for reading otherwise waits for
-/// a writer, which would stop the server's event loop. (Reads from regular files ignore the flag.)
-fn open_for_reading(path: &Path) -> io::Result<File> {
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
-    }
-    options.open(path)
-}
-
-/// Where an open file really is, every symlink resolved. Linux answers in one call through
-/// `/proc/self/fd/N`; elsewhere the path is resolved component by component.
-#[cfg(target_os = "linux")]
-fn real_path(file: &File, path: &Path) -> io::Result<PathBuf> {
-    use std::os::fd::AsRawFd;
-    match fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
-        Ok(real_path) => Ok(real_path),
-        Err(_) => fs::canonicalize(path), // /proc is not mounted
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn real_path(_file: &File, path: &Path) -> io::Result<PathBuf> {
-    fs::canonicalize(path)
-}
-
-/// The status for a failed file-system call: missing → 404, not allowed → 403.
-pub(super) fn status_for(error: &io::Error) -> Status {
-    match error.kind() {
-        io::ErrorKind::PermissionDenied => Status::Forbidden,
-        _ => Status::NotFound,
-    }
 }
 
 pub(super) fn refusal(status: Status, shown_path: &str) -> Response {
@@ -503,6 +317,7 @@ pub fn content_type_for(path: &Path) -> Cow<'static, str> {
 mod tests {
     use super::*;
     use crate::server::url_path::split_target;
+    use std::fs;
 
     #[test]
     fn if_modified_since_is_answered_304_only_for_a_current_copy() {

@@ -8,17 +8,15 @@
 //!
 //! Try: `curl http://127.0.0.1:8080/files/` (the demo site's folder of awkward names).
 
-#[cfg(not(target_os = "linux"))]
-use std::fs;
-use std::fs::{File, Metadata};
+use std::fs::File;
 use std::io;
-use std::path::Path;
 use std::time::SystemTime;
-#[cfg(target_os = "linux")]
-use std::time::{Duration, UNIX_EPOCH};
 
-use super::files::{open_inside, refusal, status_for, Root};
+use cap_std::fs::{Dir, Metadata};
+
+use super::files::refusal;
 use super::response::{Response, SERVER_NAME};
+use super::root::{relative_path, status_for, Root};
 use super::url_path::encode_segment;
 use crate::date::{format_http_date, is_writable_as_http_date};
 use crate::escape::html_escape;
@@ -39,11 +37,11 @@ struct Entry {
 /// An HTML page listing a folder: `..` first (except at the root), then the entries sorted by
 /// name, folders marked with a trailing `/`.
 ///
-/// `folder` is the folder as [`files`](super::files) opened it, safely beneath the root; `dir`
-/// is its path, and `segments` the URL path that led there.
-pub fn listing(root: &Root, folder: &File, dir: &Path, segments: &[String]) -> Response {
+/// `folder` is the folder as [`files`](super::files) opened it, safely beneath the root, and
+/// `segments` the URL path that led there.
+pub fn listing(root: &Root, folder: File, segments: &[String]) -> Response {
     let shown_path = format!("/{}", segments.join("/"));
-    let mut entries = match read_entries(root, folder, dir) {
+    let mut entries = match read_entries(root, folder, segments) {
         Ok(entries) => entries,
         Err(error) => return refusal(status_for(&error), &shown_path),
     };
@@ -92,66 +90,34 @@ pub fn listing(root: &Root, folder: &File, dir: &Path, segments: &[String]) -> R
     Response::html(Status::Ok, page)
 }
 
-/// The folder's entries, read through the descriptor that was opened safely — not by path: a
+/// The folder's entries, read through the handle that was opened safely — not by path: a
 /// path looked up again could meanwhile lead somewhere else (a folder swapped for a symlink to
 /// one outside the root), and the listing would show that folder's names.
 ///
-/// Each entry is looked at without following a symlink (`statat` with
+/// Each entry is looked at without following a symlink (on Linux and macOS an `fstatat` with
 /// `AT_SYMLINK_NOFOLLOW`, relative to the open folder). A symlink is followed only the way a
-/// request for it would be: opened beneath the root ([`open_inside`]); a link leading outside
-/// is listed by its name alone, with no size, date or kind of what it points to.
-#[cfg(target_os = "linux")]
-fn read_entries(root: &Root, folder: &File, dir: &Path) -> io::Result<Vec<Entry>> {
-    use rustix::fs::{statat, AtFlags, Dir, FileType};
-    let mut reader = Dir::read_from(folder)?;
+/// request for it would be: beneath the root ([`Root::metadata_inside`]); a link leading
+/// outside is listed by its name alone, with no size, date or kind of what it points to.
+fn read_entries(root: &Root, folder: File, segments: &[String]) -> io::Result<Vec<Entry>> {
+    let folder = Dir::from_std_file(folder);
+    let here = relative_path(segments);
     let mut entries = Vec::new();
-    while let Some(entry) = reader.read() {
+    for entry in folder.entries()? {
         let entry = entry?;
-        let raw_name = entry.file_name();
-        if matches!(raw_name.to_bytes(), b"." | b"..") {
-            continue;
-        }
-        let name = String::from_utf8_lossy(raw_name.to_bytes()).into_owned();
-        let linkable = std::str::from_utf8(raw_name.to_bytes()).is_ok();
-        let entry = match statat(folder, raw_name, AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(stat) if FileType::from_raw_mode(stat.st_mode) == FileType::Symlink => {
-                match open_inside(root, &dir.join(&name)) {
-                    Ok(opened) => Entry::from_metadata(name, linkable, &opened.metadata),
-                    Err(_) => Entry::unknown(name, linkable),
-                }
-            }
-            Ok(stat) => {
-                let modified = u64::try_from(stat.st_mtime)
-                    .ok()
-                    .map(|seconds| UNIX_EPOCH + Duration::from_secs(seconds));
-                Entry {
-                    name,
-                    linkable,
-                    is_dir: FileType::from_raw_mode(stat.st_mode) == FileType::Directory,
-                    size: u64::try_from(stat.st_size).ok(),
-                    modified,
-                }
-            }
-            Err(_) => Entry::unknown(name, linkable),
-        };
-        entries.push(entry);
-    }
-    Ok(entries)
-}
-
-/// The folder's entries, by path (systems without `openat2`: [`open_inside`] checks what is
-/// opened, the listing cannot do better than this).
-#[cfg(not(target_os = "linux"))]
-fn read_entries(_root: &Root, _folder: &File, dir: &Path) -> io::Result<Vec<Entry>> {
-    let mut entries = Vec::new();
-    for entry in fs::read_dir(dir)?.filter_map(Result::ok) {
         let raw_name = entry.file_name();
         let name = raw_name.to_string_lossy().into_owned();
         let linkable = raw_name.to_str().is_some();
-        entries.push(match fs::metadata(entry.path()) {
+        let entry = match entry.metadata() {
+            Ok(metadata) if metadata.is_symlink() => {
+                match root.metadata_inside(&here.join(&raw_name)) {
+                    Ok(metadata) => Entry::from_metadata(name, linkable, &metadata),
+                    Err(_) => Entry::unknown(name, linkable),
+                }
+            }
             Ok(metadata) => Entry::from_metadata(name, linkable, &metadata),
             Err(_) => Entry::unknown(name, linkable),
-        });
+        };
+        entries.push(entry);
     }
     Ok(entries)
 }
@@ -163,7 +129,7 @@ impl Entry {
             linkable,
             is_dir: metadata.is_dir(),
             size: Some(metadata.len()),
-            modified: metadata.modified().ok(),
+            modified: metadata.modified().ok().map(|time| time.into_std()),
         }
     }
 

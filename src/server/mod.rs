@@ -99,6 +99,7 @@ pub mod keep_alive;
 pub mod listing;
 pub mod request;
 pub mod response;
+pub mod root;
 pub mod routes;
 pub mod send;
 pub mod url_path;
@@ -337,13 +338,32 @@ fn raise_open_file_limit() -> u64 {
     let Some(current) = limit.current else {
         return u64::MAX; // unlimited
     };
+    let wanted = highest_open_file_limit(limit.maximum);
+    if wanted <= current {
+        return current;
+    }
     let raised = Rlimit {
-        current: limit.maximum,
+        current: Some(wanted),
         maximum: limit.maximum,
     };
     match setrlimit(Resource::Nofile, raised) {
-        Ok(()) => limit.maximum.unwrap_or(u64::MAX),
+        Ok(()) => wanted,
         Err(_) => current,
+    }
+}
+
+/// The highest soft limit this OS accepts under the hard limit `maximum` (`None`: unlimited).
+/// macOS reports an "unlimited" hard limit but refuses a soft limit above `OPEN_MAX` (10,240,
+/// its `<sys/syslimits.h>`; `setrlimit(2)` says `EINVAL`), so asking for the hard limit there
+/// failed and left the default of 256, and about 112 connections.
+#[cfg(unix)]
+fn highest_open_file_limit(maximum: Option<u64>) -> u64 {
+    const MACOS_OPEN_MAX: u64 = 10_240;
+    let maximum = maximum.unwrap_or(u64::MAX);
+    if cfg!(target_vendor = "apple") {
+        maximum.min(MACOS_OPEN_MAX)
+    } else {
+        maximum
     }
 }
 
@@ -399,7 +419,7 @@ impl Server {
         let shared = Arc::new(Shared {
             site: Site {
                 root,
-                cache: config.file_cache.then(FileCache::new),
+                cache: (config.file_cache && file_cache::WORKS_HERE).then(FileCache::new),
                 routes_enabled: config.routes_enabled,
             },
             log: Log::new(config.log),
@@ -428,9 +448,16 @@ impl Server {
         self.local_addr
     }
 
-    /// The absolute folder being served.
+    /// The absolute folder being served, as a person writes it (on Windows `C:\www`, not the
+    /// `\\?\C:\www` the system answers with).
     pub fn root(&self) -> &std::path::Path {
-        self.shared.site.root.path()
+        self.shared.site.root.shown_path()
+    }
+
+    /// The most connections served at once ([`Config::max_connections`], or the default the
+    /// open-file limit allows).
+    pub fn max_connections(&self) -> usize {
+        self.shared.max_connections
     }
 
     /// How many event loops (threads) serve connections.

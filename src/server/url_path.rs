@@ -13,16 +13,22 @@
 //!    **400 Bad Request**: no honest client sends one (browsers and curl remove them before
 //!    sending), so it is a malformed request, answered the way nginx answers it.
 //!
-//! What is left is a list of plain names with no `/`, `.` or `..` among them: joined onto the
-//! served folder, they can only name something inside it — unless a symlink leads out, which
-//! [`files`](super::files) checks when it opens the file. (A backslash is an ordinary character
-//! in a Linux file name, so `..\..\etc` names a file called that, which does not exist → 404.)
+//! 4. On Windows, a name holding `\` or `:` (another drive, a share, a pipe) → **400**, and a
+//!    device name (`CON`, `NUL`, `COM1`…) or a name ending in a dot or a space → **404**, before
+//!    anything is opened ([`windows_name_rule`]).
+//!
+//! What is left is a list of plain names with no `/`, `.` or `..` among them: joined, they name
+//! something inside the served folder — unless a symlink leads out, which
+//! [`root`](super::root) checks when it opens the file. (A backslash is an ordinary character
+//! in a Linux file name, so there `..\..\etc` names a file called that, which does not exist →
+//! 404.)
 //!
 //! Try: `curl -v --path-as-is http://127.0.0.1:8080/../etc/passwd` (400).
 
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
+use crate::status::Status;
 use percent_encoding::{
     percent_decode_str, percent_encode, utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC,
 };
@@ -88,7 +94,7 @@ pub struct UrlPath {
     pub trailing_slash: bool,
 }
 
-/// Why a URL path was refused (all answered with 400).
+/// Why a URL path was refused ([`PathError::status`] says with what).
 #[derive(Debug, PartialEq, Eq)]
 pub enum PathError {
     /// A `%` not followed by two hex digits.
@@ -99,6 +105,12 @@ pub enum PathError {
     NotUtf8,
     /// A `..` would climb above the served folder.
     ClimbsAboveRoot,
+    /// Windows: a name holds `\` or `:`, which would make it a path of its own there (`C:`,
+    /// `\\host\share`, `file.txt::$DATA`).
+    WindowsSeparator,
+    /// Windows: a name that is a device (`CON`, `NUL`, `COM1`, …, with any extension) or that
+    /// ends in a dot or a space, which Windows drops: no file can be named so.
+    ReservedOnWindows,
 }
 
 impl PathError {
@@ -111,8 +123,54 @@ impl PathError {
             PathError::NulByte => "The path contains %00, which no file name can hold.",
             PathError::NotUtf8 => "The path's percent-escapes do not decode to UTF-8 text.",
             PathError::ClimbsAboveRoot => "The path climbs above the served folder with '..'.",
+            PathError::WindowsSeparator => {
+                "The path has a name with '\\' or ':', which Windows reads as a path of its own."
+            }
+            PathError::ReservedOnWindows => "There is no file of that name on this server.",
         }
     }
+
+    /// The status it is answered with: 400, a request no honest client sends; but 404 for a
+    /// name Windows reserves, a name a link could hold (`/con.txt`) that no file has.
+    pub fn status(&self) -> Status {
+        match self {
+            PathError::ReservedOnWindows => Status::NotFound,
+            _ => Status::BadRequest,
+        }
+    }
+}
+
+/// The rules Windows adds for one decoded name, checked before anything is opened.
+///
+/// On Windows a name with `\` or `:` is not one name: `C:\windows\win.ini` names another
+/// drive, `\\host\share\x` another machine (and opening it would send the user's credentials
+/// there), `\\.\pipe\x` a named pipe, `notes.txt::$DATA` a stream of a file. And some names
+/// are devices in every folder (`CON`, `NUL`, `COM1`…), whatever their extension; a name ending
+/// in a dot or a space is trimmed by Windows to another name. None of these may reach the file
+/// system: the answer must not depend on what exists outside the folder.
+pub fn windows_name_rule(name: &str) -> Result<(), PathError> {
+    if name.contains(['\\', ':']) {
+        return Err(PathError::WindowsSeparator);
+    }
+    if name.ends_with(['.', ' ']) {
+        return Err(PathError::ReservedOnWindows);
+    }
+    let stem = name.split('.').next().unwrap_or(name).trim_end_matches(' ');
+    let upper = stem.to_uppercase();
+    let is_device = match upper.as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
+        _ => {
+            let numbered = upper.strip_prefix("COM").or(upper.strip_prefix("LPT"));
+            matches!(
+                numbered,
+                Some("0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³")
+            )
+        }
+    };
+    if is_device {
+        return Err(PathError::ReservedOnWindows);
+    }
+    Ok(())
 }
 
 /// Decodes and normalizes the path part of a target (rules 2 and 3 in the module docs).
@@ -143,7 +201,12 @@ pub fn decode_path(encoded: &str) -> Result<UrlPath, PathError> {
                     return Err(PathError::ClimbsAboveRoot);
                 }
             }
-            name => segments.push(name.to_string()),
+            name => {
+                if cfg!(windows) {
+                    windows_name_rule(name)?;
+                }
+                segments.push(name.to_string());
+            }
         }
     }
     let last = decoded.rsplit('/').next().unwrap_or_default();
@@ -293,7 +356,13 @@ mod tests {
                 ok(&["#[]{}()@!$&'+,;= %20.test"], false),
             ),
             ("/%252e%252e/x", ok(&["%2e%2e", "x"], false)),
-            ("/..\\..\\etc\\passwd", ok(&["..\\..\\etc\\passwd"], false)),
+            (
+                "/..\\..\\etc\\passwd",
+                match cfg!(windows) {
+                    true => Err(PathError::WindowsSeparator),
+                    false => ok(&["..\\..\\etc\\passwd"], false),
+                },
+            ),
             ("//etc/passwd", ok(&["etc", "passwd"], false)),
             ("/..", Err(PathError::ClimbsAboveRoot)),
             ("/../etc/passwd", Err(PathError::ClimbsAboveRoot)),
@@ -307,6 +376,51 @@ mod tests {
             ("/%ff%fe", Err(PathError::NotUtf8)),
         ] {
             assert_eq!(decode_path(path), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn windows_names_that_are_paths_or_devices_are_refused() {
+        use PathError::{ReservedOnWindows as Reserved, WindowsSeparator as Separator};
+        for (name, want) in [
+            ("notes.txt", Ok(())),
+            ("console.txt", Ok(())),
+            ("com10", Ok(())),
+            ("lpt", Ok(())),
+            (".hidden", Ok(())),
+            ("C:", Err(Separator)),
+            ("C:\\windows\\win.ini", Err(Separator)),
+            ("\\\\host\\share\\x", Err(Separator)),
+            ("\\\\.\\pipe\\name", Err(Separator)),
+            ("notes.txt::$DATA", Err(Separator)),
+            ("..\\..\\x", Err(Separator)),
+            ("CON", Err(Reserved)),
+            ("con.txt", Err(Reserved)),
+            ("Nul.tar.gz", Err(Reserved)),
+            ("aux ", Err(Reserved)),
+            ("AUX .txt", Err(Reserved)),
+            ("COM1", Err(Reserved)),
+            ("lpt9.log", Err(Reserved)),
+            ("COM¹", Err(Reserved)),
+            ("CONOUT$", Err(Reserved)),
+            ("notes.txt.", Err(Reserved)),
+            ("notes.txt ", Err(Reserved)),
+        ] {
+            assert_eq!(windows_name_rule(name), want, "{name:?}");
+        }
+        assert_eq!(PathError::WindowsSeparator.status(), Status::BadRequest);
+        assert_eq!(PathError::ReservedOnWindows.status(), Status::NotFound);
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn on_windows_the_guard_applies_the_name_rules() {
+        for (path, want) in [
+            ("/C:%5cwindows%5cwin.ini", PathError::WindowsSeparator),
+            ("/%5c%5chost%5cshare%5cx", PathError::WindowsSeparator),
+            ("/sub/NUL", PathError::ReservedOnWindows),
+        ] {
+            assert_eq!(decode_path(path), Err(want), "{path}");
         }
     }
 
