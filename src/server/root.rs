@@ -171,12 +171,12 @@ impl Root {
     /// would serve it. Asked only when a request found nothing, or an empty removed folder.
     ///
     /// A removed folder has no links left (`nlink` 0). The new one is opened by the same path,
-    /// with `RESOLVE_NO_SYMLINKS`: the path had none at start, so a symlink on it now was put
-    /// there since, and is not followed — `www` replaced by a link to `/etc` is not served.
-    #[cfg(all(target_os = "linux", not(http10_portable)))]
+    /// one folder at a time from `/`, none of them through a symlink: the path had none at
+    /// start, so a symlink on it now was put there since, and is not followed — `www` replaced
+    /// by a link to `/etc` is not served.
+    #[cfg(unix)]
     pub fn reopen_if_removed(&self) -> bool {
         use cap_std::fs::MetadataExt;
-        use rustix::fs::{openat2, Mode, OFlags, ResolveFlags, CWD};
         let current = self.folder();
         if !current
             .dir_metadata()
@@ -184,22 +184,36 @@ impl Root {
         {
             return false;
         }
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let no_symlinks = ResolveFlags::NO_SYMLINKS;
-        let Ok(reopened) = openat2(CWD, &self.path, flags, Mode::empty(), no_symlinks) else {
+        let Ok(reopened) = open_dir_without_symlinks(&self.path) else {
             return false;
         };
-        let reopened = Dir::from_std_file(File::from(reopened));
         *self.folder.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(reopened);
         true
     }
 
-    /// Elsewhere there is no way to open a path refusing every symlink on it, so a removed
-    /// root stays removed (404) until the server is started again.
-    #[cfg(not(all(target_os = "linux", not(http10_portable))))]
+    /// Windows: a folder held open cannot be removed (cap-std opens it without
+    /// `FILE_SHARE_DELETE`), so the one opened at start is always the one there.
+    #[cfg(not(unix))]
     pub fn reopen_if_removed(&self) -> bool {
         false
     }
+}
+
+/// Opens the absolute folder `path` from `/`, one name at a time, refusing a symlink at any
+/// step (Linux's `RESOLVE_NO_SYMLINKS`, done by hand so that every Unix has it).
+#[cfg(unix)]
+fn open_dir_without_symlinks(path: &Path) -> io::Result<Dir> {
+    use cap_fs_ext::DirExt;
+    use std::path::Component;
+    let mut folder = Dir::open_ambient_dir("/", ambient_authority())?;
+    for step in path.components() {
+        match step {
+            Component::RootDir => {}
+            Component::Normal(name) => folder = folder.open_dir_nofollow(name)?,
+            _ => return Err(io::ErrorKind::InvalidInput.into()),
+        }
+    }
+    Ok(folder)
 }
 
 /// The root itself is `.` to cap-std.

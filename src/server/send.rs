@@ -318,7 +318,7 @@ impl Socket for Vec<u8> {}
 /// `sendfile(2)`: the kernel copies from the file's pages to the socket, and the bytes never
 /// pass through this process — one system call for as much as the socket's buffer takes,
 /// instead of a `read` and a `write` per buffer.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(http10_portable)))]
 fn linux_sendfile(
     socket: impl std::os::fd::AsFd,
     file: &File,
@@ -330,24 +330,24 @@ fn linux_sendfile(
 
 /// `send(2)` with `MSG_MORE`: "more is coming", so the kernel waits to fill a segment; the
 /// `close` that follows sends what waits, with the `FIN`.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(http10_portable)))]
 fn linux_send_more(socket: impl std::os::fd::AsFd, bytes: &[u8]) -> io::Result<usize> {
     rustix::net::send(socket, bytes, rustix::net::SendFlags::MORE).map_err(io::Error::from)
 }
 
 /// The server's sockets (`mio`'s non-blocking `TcpStream`).
 impl Socket for mio::net::TcpStream {
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", not(http10_portable)))]
     fn hold_partial_segments(&mut self, hold: bool) {
         let _ = rustix::net::sockopt::set_tcp_cork(&*self, hold);
     }
 
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", not(http10_portable)))]
     fn write_then_close(&mut self, bytes: &[u8]) -> io::Result<usize> {
         linux_send_more(&*self, bytes)
     }
 
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", not(http10_portable)))]
     fn send_file(
         &mut self,
         file: &File,
