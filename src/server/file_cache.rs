@@ -43,6 +43,13 @@
 //! `statx`. A request that arrived later is always checked again; so is every request made
 //! outside the event loop, which arrives "now".
 //!
+//! ## On other systems
+//!
+//! macOS and the BSDs have no `statx`: the same five facts come from a lookup beneath the root
+//! ([`Root::metadata_inside`]), a few system calls instead of one, with the same guarantee.
+//! Windows gives no inode number in stable Rust, so no identity can be checked: the cache is off
+//! there ([`WORKS_HERE`]), and does no work at all.
+//!
 //! Misses cost one `statx` more than no cache at all. The cache holds at most
 //! [`MAX_ENTRIES`] files of at most [`MAX_FILE_BYTES`] each and [`MAX_TOTAL_BYTES`] in all; when
 //! full, the oldest entry goes. `httpserve --no-cache` turns it off, for comparing the two.

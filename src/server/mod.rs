@@ -75,7 +75,8 @@
 //! | [`request`] | the request line and headers, under limits (RFC 1945 §5) |
 //! | [`routes`] | method + path → `/upper`, `/echo`, or a file |
 //! | [`url_path`] | percent-decoding and the path-traversal guard |
-//! | [`files`] | opening beneath the root; the conditional GET (`If-Modified-Since`) |
+//! | [`root`] | the served folder, and opening beneath it, race-free, on every OS |
+//! | [`files`] | a path's file, folder or redirect; the conditional GET (`If-Modified-Since`) |
 //! | [`file_cache`] | small files kept between requests, validated on every hit |
 //! | [`listing`] | a folder's HTML listing |
 //! | [`response`] | the response head, written in one place |
