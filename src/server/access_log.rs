@@ -7,9 +7,10 @@
 //! ```
 //!
 //! The fields: the client's address; two dashes (the identity and the user name, which this
-//! server never knows); the time; the request line, with `"`, `\`, control characters and
-//! bytes beyond ASCII shown as `\xNN`, nginx's rule, so that a request cannot close the quotes
-//! or start a line and forge an entry; the status code; the body bytes sent.
+//! server never knows); the time; the request line exactly as it arrived (its spaces and tabs,
+//! its version as written, not as the server read them), with `"`, `\`, control characters
+//! and bytes beyond ASCII shown as `\xNN`, nginx's rule, so that a request cannot close the
+//! quotes or start a line and forge an entry; the status code; the body bytes sent.
 //!
 //! Writing to stderr is a blocking call made from the event loop: a terminal that cannot keep
 //! up slows the server down. Use `--quiet` when measuring speed.
@@ -189,5 +190,25 @@ mod tests {
         assert!(shown.len() < 300, "{} characters", shown.len());
         let long_text = format!("GET /{} HTTP/1.0", "a".repeat(500));
         assert_eq!(shown_request_line(long_text.as_bytes()), long_text);
+    }
+
+    #[test]
+    fn the_request_line_is_logged_as_it_arrived_not_as_it_was_read() {
+        use crate::server::request::tests::parsed;
+        for (head, want) in [
+            (&b"GET / HTTP/1.0\r\n\r\n"[..], "GET / HTTP/1.0"),
+            // RFC 1945 Appendix B lets the server read this as `GET /notes.txt HTTP/1.1`; the
+            // log says what the client wrote.
+            (
+                b"GET\t/notes.txt   HTTP/1.2\r\n\r\n",
+                "GET\\x09/notes.txt   HTTP/1.2",
+            ),
+            (b"GET  /  HTTP/01.00\n\n", "GET  /  HTTP/01.00"),
+            (b"\r\nGET /old\r\n", "GET /old"),
+            (b"GET /old  \n", "GET /old  "),
+        ] {
+            let request = parsed(head);
+            assert_eq!(shown_request_line(request.request_line()), want);
+        }
     }
 }
