@@ -71,7 +71,7 @@ pub use build::{
     build_request, head_length, parse_header_arg, parse_header_value, parse_method_arg, Method,
 };
 pub use chunked::{parse_chunk_size, MAX_CHUNK_LINE_BYTES};
-pub use error::GetError;
+pub use error::{Deadline, GetError};
 pub use form_data::{form_body, DataArg, FORM_CONTENT_TYPE};
 pub use head::{
     parse_reply_head, Parsed, ReplyHead, ReplyVersion, MAX_REPLY_HEADERS, MAX_REPLY_HEAD_BYTES,
@@ -349,9 +349,9 @@ fn read_final_head(
     while (100..200).contains(&head.status) && head.status != 101 {
         interim += 1;
         if interim > MAX_INTERIM_REPLIES {
-            return Err(GetError::BadResponse(format!(
-                "more than {MAX_INTERIM_REPLIES} interim 1xx replies, and no final one"
-            )));
+            return Err(GetError::TooManyInterimReplies {
+                limit: MAX_INTERIM_REPLIES,
+            });
         }
         wire.observer.reply_head(&head);
         wire.note("an interim 1xx reply (HTTP/1.1): the final one follows (RFC 9110 §15.2)");
@@ -364,7 +364,7 @@ fn read_final_head(
 const SEND_PIECE: usize = 64 * 1024;
 
 /// How many interim (1xx) replies may come before the final one.
-const MAX_INTERIM_REPLIES: usize = 10;
+pub const MAX_INTERIM_REPLIES: usize = 10;
 
 /// Sends the request, and returns how many of its bytes went: all of them, unless the server
 /// answered first. A server that stops reading cannot make us wait for ever.
@@ -394,9 +394,7 @@ fn send(
                     std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
                 ) =>
             {
-                return Err(GetError::Timeout(
-                    "the server did not take the request".into(),
-                ))
+                return Err(GetError::Timeout(Deadline::Send { limit: timeout }))
             }
             // The server closed while we sent: if it answered first, that answer is the news.
             Err(_) if sent > 0 && server_has_answered(stream) => return Ok(sent),

@@ -92,6 +92,8 @@ impl fmt::Display for LengthError {
     }
 }
 
+impl std::error::Error for LengthError {}
+
 /// The body length the headers announce: `None` without `Content-Length`. The value must be
 /// digits only (RFC 1945 §10.4: `1*DIGIT`); the same length repeated is allowed.
 pub fn content_length<N: AsRef<str>>(headers: &[(N, String)]) -> Result<Option<u64>, LengthError> {

@@ -59,7 +59,6 @@ fn reply_without_content_length_ends_when_the_server_closes() {
     let run = httpget(&["-v", &server.url("/")]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(run.text(), "first second");
-    assert!(run.stderr.contains("§7.2.2"), "{}", run.stderr);
 }
 
 #[test]
@@ -112,11 +111,7 @@ fn chunked_reply_without_its_last_chunk_exits_18() {
         Scripted::once("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
     let run = httpget(&[&server.url("/")]);
     assert_eq!(run.code, Some(18), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("before the last chunk"),
-        "{}",
-        run.stderr
-    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
 
 #[test]
@@ -237,7 +232,7 @@ fn reply_cut_short_of_content_length_exits_18() {
     let server = Scripted::once("HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..");
     let run = httpget(&[&server.url("/")]);
     assert_eq!(run.code, Some(18), "{}", run.stderr);
-    assert!(run.stderr.contains("10 of the 100"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
 
 #[test]
@@ -260,7 +255,7 @@ fn oversized_head_exits_8_without_reading_on() {
     });
     let run = httpget(&[&server.url("/")]);
     assert_eq!(run.code, Some(8), "{}", run.stderr);
-    assert!(run.stderr.contains("65536"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
 
 #[test]
@@ -276,7 +271,7 @@ fn server_that_never_answers_times_out_with_exit_28() {
     let run = httpget(&["-m", "0.5", &server.url("/")]);
     assert_eq!(run.code, Some(28), "{}", run.stderr);
     assert!(run.took < Duration::from_secs(5), "took {:?}", run.took);
-    assert!(run.stderr.contains("timed out"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
 
 #[test]
@@ -427,7 +422,6 @@ fn an_interim_1xx_reply_is_skipped_for_the_final_one() {
         run.stderr
     );
     assert!(run.stderr.contains("< HTTP/1.1 200 OK"), "{}", run.stderr);
-    assert!(run.stderr.contains("interim"), "{}", run.stderr);
 }
 
 /// A server that sends nothing but interim replies is refused, not followed for ever.
@@ -438,19 +432,13 @@ fn endless_interim_replies_are_a_bad_response() {
     assert_eq!(run.code, Some(8), "{}", run.stderr);
 }
 
-/// A head httparse refuses: the message quotes the line at fault, escaped once, not the status
-/// line before it.
+/// A head httparse refuses: one line, exit 8 (`tests/httpget_errors.rs` checks it names the
+/// header line at fault, and `head.rs` that the line is quoted escaped once).
 #[test]
-fn a_bad_header_line_is_the_one_the_error_quotes() {
+fn a_bad_header_line_exits_8_with_one_line() {
     let server = Scripted::once("HTTP/1.0 200 OK\r\nX-Good: 1\r\nX-Bad: a\x1bb\r\n\r\nbody");
     let run = httpget(&[&server.url("/")]);
     assert_eq!(run.code, Some(8), "{}", run.stderr);
-    assert!(run.stderr.contains("X-Bad: a\\x1Bb"), "{}", run.stderr);
-    assert!(
-        !run.stderr.contains("\\\\x"),
-        "escaped twice: {}",
-        run.stderr
-    );
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
 

@@ -95,7 +95,12 @@ fn read_all(body: &mut ReplyBody<'_>, buffer_size: usize) -> (Vec<u8>, bool) {
         match body.read(&mut buffer) {
             Ok(0) => return (all, true),
             Ok(count) => all.extend_from_slice(&buffer[..count]),
-            Err(GetError::BadResponse(_) | GetError::TruncatedBody { .. }) => return (all, false),
+            Err(
+                GetError::BadChunkSize { .. }
+                | GetError::ChunkLongerThanSize
+                | GetError::ChunkLineTooLong
+                | GetError::TruncatedBody { .. },
+            ) => return (all, false),
             Err(other) => panic!("a body in memory failed with {other:?}"),
         }
     }

@@ -53,8 +53,8 @@ pub fn framing(method: Method, head: &ReplyHead) -> Result<BodyFraming, GetError
     if chunked {
         return Ok(BodyFraming::Chunked);
     }
-    let length = crate::headers::content_length(&head.headers)
-        .map_err(|error| GetError::BadResponse(error.to_string()))?;
+    let length =
+        crate::headers::content_length(&head.headers).map_err(GetError::BadContentLength)?;
     Ok(match length {
         Some(length) => BodyFraming::Length(length),
         None => BodyFraming::UntilClose,

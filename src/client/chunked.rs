@@ -49,11 +49,8 @@ pub fn parse_chunk_size(line: &[u8]) -> Result<u64, GetError> {
         .take_while(|&&byte| byte == b' ' || byte == b'\t')
         .count();
     let digits = &size_text[..size_text.len() - blanks];
-    let not_hex = || {
-        GetError::BadResponse(format!(
-            "chunk size {:?} is not a hex number",
-            crate::escape::escape_control(line)
-        ))
+    let not_hex = || GetError::BadChunkSize {
+        line: line.to_vec(),
     };
     if digits.is_empty() {
         return Err(not_hex());
@@ -101,9 +98,7 @@ impl ReplyBody<'_> {
                 }
                 ChunkState::DataEnd => {
                     if !self.read_chunk_line()?.is_empty() {
-                        return Err(GetError::BadResponse(
-                            "a chunk is longer than its size line says".into(),
-                        ));
+                        return Err(GetError::ChunkLongerThanSize);
                     }
                     self.chunk = ChunkState::Size;
                 }
@@ -121,11 +116,6 @@ impl ReplyBody<'_> {
     /// [`MAX_CHUNK_LINE_BYTES`] long. It is gathered in `chunk_line`, which keeps its memory
     /// from one line to the next: no allocation per chunk.
     fn read_chunk_line(&mut self) -> Result<&[u8], GetError> {
-        let too_long = || {
-            GetError::BadResponse(format!(
-                "a chunk-size line is longer than {MAX_CHUNK_LINE_BYTES} bytes"
-            ))
-        };
         self.chunk_line.clear();
         loop {
             if self.pending_start == self.pending.len() {
@@ -149,7 +139,7 @@ impl ReplyBody<'_> {
                     // Checked on every line, however it arrived: whole with the head, or in
                     // reads that split it anywhere.
                     if line.len() > MAX_CHUNK_LINE_BYTES {
-                        return Err(too_long());
+                        return Err(GetError::ChunkLineTooLong);
                     }
                     return Ok(&self.chunk_line);
                 }
@@ -161,7 +151,7 @@ impl ReplyBody<'_> {
             // Unfinished, and longer than the limit even if its last byte is a CR to drop:
             // no need to read the rest of it.
             if self.chunk_line.len() > MAX_CHUNK_LINE_BYTES + 1 {
-                return Err(too_long());
+                return Err(GetError::ChunkLineTooLong);
             }
         }
     }
@@ -205,13 +195,16 @@ mod tests {
             b"5\x0b;x",
         ] {
             let error = parse_chunk_size(line).expect_err("invalid");
-            assert!(matches!(error, GetError::BadResponse(_)), "{line:?}");
+            assert!(
+                matches!(&error, GetError::BadChunkSize { line: quoted } if quoted == line),
+                "{line:?}: {error:?}"
+            );
         }
     }
 
     /// Decodes `body`, of which `with_head` bytes came with the head and the rest arrives in
-    /// reads of at most 4 KiB; `None` if the decoder refuses it.
-    fn decode(body: &[u8], with_head: usize) -> Option<Vec<u8>> {
+    /// reads of at most 4 KiB; the error if the decoder refuses it.
+    fn decode(body: &[u8], with_head: usize) -> Result<Vec<u8>, GetError> {
         let mut observer = crate::client::Silent;
         let (pending, later) = body.split_at(with_head);
         let framing = crate::client::BodyFraming::Chunked;
@@ -220,9 +213,9 @@ mod tests {
         let mut buffer = [0; 100];
         loop {
             match reply.read(&mut buffer) {
-                Ok(0) => return Some(data),
+                Ok(0) => return Ok(data),
                 Ok(count) => data.extend_from_slice(&buffer[..count]),
-                Err(_) => return None,
+                Err(error) => return Err(error),
             }
         }
     }
@@ -238,17 +231,15 @@ mod tests {
         let too_long = format!("0{zeros}5\r\nhello\r\n0\r\n\r\n");
         let long_trailer = format!("0\r\nX: {}\r\n\r\n", "t".repeat(MAX_CHUNK_LINE_BYTES));
         for with_head in [0, 1, 100, MAX_CHUNK_LINE_BYTES + 3] {
-            assert_eq!(
-                decode(fits.as_bytes(), with_head).as_deref(),
-                Some(&b"hello"[..]),
-                "{with_head} bytes with the head"
-            );
-            assert_eq!(decode(too_long.as_bytes(), with_head), None, "{with_head}");
-            assert_eq!(
-                decode(long_trailer.as_bytes(), with_head),
-                None,
-                "{with_head}"
-            );
+            let decoded = decode(fits.as_bytes(), with_head).expect("fits");
+            assert_eq!(decoded, b"hello", "{with_head} bytes with the head");
+            for refused in [&too_long, &long_trailer] {
+                let error = decode(refused.as_bytes(), with_head).expect_err("too long");
+                assert!(
+                    matches!(error, GetError::ChunkLineTooLong),
+                    "{with_head}: {error:?}"
+                );
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{GetError, IpFamily, Observer, Target};
+use super::{Deadline, GetError, IpFamily, Observer, Target};
 
 /// A name lookup: the system resolver, or a stand-in in the tests.
 type Lookup = fn(&str, u16) -> io::Result<Vec<SocketAddr>>;
@@ -113,10 +113,10 @@ fn lookup_bounded(
             host: host.to_string(),
             reason: resolver_reason(&error),
         }),
-        Err(_) => Err(GetError::Timeout(format!(
-            "resolving {host} took longer than the {:.1} s allowed",
-            started.elapsed().as_secs_f64()
-        ))),
+        Err(_) => Err(GetError::Timeout(Deadline::Resolve {
+            host: host.to_string(),
+            waited: started.elapsed(),
+        })),
     }
 }
 
@@ -169,12 +169,11 @@ fn connect(
                 source: error,
             })
         }
-        _ => Err(GetError::Timeout(format!(
-            "no connection to {} port {} within {:.1} s",
-            target.host,
-            target.port,
-            started.elapsed().as_secs_f64()
-        ))),
+        _ => Err(GetError::Timeout(Deadline::Connect {
+            host: target.host.clone(),
+            port: target.port,
+            waited: started.elapsed(),
+        })),
     }
 }
 
@@ -233,7 +232,11 @@ mod tests {
             slow_lookup,
         );
         let took = started.elapsed();
-        assert!(matches!(result, Err(GetError::Timeout(_))), "{result:?}");
+        // The lookup took 0.7 s of the budget; the connect, which then timed out, the rest.
+        assert!(
+            matches!(&result, Err(GetError::Timeout(Deadline::Connect { host, .. })) if host == "slow.example"),
+            "{result:?}"
+        );
         // One budget: about 1 s in all, not 0.7 s of lookup plus a fresh 1 s of connecting.
         assert!(took < Duration::from_millis(1500), "took {took:?}");
     }

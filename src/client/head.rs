@@ -10,8 +10,10 @@
 //! §6) — or, far more often today, not HTTP at all (an SSH banner on port 22). Like curl, we
 //! refuse it ([`GetError::NotHttp`]) unless `--http0.9` allows it.
 
+use super::error::QUOTED_LINE_BYTES;
 use super::wire::Wire;
 use super::GetError;
+use crate::headers::is_token_byte;
 
 /// The longest reply head (status line and headers) read before giving up.
 pub const MAX_REPLY_HEAD_BYTES: usize = 64 * 1024;
@@ -118,26 +120,14 @@ pub fn parse_reply_head(bytes: &[u8]) -> Result<Parsed, GetError> {
     let length = match config.parse_response(&mut response, bytes) {
         Ok(httparse::Status::Complete(length)) => length,
         Ok(httparse::Status::Partial) => return Ok(Parsed::Partial),
-        Err(httparse::Error::TooManyHeaders) => {
-            return Err(GetError::BadResponse(format!(
-                "more than {MAX_REPLY_HEADERS} header lines"
-            )))
-        }
-        Err(error) => {
-            let line = line_at_fault(bytes);
-            return Err(GetError::BadResponse(format!(
-                "{error}, in the line \"{}\"",
-                crate::escape::escape_control(&line[..line.len().min(80)])
-            )));
-        }
+        Err(httparse::Error::TooManyHeaders) => return Err(GetError::TooManyHeaders),
+        Err(source) => return Err(fault(bytes, source)),
     };
     let status = response.code.unwrap_or_default();
     // RFC 1945 §6.1.1: "The first digit of the Status-Code defines the class of response",
     // and there are five classes, 1xx to 5xx. httparse takes any three digits.
     if !(100..=599).contains(&status) {
-        return Err(GetError::BadResponse(format!(
-            "status code {status:03}, outside HTTP's 100 to 599"
-        )));
+        return Err(GetError::StatusOutOfRange { status });
     }
     let version = match response.version {
         Some(0) => ReplyVersion::Http10,
@@ -161,27 +151,42 @@ pub fn parse_reply_head(bytes: &[u8]) -> Result<Parsed, GetError> {
     Ok(Parsed::Complete(head, length))
 }
 
-/// The line of a head that the parser refused, to quote in the error: the first with a control
-/// byte (other than a tab, or the CR of its CR LF), else the first header line without a colon
-/// (and not a folded continuation), else the status line.
-fn line_at_fault(head: &[u8]) -> &[u8] {
-    let lines: Vec<&[u8]> = head
+/// The error for a head `httparse` refused, naming the line at fault. Of a reply, httparse
+/// refuses the status line with `Version` or `Status`; anything else it says is about the
+/// header lines, and which of them it does not say: the first with a control byte (other than
+/// a tab, or the CR of its CR LF), else the first without a colon (and not a folded
+/// continuation), else the first whose name is not a token.
+fn fault(head: &[u8], source: httparse::Error) -> GetError {
+    let mut lines = head
         .split(|&byte| byte == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-        .take_while(|line| !line.is_empty())
-        .collect();
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line));
+    let status_line = lines.next().unwrap_or(head);
+    let quoted = |line: &[u8]| line[..line.len().min(QUOTED_LINE_BYTES)].to_vec();
+    if matches!(source, httparse::Error::Version | httparse::Error::Status) {
+        let line = quoted(status_line);
+        return GetError::BadStatusLine { line, source };
+    }
+    let headers: Vec<&[u8]> = lines.take_while(|line| !line.is_empty()).collect();
     let is_control = |&byte: &u8| (byte < 0x20 && byte != b'\t') || byte == 0x7f;
-    let with_control = lines.iter().find(|line| line.iter().any(is_control));
-    let without_colon = || {
-        lines.iter().skip(1).find(|line| {
-            !line.starts_with(b" ") && !line.starts_with(b"\t") && !line.contains(&b':')
-        })
+    let is_folded = |line: &[u8]| line.starts_with(b" ") || line.starts_with(b"\t");
+    let bad_name = |line: &[u8]| match line.iter().position(|&byte| byte == b':') {
+        None => !is_folded(line),
+        // Spaces before the colon are allowed (see the parser's configuration above).
+        Some(colon) => !line[..colon]
+            .trim_ascii_end()
+            .iter()
+            .all(|&b| is_token_byte(b)),
     };
-    with_control
-        .or_else(without_colon)
-        .or(lines.first())
+    let with_control = headers.iter().find(|line| line.iter().any(is_control));
+    let line = with_control
+        .or_else(|| headers.iter().find(|line| bad_name(line)))
+        .or(headers.first())
         .copied()
-        .unwrap_or(head)
+        .unwrap_or_default();
+    GetError::BadHeaderLine {
+        line: quoted(line),
+        source,
+    }
 }
 
 /// Reads from the wire until a whole head is in, and returns it with the bytes read past it
@@ -219,9 +224,7 @@ pub(crate) fn read_reply_head(
                 0 => Err(GetError::EmptyReply),
                 // A reply "HT" and then close: too short to be a head, so it is 0.9's body.
                 1..=4 => http09(wire, received, allow_http09),
-                _ => Err(GetError::BadResponse(
-                    "the connection closed before the end of the head".into(),
-                )),
+                received => Err(GetError::TruncatedHead { received }),
             };
         }
     }
@@ -352,19 +355,88 @@ mod tests {
     }
 
     #[test]
-    fn malformed_status_lines_are_bad_responses() {
-        for input in [
-            &b"HTTP/1.0 abc OK\r\n\r\n"[..],
-            b"HTTP/2.0 200 OK\r\n\r\n",
-            b"HTTP/1.0 200 OK\r\nno colon here\r\n\r\n",
-            b"HTTP/x\r\n\r\n",
-            b"HTTP/1.0 099 Odd\r\n\r\n",
-            b"HTTP/1.0 000 Zero\r\n\r\n",
-            b"HTTP/1.0 600 Beyond\r\n\r\n",
+    fn a_malformed_head_names_the_line_at_fault() {
+        use httparse::Error::{HeaderName, HeaderValue, Status, Version};
+        let long_reason = format!("HTTP/1.0 200 {}\x01\r\n\r\n", "r".repeat(100));
+        for (input, in_status_line, line, source) in [
+            (
+                &b"HTTP/1.0 abc OK\r\n\r\n"[..],
+                true,
+                &b"HTTP/1.0 abc OK"[..],
+                Status,
+            ),
+            (
+                b"HTTP/2.0 200 OK\r\n\r\n",
+                true,
+                b"HTTP/2.0 200 OK",
+                Version,
+            ),
+            (b"HTTP/x\r\n\r\n", true, b"HTTP/x", Version),
+            (
+                long_reason.as_bytes(),
+                true,
+                &long_reason.as_bytes()[..QUOTED_LINE_BYTES],
+                Status,
+            ),
+            (
+                b"HTTP/1.0 200 OK\r\nno colon here\r\n\r\n",
+                false,
+                b"no colon here",
+                HeaderName,
+            ),
+            (
+                b"HTTP/1.0 200 OK\r\nX-Good: 1\r\nX-Bad: a\x1bb\r\n\r\n",
+                false,
+                b"X-Bad: a\x1bb",
+                HeaderValue,
+            ),
+            (
+                b"HTTP/1.0 200 OK\r\nX-Good: 1\r\nBad Name: x\r\n\r\n",
+                false,
+                b"Bad Name: x",
+                HeaderName,
+            ),
         ] {
-            let error = parse_reply_head(input).expect_err("malformed");
-            assert_eq!(error.exit_code(), 8, "{input:?}: {error}");
+            let shown = String::from_utf8_lossy(input);
+            match parse_reply_head(input) {
+                Err(GetError::BadStatusLine {
+                    line: got,
+                    source: why,
+                }) if in_status_line => {
+                    assert_eq!((&got[..], why), (line, source), "{shown:?}")
+                }
+                Err(GetError::BadHeaderLine {
+                    line: got,
+                    source: why,
+                }) if !in_status_line => {
+                    assert_eq!((&got[..], why), (line, source), "{shown:?}")
+                }
+                other => panic!("{shown:?}: {other:?}"),
+            }
         }
+    }
+
+    #[test]
+    fn a_status_code_outside_the_five_classes_is_refused() {
+        for (input, code) in [
+            (&b"HTTP/1.0 099 Odd\r\n\r\n"[..], 99),
+            (b"HTTP/1.0 000 Zero\r\n\r\n", 0),
+            (b"HTTP/1.0 600 Beyond\r\n\r\n", 600),
+        ] {
+            match parse_reply_head(input) {
+                Err(GetError::StatusOutOfRange { status }) => assert_eq!(status, code),
+                other => panic!("{input:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_line_at_fault_is_quoted_escaped_once() {
+        let error = parse_reply_head(b"HTTP/1.0 200 OK\r\nX-Bad: a\x1bb\\x\r\n\r\n")
+            .expect_err("a control byte in a value");
+        let sentence = error.to_string();
+        assert!(sentence.contains("\"X-Bad: a\\x1Bb\\\\x\""), "{sentence}");
+        assert_eq!(error.exit_code(), 8);
     }
 
     #[test]
@@ -376,7 +448,7 @@ mod tests {
         input.extend_from_slice(b"\r\n");
         assert!(matches!(
             parse_reply_head(&input),
-            Err(GetError::BadResponse(_))
+            Err(GetError::TooManyHeaders)
         ));
     }
 

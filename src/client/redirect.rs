@@ -102,9 +102,10 @@ pub fn next_hop(current: &Url, head: &ReplyHead) -> Result<NextHop, GetError> {
     };
     match current.join(crate::headers::trim_ows(location)) {
         Ok(next) => Ok(NextHop::To(next)),
-        Err(reason) => Err(GetError::BadResponse(format!(
-            "the Location {location:?} is not a URL ({reason})"
-        ))),
+        Err(source) => Err(GetError::BadLocation {
+            location: location.to_string(),
+            source,
+        }),
     }
 }
 
@@ -230,7 +231,13 @@ mod tests {
     fn a_location_that_is_no_url_is_a_bad_response() {
         let error =
             next_hop(&url("http://h/"), &reply(302, Some("http://[::1/"))).expect_err("bad");
-        assert!(matches!(error, GetError::BadResponse(_)), "{error}");
+        match error {
+            GetError::BadLocation { location, source } => {
+                assert_eq!(location, "http://[::1/");
+                assert_eq!(source, url::ParseError::InvalidIpv6Address);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::io::{self, Read};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use super::{GetError, Observer};
+use super::{Deadline, GetError, Observer};
 
 /// Where a reply's bytes come from.
 enum Source<'o> {
@@ -148,19 +148,18 @@ impl<'o> Wire<'o> {
     }
 
     fn timeout(&self, clock: Clock) -> GetError {
-        let since_request = self.sent_at.elapsed().as_secs_f64();
         GetError::Timeout(match clock {
-            Clock::Idle => format!("nothing received for {} s", self.idle_timeout.as_secs_f64()),
-            Clock::Head => format!(
-                "the reply's status line and headers were not complete within the {} s \
-                 allowed (--head-timeout)",
-                self.head_deadline
-                    .map_or(0.0, |(_, limit)| limit.as_secs_f64())
-            ),
-            Clock::MaxTime => format!(
-                "the transfer took longer than the --max-time allowed ({since_request:.1} s \
-                 since the request)"
-            ),
+            Clock::Idle => Deadline::Idle {
+                limit: self.idle_timeout,
+            },
+            Clock::Head => Deadline::Head {
+                limit: self
+                    .head_deadline
+                    .map_or(Duration::ZERO, |(_, limit)| limit),
+            },
+            Clock::MaxTime => Deadline::MaxTime {
+                elapsed: self.sent_at.elapsed(),
+            },
         })
     }
 }

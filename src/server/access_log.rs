@@ -7,8 +7,10 @@
 //! ```
 //!
 //! The fields: the client's address; two dashes (the identity and the user name, which this
-//! server never knows); the time; the request line exactly as sent, control characters shown
-//! as `\xNN` so a request cannot forge a log line; the status code; the body bytes sent.
+//! server never knows); the time; the request line exactly as it arrived (its spaces and tabs,
+//! its version as written, not as the server read them), with `"`, `\`, control characters
+//! and bytes beyond ASCII shown as `\xNN`, nginx's rule, so that a request cannot close the
+//! quotes or start a line and forge an entry; the status code; the body bytes sent.
 //!
 //! Writing to stderr is a blocking call made from the event loop: a terminal that cannot keep
 //! up slows the server down. Use `--quiet` when measuring speed.
@@ -19,7 +21,7 @@ use std::time::SystemTime;
 
 use super::request::Request;
 use crate::date::format_log_date;
-use crate::escape::escape_control;
+use crate::escape::{escape_control, escape_log_field};
 use crate::status::Status;
 
 /// How much the server writes on stderr.
@@ -109,20 +111,21 @@ pub fn access_line(
 /// The most bytes of a request line that is not text shown in the log.
 pub const MAX_LOGGED_GARBAGE: usize = 64;
 
-/// The request line as the log shows it: control characters and bytes that are not UTF-8 as
-/// `\xNN`, and, when it is not text at all (binary from a program that speaks another
-/// protocol), only its first [`MAX_LOGGED_GARBAGE`] bytes and how many more there were, so one
-/// stray connection cannot fill the screen with escapes.
+/// The request line as the log shows it, escaped by [`escape_log_field`]; when it is not text
+/// at all (binary from a program that speaks another protocol), only its first
+/// [`MAX_LOGGED_GARBAGE`] bytes and how many more there were, so one stray connection cannot
+/// fill the screen with escapes. A line of text is not cut: the request reader keeps at most
+/// a little over 8 KiB of it (a longer one is answered 414).
 pub fn shown_request_line(request_line: &[u8]) -> String {
     let is_text = std::str::from_utf8(request_line)
         .is_ok_and(|text| !text.chars().any(|c| c.is_control() && c != '\t'));
     if is_text || request_line.len() <= MAX_LOGGED_GARBAGE {
-        return escape_control(request_line);
+        return escape_log_field(request_line);
     }
     let more = request_line.len() - MAX_LOGGED_GARBAGE;
     format!(
         "{}… ({more} more bytes)",
-        escape_control(&request_line[..MAX_LOGGED_GARBAGE])
+        escape_log_field(&request_line[..MAX_LOGGED_GARBAGE])
     )
 }
 
@@ -158,6 +161,22 @@ mod tests {
                 0,
                 "127.0.0.1 - - [06/Nov/1994:08:49:37 +0000] \"GET /\\x1B[2J HTTP/1.0\" 404 0",
             ),
+            // A quote would close the field: unescaped, this line reads as a request for
+            // `/a` answered 200, then a second one, `forged HTTP/1.0`.
+            (
+                b"GET /a\" 200 0 \"forged HTTP/1.0",
+                Status::NotFound,
+                0,
+                "127.0.0.1 - - [06/Nov/1994:08:49:37 +0000] \
+                 \"GET /a\\x22 200 0 \\x22forged HTTP/1.0\" 404 0",
+            ),
+            (
+                b"GET /back\\slash/caf\xc3\xa9\t HTTP/1.0",
+                Status::NotFound,
+                0,
+                "127.0.0.1 - - [06/Nov/1994:08:49:37 +0000] \
+                 \"GET /back\\x5Cslash/caf\\xC3\\xA9\\x09 HTTP/1.0\" 404 0",
+            ),
         ] {
             assert_eq!(access_line(client, when, request_line, status, sent), want);
         }
@@ -171,5 +190,25 @@ mod tests {
         assert!(shown.len() < 300, "{} characters", shown.len());
         let long_text = format!("GET /{} HTTP/1.0", "a".repeat(500));
         assert_eq!(shown_request_line(long_text.as_bytes()), long_text);
+    }
+
+    #[test]
+    fn the_request_line_is_logged_as_it_arrived_not_as_it_was_read() {
+        use crate::server::request::tests::parsed;
+        for (head, want) in [
+            (&b"GET / HTTP/1.0\r\n\r\n"[..], "GET / HTTP/1.0"),
+            // RFC 1945 Appendix B lets the server read this as `GET /notes.txt HTTP/1.1`; the
+            // log says what the client wrote.
+            (
+                b"GET\t/notes.txt   HTTP/1.2\r\n\r\n",
+                "GET\\x09/notes.txt   HTTP/1.2",
+            ),
+            (b"GET  /  HTTP/01.00\n\n", "GET  /  HTTP/01.00"),
+            (b"\r\nGET /old\r\n", "GET /old"),
+            (b"GET /old  \n", "GET /old  "),
+        ] {
+            let request = parsed(head);
+            assert_eq!(shown_request_line(request.request_line()), want);
+        }
     }
 }

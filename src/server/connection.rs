@@ -363,7 +363,7 @@ impl Connection {
             persistence,
         };
         let request_line = if shared.log.shows(LogLevel::Access) {
-            request.request_line().into_bytes()
+            request.request_line().to_vec()
         } else {
             Vec::new() // not logged: spare the allocation
         };

@@ -141,12 +141,10 @@ impl Request {
         headers::lists_token(self.values(name), token)
     }
 
-    /// The request line as sent, for the access log: `GET / HTTP/1.0`.
-    pub fn request_line(&self) -> String {
-        match self.version {
-            Version::Http09 => format!("{} {}", self.method(), self.target()),
-            other => format!("{} {} {}", self.method(), self.target(), other.as_str()),
-        }
+    /// The request line exactly as it arrived, for the access log: `GET\t/notes.txt   HTTP/1.2`,
+    /// which its parts would rebuild as `GET /notes.txt HTTP/1.1`.
+    pub fn request_line(&self) -> &[u8] {
+        first_line_of(&self.head)
     }
 
     /// Whether the header name at `field` is `name`, in any case (RFC 1945 §4.2).
@@ -451,18 +449,18 @@ enum HeadStatus {
 }
 
 fn rejected(error: RequestError, received: &[u8]) -> Rejected {
-    let line_end = received
-        .iter()
-        .position(|&byte| byte == b'\n')
-        .unwrap_or(received.len())
-        .min(MAX_TARGET_BYTES + 64);
-    let first_line = received[..line_end]
-        .strip_suffix(b"\r")
-        .unwrap_or(&received[..line_end]);
+    let line = first_line_of(received);
     Rejected {
         error,
-        first_line: first_line.to_vec(),
+        first_line: line[..line.len().min(MAX_TARGET_BYTES + 64)].to_vec(),
     }
+}
+
+/// The first line of `bytes` without its line end (CR LF or bare LF); all of `bytes` when no
+/// line has ended yet.
+fn first_line_of(bytes: &[u8]) -> &[u8] {
+    let line = bytes.split(|&byte| byte == b'\n').next().unwrap_or(bytes);
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// Looks for a complete head at the start of `buffer`.
@@ -641,7 +639,7 @@ fn parse_version(text: &str) -> Result<Version, RequestError> {
 
 /// How many body bytes follow the head (RFC 1945 §7.2.2: only `Content-Length` says so).
 fn body_length(request: &Request) -> Result<usize, Rejected> {
-    let bad = |error: RequestError| rejected(error, request.request_line().as_bytes());
+    let bad = |error: RequestError| rejected(error, request.request_line());
     if request.header("Transfer-Encoding").is_some() {
         return Err(bad(RequestError::TransferEncoding));
     }
