@@ -31,8 +31,21 @@ impl Server {
     }
 
     /// Starts `httpserve` with exactly these arguments; panics if it prints no address in time.
+    ///
+    /// With `HTTPSERVE_WRAPPER` set (a command and its arguments, split on spaces), the server
+    /// runs under it: `.ci/run` uses `strace … -e inject=openat2:error=ENOSYS`, so that cap-std
+    /// takes the walk macOS and FreeBSD use, and the escape tests cover that code on Linux.
     pub fn start_with_args(args: &[&str]) -> Server {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_httpserve"));
+        let wrapper = std::env::var("HTTPSERVE_WRAPPER").unwrap_or_default();
+        let mut wrapper = wrapper.split_whitespace();
+        let mut command = match wrapper.next() {
+            Some(program) => {
+                let mut command = Command::new(program);
+                command.args(wrapper).arg(env!("CARGO_BIN_EXE_httpserve"));
+                command
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_httpserve")),
+        };
         command.args(args);
         let process = Process::start(command);
         let banner = process.next_line_within(PATIENCE).unwrap_or_else(|| {
