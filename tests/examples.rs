@@ -32,7 +32,16 @@ fn example(name: &str) -> PathBuf {
     static EXAMPLES_DIR: OnceLock<PathBuf> = OnceLock::new();
     let dir = EXAMPLES_DIR.get_or_init(build_examples);
     let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(path.exists(), "no example binary at {}", path.display());
+    assert!(
+        path.exists(),
+        "no example binary at {}{}",
+        path.display(),
+        if cfg!(other_os) {
+            " (built for another OS, this test cannot run cargo: `cargo build --examples --target …` first)"
+        } else {
+            ""
+        }
+    );
     path
 }
 
