@@ -85,6 +85,11 @@ impl Fixture {
     }
 }
 
+/// The answer to a path segment holding `\`: on Windows a separator, which could climb out of
+/// the root or name a drive, so the request is refused (400); elsewhere just a character of a
+/// name that no file here has (404).
+const BACKSLASH: u16 = if cfg!(windows) { 400 } else { 404 };
+
 fn start(fixture: &Fixture) -> Server {
     Server::start(&fixture.root(), &["--quiet"])
 }
@@ -110,9 +115,9 @@ fn traversal_attempts_never_leave_the_served_folder() {
         ("/%252e%252e/secret.txt", 404),
         ("//secret.txt", 404),
         ("//etc/passwd", 404),
-        ("/..\\secret.txt", 404),
-        ("/..%5csecret.txt", 404),
-        ("/sub/..\\..\\secret.txt", 404),
+        ("/..\\secret.txt", BACKSLASH),
+        ("/..%5csecret.txt", BACKSLASH),
+        ("/sub/..\\..\\secret.txt", BACKSLASH),
         ("http://localhost/../secret.txt", 400),
         ("http://localhost/%2e%2e/secret.txt", 400),
     ] {
