@@ -148,9 +148,9 @@ pub fn symlink(target: impl AsRef<Path>, link: impl AsRef<Path>) -> std::io::Res
 
 /// A file that takes no writes, for a program's stdout or stderr, and the words its error
 /// message holds: Linux's `/dev/full` (every write fails, "No space left on device"); on
-/// Windows a file opened only for reading (a write is "Access denied"). macOS and FreeBSD have
-/// neither such a device nor such an error for stdout (std takes a write refused as `EBADF` for
-/// a closed stdout, and goes on): the tests using this are ignored there.
+/// Windows a file opened only for reading (a write is "Access denied"). Elsewhere the tests
+/// using this are ignored: `/dev/full` is Linux's, and on Unix a read-only file will not do
+/// (std takes a write refused with `EBADF` for a closed stdout, and goes on).
 pub fn unwritable_file() -> (std::fs::File, &'static str) {
     #[cfg(target_os = "linux")]
     return (
