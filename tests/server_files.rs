@@ -293,6 +293,8 @@ fn content_types_come_from_the_extension() {
         ("/sub/", "text/html; charset=utf-8"),
     ] {
         let reply = server.get(&format!("GET {path} HTTP/1.0\r\n\r\n"));
+        // An error page is HTML too: the type is only the file's (or listing's) on a 200.
+        assert_eq!(reply.status(), 200, "{path}");
         assert_eq!(
             reply.header("Content-Type").as_deref(),
             Some(content_type),
