@@ -9,6 +9,15 @@
 //! | `has_mkfifo`      | `mkfifo` is on PATH                        | the FIFO in the served folder |
 //! | `has_ipv6`        | a socket can bind `[::1]:0`                | IPv6 addresses          |
 //! | `running_as_root` | the build runs as user id 0                | what root cannot check (unreadable files, privileged ports) |
+//! | `other_os`        | the tests are built for another OS than this machine's (the Windows build, run under wine) | every test that needs a program of this machine |
+//!
+//! Built for another OS (`cargo test --target x86_64-pc-windows-gnu` on Linux, run under wine),
+//! a test cannot start this machine's curl or Chromium, even though the probe finds them: so
+//! `other_os` is set instead of `has_curl`, `has_chromium` and `has_mkfifo`, under CI too, and
+//! those tests are listed as ignored, with that reason (`#[cfg_attr(other_os, ignore = …)]`
+//! beside `#[cfg_attr(all(not(has_curl), not(other_os)), ignore = …)]`). Whether this machine's
+//! user is root says nothing about the Windows program either. The IPv6 loopback is the same
+//! one: wine's sockets are this machine's.
 //!
 //! Under CI (the `CI` variable set, not empty and not `false`/`0`), a missing tool is a failure:
 //! the `has_*` cfgs are all set, so those tests run and fail, each naming what is missing. This
@@ -29,6 +38,13 @@ fn main() {
     println!("cargo::rerun-if-changed=tests/support/probe.rs");
     println!("cargo::rerun-if-env-changed=PATH");
     println!("cargo::rerun-if-env-changed=CI");
+    // This script runs on the machine doing the build; the tests run on the target's OS.
+    let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let other_os = target_os != env::consts::OS;
+    println!("cargo::rustc-check-cfg=cfg(other_os)");
+    if other_os {
+        println!("cargo::rustc-cfg=other_os");
+    }
     let path = env::var_os("PATH").unwrap_or_default();
     for dir in env::split_paths(&path) {
         if dir.is_dir() {
@@ -38,22 +54,28 @@ fn main() {
 
     let ci = env::var("CI").is_ok_and(|value| !matches!(value.as_str(), "" | "0" | "false"));
     let on_path = |name: &str| probe::find_in_path(name).is_some();
+    // (cfg, what it is, found, whether a test built for another OS could use it)
     let tools = [
-        ("has_curl", "curl", on_path("curl")),
+        ("has_curl", "curl", on_path("curl"), false),
         (
             "has_chromium",
             "Chromium or chromedriver",
             probe::find_chromium().is_ok(),
+            false,
         ),
-        ("has_mkfifo", "mkfifo", on_path("mkfifo")),
+        ("has_mkfifo", "mkfifo", on_path("mkfifo"), false),
         (
             "has_ipv6",
             "an IPv6 loopback ([::1])",
             probe::ipv6_loopback().is_ok(),
+            true,
         ),
     ];
-    for (cfg, what, found) in tools {
+    for (cfg, what, found, usable_from_other_os) in tools {
         println!("cargo::rustc-check-cfg=cfg({cfg})");
+        if other_os && !usable_from_other_os {
+            continue;
+        }
         if found || ci {
             println!("cargo::rustc-cfg={cfg}");
         }
@@ -65,7 +87,7 @@ fn main() {
     }
 
     println!("cargo::rustc-check-cfg=cfg(running_as_root)");
-    if probe::running_as_root() {
+    if !other_os && probe::running_as_root() {
         println!("cargo::rustc-cfg=running_as_root");
     }
 }

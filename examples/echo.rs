@@ -146,7 +146,7 @@ fn udp_server(cli: &Cli) -> Result<(), String> {
         let (size, sender) = match socket.recv_from(&mut buffer) {
             Ok(received) => received,
             Err(error) => {
-                say!("receive failed: {error}");
+                common::say_receive_failed(&error);
                 continue;
             }
         };

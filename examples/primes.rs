@@ -160,7 +160,7 @@ fn server(cli: &Cli) -> Result<(), String> {
         let (size, sender) = match socket.recv_from(&mut buffer) {
             Ok(received) => received,
             Err(error) => {
-                say!("receive failed: {error}");
+                common::say_receive_failed(&error);
                 continue;
             }
         };

@@ -28,7 +28,7 @@
 mod common;
 
 use clap::{Parser, Subcommand};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[cfg(unix)]
@@ -41,11 +41,15 @@ use std::net::Shutdown;
 use std::os::unix::fs::FileTypeExt;
 #[cfg(unix)]
 use std::os::unix::net::{UnixListener, UnixStream};
+#[cfg(unix)]
+use std::path::Path;
 
 /// How much the server reads at a time.
+#[cfg(unix)]
 const BUFFER_SIZE: usize = 1024;
 
 /// The most a client reads back.
+#[cfg(unix)]
 const MAX_ECHO: u64 = 1024 * 1024;
 
 /// Echo over a Unix-domain socket: a path instead of an address and a port.
@@ -88,8 +92,10 @@ fn main() -> ExitCode {
 
 /// The socket's file, removed when this value is dropped: when the server returns with an
 /// error. Ctrl+C ends the process without dropping anything, so its handler removes it too.
+#[cfg(unix)]
 struct SocketFile(PathBuf);
 
+#[cfg(unix)]
 impl Drop for SocketFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);

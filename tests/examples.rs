@@ -26,11 +26,22 @@ const QUIET_PERIOD: Duration = Duration::from_millis(300);
 /// The path of an example's binary, built once per test run. `cargo test` builds the examples,
 /// but `cargo test --test examples` does not, and a binary left from an older build would
 /// test old code: so the first caller runs `cargo build --examples` (a no-op when fresh).
+/// Built for another OS (the Windows build under wine, `other_os`), the test cannot start this
+/// machine's cargo: it takes the binaries `cargo test --target …` built beside it.
 fn example(name: &str) -> PathBuf {
     static EXAMPLES_DIR: OnceLock<PathBuf> = OnceLock::new();
     let dir = EXAMPLES_DIR.get_or_init(build_examples);
     let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(path.exists(), "no example binary at {}", path.display());
+    assert!(
+        path.exists(),
+        "no example binary at {}{}",
+        path.display(),
+        if cfg!(other_os) {
+            " (built for another OS, this test cannot run cargo: `cargo build --examples --target …` first)"
+        } else {
+            ""
+        }
+    );
     path
 }
 
@@ -42,6 +53,9 @@ fn build_examples() -> PathBuf {
         .parent()
         .and_then(Path::parent)
         .expect("the test binary lives in target/<profile>/deps");
+    if cfg!(other_os) {
+        return profile_dir.join("examples");
+    }
     let mut command = Command::new(env!("CARGO"));
     command.args(["build", "--examples", "--quiet"]);
     match profile_dir.file_name().and_then(|name| name.to_str()) {
@@ -314,7 +328,10 @@ fn every_example_explains_itself_with_help() {
 }
 
 #[test]
-#[cfg(unix)] // signals are sent with `kill`
+#[cfg_attr(
+    windows,
+    ignore = "sends Ctrl+C as SIGINT with kill: Windows has neither"
+)]
 fn ctrl_c_ends_every_server_cleanly() {
     for (name, args) in [
         ("tcp_uppercase", vec!["server"]),
@@ -339,7 +356,10 @@ fn ctrl_c_ends_every_server_cleanly() {
 /// read on a socket that has a timeout (signal(7)), so the read fails with EINTR: that is the
 /// signal arriving, not a network error, and must not be reported as one.
 #[test]
-#[cfg(unix)] // signals are sent with `kill`
+#[cfg_attr(
+    windows,
+    ignore = "sends Ctrl+C as SIGINT with kill: Windows has neither"
+)]
 fn ctrl_c_with_a_client_connected_ends_every_server_cleanly() {
     for name in TCP_LINE_LESSONS.into_iter().chain(["mini_http"]) {
         let mut server = Server::start(name, &["server"]);
@@ -380,7 +400,6 @@ fn assert_next_line_ends(server: &Server, marker: &str, ending: &str) {
 }
 
 #[test]
-#[cfg(unix)] // unix_echo is one of them
 fn every_count_in_the_examples_output_reads_right_for_one_and_for_more() {
     for (name, args) in [
         ("udp_uppercase", &["server"][..]),
@@ -449,15 +468,18 @@ fn every_count_in_the_examples_output_reads_right_for_one_and_for_more() {
     let finished = run_client("consonants", &["client", "-p", &port], "b\n");
     assert_eq!(finished.stdout, "\"b\" has 1 consonant.\n");
 
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let path = dir.path().join("echo.sock");
-    let path_text = path.to_str().expect("UTF-8");
-    let unix_server = start_unix_echo(&path);
-    for (message, ending) in [("x", "echoed 1 byte"), ("xy", "echoed 2 bytes")] {
-        let finished = run_client("unix_echo", &["client", "--path", path_text, message], "");
-        assert!(finished.status.success(), "{}", finished.stderr);
-        let line = unix_server.line_containing("echoed");
-        assert_eq!(line, ending);
+    #[cfg(unix)]
+    {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("echo.sock");
+        let path_text = path.to_str().expect("UTF-8");
+        let unix_server = start_unix_echo(&path);
+        for (message, ending) in [("x", "echoed 1 byte"), ("xy", "echoed 2 bytes")] {
+            let finished = run_client("unix_echo", &["client", "--path", path_text, message], "");
+            assert!(finished.status.success(), "{}", finished.stderr);
+            let line = unix_server.line_containing("echoed");
+            assert_eq!(line, ending);
+        }
     }
 }
 

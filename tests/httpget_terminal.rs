@@ -168,6 +168,10 @@ fn text_reply(body: &str) -> Vec<u8> {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "drives a pseudo-terminal: the Windows build runs under wine, which has none that works"
+)]
 fn up_arrow_at_the_prompt_recalls_the_last_url() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Scripted::start(2, |_| vec![send(text_reply("hello\n"))]);
@@ -187,6 +191,10 @@ fn up_arrow_at_the_prompt_recalls_the_last_url() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "drives a pseudo-terminal: the Windows build runs under wine, which has none that works"
+)]
 fn ctrl_c_at_the_prompt_clears_the_line_and_asks_again() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut terminal = Terminal::start(&[], dir.path());
@@ -204,6 +212,10 @@ fn ctrl_c_at_the_prompt_clears_the_line_and_asks_again() {
 /// (The line editor used to catch SIGINT for as long as the prompt lived, so Ctrl+C during a
 /// transfer was echoed and ignored.)
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "drives a pseudo-terminal: the Windows build runs under wine, which has none that works"
+)]
 fn ctrl_c_during_a_transfer_from_the_prompt_stops_httpget() {
     let server = Scripted::start(1, |_| {
         vec![
@@ -238,6 +250,10 @@ fn ctrl_c_during_a_transfer_from_the_prompt_stops_httpget() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "drives a pseudo-terminal: the Windows build runs under wine, which has none that works"
+)]
 fn binary_body_is_refused_on_the_terminal_with_its_hint() {
     let dir = tempfile::tempdir().expect("temp dir");
     let body = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
@@ -267,6 +283,10 @@ fn binary_body_is_refused_on_the_terminal_with_its_hint() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "drives a pseudo-terminal: the Windows build runs under wine, which has none that works"
+)]
 fn progress_bar_appears_for_a_slow_large_download_to_a_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let piece = vec![b'x'; 256 * 1024];
@@ -290,6 +310,10 @@ fn progress_bar_appears_for_a_slow_large_download_to_a_file() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "drives a pseudo-terminal: the Windows build runs under wine, which has none that works"
+)]
 fn a_download_to_a_file_ends_with_a_summary_line_and_silent_hides_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Scripted::once(ok_reply(&[7; 1000]));

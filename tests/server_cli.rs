@@ -8,8 +8,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::Command;
 
 use support::{
-    read_to_close, require_ipv6, require_not_root, site, Exited, Process, Reply, Server, BIG_BYTES,
-    NOTES, PATIENCE,
+    read_to_close, require_ipv6, site, Exited, Process, Reply, Server, BIG_BYTES, NOTES, PATIENCE,
 };
 
 /// Runs httpserve to completion (it must exit by itself: start-up errors, --help).
@@ -52,11 +51,12 @@ fn the_start_up_line_names_address_port_folder_and_how_to_stop() {
 /// A start-up error that cannot even be written (stderr is a full disk here) still exits 1:
 /// `eprintln!` would panic, and exit 101.
 #[test]
+#[cfg_attr(
+    not(any(target_os = "linux", windows)),
+    ignore = "no file here refuses every write (Linux has /dev/full)"
+)]
 fn a_start_up_error_with_stderr_unwritable_still_exits_1() {
-    let full = fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .expect("open /dev/full");
+    let (full, _) = support::unwritable_file();
     let mut command = Command::new(env!("CARGO_BIN_EXE_httpserve"));
     command
         .args(["0", "--bind", "127.0.0.1", "--dir", "/nonexistent/folder"])
@@ -93,13 +93,16 @@ fn a_missing_or_wrong_folder_is_one_line_and_exit_1() {
     }
 }
 
+/// Ports below 1024 need rights on Linux and FreeBSD; Windows and macOS (since 10.14) let any
+/// user listen there.
 #[test]
+#[cfg(not(any(windows, target_vendor = "apple")))]
 #[cfg_attr(
     running_as_root,
     ignore = "running as root, which may listen on port 80"
 )]
 fn a_privileged_port_without_rights_is_one_line_and_exit_1() {
-    require_not_root();
+    support::require_not_root();
     let dir = site();
     let dir_text = dir.path().to_str().expect("utf-8");
     let output = run_to_exit(&["80", "--bind", "127.0.0.1", "--dir", dir_text]);
@@ -227,6 +230,10 @@ fn quiet_silences_the_log_and_verbose_shows_connections_and_heads() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "sends Ctrl+C as SIGINT with kill: Windows has neither"
+)]
 fn ctrl_c_finishes_the_download_in_flight_then_exits_0() {
     let dir = site();
     let mut server = Server::start(dir.path(), &["--quiet"]);
@@ -260,6 +267,10 @@ fn ctrl_c_finishes_the_download_in_flight_then_exits_0() {
 /// client cut off, it gets its access-log line with the bytes that did go: nothing vanishes
 /// from the log. (`--shutdown-grace` makes the wait short for the test.)
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "sends Ctrl+C as SIGINT with kill: Windows has neither"
+)]
 fn a_download_cut_off_at_the_end_of_the_grace_time_is_logged() {
     let dir = site();
     let mut server = Server::start(dir.path(), &["--shutdown-grace", "0.3"]);
@@ -277,6 +288,10 @@ fn a_download_cut_off_at_the_end_of_the_grace_time_is_logged() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "sends Ctrl+C as SIGINT with kill: Windows has neither"
+)]
 fn ctrl_c_closes_idle_kept_alive_connections_promptly() {
     let dir = site();
     let mut server = Server::start(dir.path(), &["--quiet"]);
@@ -289,7 +304,8 @@ fn ctrl_c_closes_idle_kept_alive_connections_promptly() {
     assert_eq!(server.wait_for_exit(), Some(0));
 }
 
-/// Sends SIGINT, as Ctrl+C in the terminal does, to the server we started.
+/// Sends SIGINT, as Ctrl+C in the terminal does, to the server we started. (On Windows, Ctrl+C
+/// is a console event, sent to every program on a console, not to one by its id.)
 fn interrupt(pid: u32) {
     let status = Command::new("kill")
         .args(["-INT", &pid.to_string()])
@@ -299,6 +315,10 @@ fn interrupt(pid: u32) {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "sends Ctrl+C as SIGINT with kill: Windows has neither"
+)]
 fn a_second_ctrl_c_stops_at_once_and_still_exits_0() {
     let dir = site();
     let mut server = Server::start(dir.path(), &["--quiet"]);

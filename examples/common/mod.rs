@@ -212,6 +212,20 @@ pub fn send_reply(socket: &UdpSocket, reply: &[u8], request_size: usize, sender:
     }
 }
 
+/// Says why a UDP server's `recv_from` failed; the server then waits for the next datagram.
+/// Linux and macOS cut a datagram longer than the buffer to fit and say nothing. Windows
+/// fails the call instead (`WSAEMSGSIZE`, 10040), and std then gives no sender: there is
+/// nobody to answer, and the log says so in the words of [`send_reply`]'s refusal.
+pub fn say_receive_failed(error: &io::Error) {
+    /// Windows' "message too long" for a datagram larger than the receive buffer.
+    const WSAEMSGSIZE: i32 = 10040;
+    if cfg!(windows) && error.raw_os_error() == Some(WSAEMSGSIZE) {
+        say!("not answering: a datagram longer than the buffer (Windows does not say who sent it)");
+    } else {
+        say!("receive failed: {error}");
+    }
+}
+
 /// Whether a read failed because its time limit passed. Unix says `WouldBlock` (EAGAIN),
 /// Windows says `TimedOut`.
 pub fn is_timeout(error: &io::Error) -> bool {

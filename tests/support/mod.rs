@@ -17,6 +17,18 @@
 //! `#[cfg_attr(not(has_curl), ignore = "curl not found on PATH")]`, so `cargo test` lists it as
 //! `ignored, curl not found on PATH` instead of passing it unseen. With `CI` set the build
 //! script never says a tool is missing: the test runs, and [`require_program`] fails it.
+//!
+//! ## Tests on every OS
+//!
+//! The suite compiles for Linux, macOS, FreeBSD and Windows (`.ci/run` checks each with clippy,
+//! and runs the Windows build under wine). A test of something only one OS has (a FIFO, Unix
+//! permissions, a Unix-domain socket) is compiled for that OS only (`#[cfg(unix)]`). A test of
+//! what matters everywhere but cannot run under wine or on Windows (Ctrl+C sent as SIGINT with
+//! `kill`, a pseudo-terminal, creating a symlink) compiles everywhere and carries
+//! `#[cfg_attr(windows, ignore = "…why…")]`, so that it shows as ignored with its reason, never
+//! as passed. Built for another OS than the machine's (`other_os`, see `build.rs`), the tests
+//! cannot start this machine's programs: the tests needing curl or Chromium are ignored, saying
+//! so.
 
 // Each test file uses a different part of this module, and of its re-exports.
 #![allow(dead_code, unused_imports)]
@@ -29,7 +41,7 @@ pub mod server;
 pub mod site;
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -113,4 +125,47 @@ pub fn require_not_root() {
         !running_as_root(),
         "running as root, but built as another user: rebuild as root to have this test ignored"
     );
+}
+
+/// Makes `link` a symbolic link to `target` (relative to the link's folder, or absolute).
+/// Windows has two kinds, for a file and for a folder: the target's kind decides. Creating one
+/// there needs Developer Mode or an administrator, and wine 8 only pretends to (the call succeeds
+/// and nothing is made), so the tests that use links are ignored on Windows.
+pub fn symlink(target: impl AsRef<Path>, link: impl AsRef<Path>) -> std::io::Result<()> {
+    let (target, link) = (target.as_ref(), link.as_ref());
+    #[cfg(unix)]
+    return std::os::unix::fs::symlink(target, link);
+    #[cfg(windows)]
+    {
+        let seen_from = link.parent().unwrap_or(Path::new(".")).join(target);
+        if seen_from.is_dir() {
+            std::os::windows::fs::symlink_dir(target, link)
+        } else {
+            std::os::windows::fs::symlink_file(target, link)
+        }
+    }
+}
+
+/// A file that takes no writes, for a program's stdout or stderr, and the words its error
+/// message holds: Linux's `/dev/full` (every write fails, "No space left on device"); on
+/// Windows a file opened only for reading (a write is "Access denied"). Elsewhere the tests
+/// using this are ignored: `/dev/full` is Linux's, and on Unix a read-only file will not do
+/// (std takes a write refused with `EBADF` for a closed stdout, and goes on).
+pub fn unwritable_file() -> (std::fs::File, &'static str) {
+    #[cfg(target_os = "linux")]
+    return (
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("open /dev/full"),
+        "No space left on device",
+    );
+    #[cfg(windows)]
+    {
+        let file = tempfile::NamedTempFile::new().expect("a temporary file");
+        let read_only = std::fs::File::open(file.path()).expect("open for reading");
+        (read_only, "denied")
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
+    panic!("no file refuses every write on this OS");
 }
