@@ -9,6 +9,7 @@
 //! | `has_mkfifo`      | `mkfifo` is on PATH                        | the FIFO in the served folder |
 //! | `has_ipv6`        | a socket can bind `[::1]:0`                | IPv6 addresses          |
 //! | `running_as_root` | the build runs as user id 0                | what root cannot check (unreadable files, privileged ports) |
+//! | `can_make_netns`  | Linux, as root, with `ip` and `tc` (iproute2) on PATH | the classroom-network test (`tests/classroom_network.rs`) |
 //!
 //! Under CI (the `CI` variable set, not empty and not `false`/`0`), a missing tool is a failure:
 //! the `has_*` cfgs are all set, so those tests run and fail, each naming what is missing. This
@@ -50,6 +51,11 @@ fn main() {
             "has_ipv6",
             "an IPv6 loopback ([::1])",
             probe::ipv6_loopback().is_ok(),
+        ),
+        (
+            "can_make_netns",
+            "root with iproute2 (ip, tc)",
+            probe::can_make_netns(),
         ),
     ];
     for (cfg, what, found) in tools {
