@@ -13,6 +13,8 @@ use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 
+use super::StartError;
+
 /// Who can open a URL the server prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reach {
@@ -104,11 +106,28 @@ pub fn interface_addresses() -> io::Result<Vec<IpAddr>> {
     Ok(interfaces.iter().map(|interface| interface.ip()).collect())
 }
 
-/// The addresses `--bind TEXT` names, to try in order: an address as written (`127.0.0.1`,
-/// `::1`, also `[::1]` as URLs write it), or a host name (`localhost`) as the system's resolver
-/// answers it, as python's `http.server --bind` does. An empty list means the name has no
-/// address.
-pub fn bind_candidates(text: &str, port: u16) -> io::Result<Vec<IpAddr>> {
+/// The socket addresses to listen on, to try in order until one works: those `--bind TEXT`
+/// names, or, without `--bind`, all interfaces — IPv6 `::` first, which on Linux also takes IPv4
+/// connections, then IPv4 `0.0.0.0` for systems without IPv6.
+pub fn listen_candidates(bind: Option<&str>, port: u16) -> Result<Vec<SocketAddr>, StartError> {
+    let ips = match bind {
+        None => vec![
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        ],
+        Some(text) => addresses_named(text, port)
+            .map_err(|error| StartError::UnknownHost(text.to_string(), error))?,
+    };
+    Ok(ips
+        .into_iter()
+        .map(|ip| SocketAddr::new(ip, port))
+        .collect())
+}
+
+/// The addresses `text` names: an address as written (`127.0.0.1`, `::1`, also `[::1]` as URLs
+/// write it), or a host name (`localhost`) as the system's resolver answers it, as python's
+/// `http.server --bind` does.
+fn addresses_named(text: &str, port: u16) -> io::Result<Vec<IpAddr>> {
     let unbracketed = text
         .strip_prefix('[')
         .and_then(|rest| rest.strip_suffix(']'))
@@ -122,15 +141,14 @@ pub fn bind_candidates(text: &str, port: u16) -> io::Result<Vec<IpAddr>> {
             addresses.push(addr.ip());
         }
     }
+    if addresses.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            "the name has no address",
+        ));
+    }
     Ok(addresses)
 }
-
-/// The addresses to listen on when `--bind` is not given: IPv6 `::` first, which on Linux also
-/// takes IPv4 connections, then IPv4 `0.0.0.0` on systems without IPv6.
-pub const ALL_INTERFACES: [IpAddr; 2] = [
-    IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-    IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-];
 
 #[cfg(test)]
 mod tests {
@@ -222,15 +240,20 @@ mod tests {
 
     #[test]
     fn bind_takes_addresses_as_written_without_asking_a_resolver() {
-        for (text, want) in [
-            ("127.0.0.1", "127.0.0.1"),
-            ("::1", "::1"),
-            ("[::1]", "::1"),
-            ("::", "::"),
-            ("192.0.2.2", "192.0.2.2"),
+        for (bind, want) in [
+            (Some("127.0.0.1"), &["127.0.0.1:8080"][..]),
+            (Some("::1"), &["[::1]:8080"]),
+            (Some("[::1]"), &["[::1]:8080"]),
+            (Some("::"), &["[::]:8080"]),
+            (Some("192.0.2.2"), &["192.0.2.2:8080"]),
+            (None, &["[::]:8080", "0.0.0.0:8080"]),
         ] {
-            let got = bind_candidates(text, 8080).expect("an address");
-            assert_eq!(got, vec![ip(want)], "{text}");
+            let want: Vec<SocketAddr> = want
+                .iter()
+                .map(|addr| addr.parse().expect("address"))
+                .collect();
+            let got = listen_candidates(bind, 8080).expect("an address");
+            assert_eq!(got, want, "{bind:?}");
         }
     }
 }

@@ -526,24 +526,9 @@ impl Server {
     }
 }
 
-/// Opens the listening socket: on the first address `bind` names that can be listened on, or on
-/// all interfaces ([`addresses::ALL_INTERFACES`]).
+/// Opens the listening socket on the first of [`addresses::listen_candidates`] that works.
 fn listen(bind: Option<&str>, port: u16) -> Result<TcpListener, StartError> {
-    let ips = match bind {
-        None => addresses::ALL_INTERFACES.to_vec(),
-        Some(name) => match addresses::bind_candidates(name, port) {
-            Ok(ips) if !ips.is_empty() => ips,
-            Ok(_) => {
-                let none = io::Error::new(io::ErrorKind::NotFound, "the name has no address");
-                return Err(StartError::UnknownHost(name.to_string(), none));
-            }
-            Err(error) => return Err(StartError::UnknownHost(name.to_string(), error)),
-        },
-    };
-    let candidates: Vec<SocketAddr> = ips
-        .into_iter()
-        .map(|ip| SocketAddr::new(ip, port))
-        .collect();
+    let candidates = addresses::listen_candidates(bind, port)?;
     let mut last_error = None;
     for addr in &candidates {
         match listen_on(*addr) {
