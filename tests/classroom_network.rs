@@ -402,7 +402,7 @@ fn the_start_up_lines_name_the_address_the_class_uses() {
         thread::sleep(Duration::from_millis(20));
     }
     eprintln!(
-        "classroom: start-up lines {:?} ({}); round trip {:.1} ms",
+        "classroom: start-up lines {:?} ({}); round trip {:.3} ms",
         class.address_lines,
         class.link_note(),
         class.round_trip().as_secs_f64() * 1e3
@@ -463,7 +463,7 @@ fn a_page_and_its_assets_arrive_whole_over_the_link() {
 
     eprintln!(
         "classroom: the page and its {} assets ({} bytes, one connection each) in {:.0} ms; \
-         round trip {:.1} ms ({})",
+         round trip {:.3} ms ({})",
         assets.len(),
         expected.len(),
         took.as_secs_f64() * 1e3,
