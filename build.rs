@@ -9,6 +9,7 @@
 //! | `has_mkfifo`      | `mkfifo` is on PATH                        | the FIFO in the served folder |
 //! | `has_ipv6`        | a socket can bind `[::1]:0`                | IPv6 addresses          |
 //! | `running_as_root` | the build runs as user id 0                | what root cannot check (unreadable files, privileged ports) |
+//! | `can_make_netns`  | Linux, as root, with `ip` and `tc` (iproute2) on PATH | the classroom-network test (`tests/classroom_network.rs`) |
 //! | `other_os`        | the tests are built for another OS than this machine's (the Windows build, run under wine) | every test that needs a program of this machine |
 //!
 //! Built for another OS (`cargo test --target x86_64-pc-windows-gnu` on Linux, run under wine),
@@ -69,6 +70,12 @@ fn main() {
             "an IPv6 loopback ([::1])",
             probe::ipv6_loopback().is_ok(),
             true,
+        ),
+        (
+            "can_make_netns",
+            "root with iproute2 (ip, tc)",
+            probe::can_make_netns(),
+            false,
         ),
     ];
     for (cfg, what, found, usable_from_other_os) in tools {

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{httpget, ok_reply, send, Run, Scripted};
+use support::{closed_port, httpget, ok_reply, send, Run, Scripted};
 
 /// A server whose folder is empty: only the routes answer.
 fn routes_server() -> (tempfile::TempDir, support::Server) {
@@ -128,10 +128,11 @@ fn x_sets_the_method_word_and_the_body_still_follows() {
 
 #[test]
 fn a_missing_data_file_exits_26_and_head_with_data_exits_2() {
-    let run = httpget(&["-d", "@/no/such/file", "http://127.0.0.1:9/"]);
+    let nobody = format!("http://127.0.0.1:{}/", closed_port());
+    let run = httpget(&["-d", "@/no/such/file", &nobody]);
     assert_eq!(run.code, Some(26), "{}", run.stderr);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
-    let run = httpget(&["-I", "-d", "a=1", "http://127.0.0.1:9/"]);
+    let run = httpget(&["-I", "-d", "a=1", &nobody]);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
 }
 

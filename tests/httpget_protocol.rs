@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use http10::client::{self, Observer, Options, ReplyHead, Target};
-use support::{httpget, httpget_with_input, ipv6_listener, ok_reply, send, Scripted, Step};
+use support::{
+    closed_port, httpget, httpget_with_input, ipv6_listener, ok_reply, send, Scripted, Step,
+};
 
 /// Bytes 0..=255 repeated: every byte value, NUL included, so any text handling shows.
 fn every_byte(length: usize) -> Vec<u8> {
@@ -302,7 +304,7 @@ fn ipv6_literal_url_connects_and_brackets_the_host_header() {
 
 #[test]
 fn ipv4_only_refuses_an_ipv6_literal_with_exit_6() {
-    let run = httpget(&["-4", "http://[::1]:9/"]);
+    let run = httpget(&["-4", &format!("http://[::1]:{}/", closed_port())]);
     assert_eq!(run.code, Some(6), "{}", run.stderr);
     assert!(run.stderr.contains("IPv4"), "{}", run.stderr);
 }

@@ -181,6 +181,73 @@ fn ipv6_loopback_and_all_interfaces_work() {
     }
 }
 
+/// After the first line, one line per URL a client can use: for all interfaces, every address
+/// of this computer, LAN first, as `http10::server::addresses` lists them.
+#[test]
+fn the_start_up_lines_name_every_address_a_client_can_use() {
+    use http10::server::addresses::{interface_addresses, urls_for, Reach};
+    let dir = site();
+    let dir_text = dir.path().to_str().expect("utf-8");
+    let server = Server::start_with_args(&["0", "--dir", dir_text, "--quiet"]);
+    let bound = format!("[::]:{}", server.port).parse().expect("address");
+    let wanted = urls_for(bound, &interface_addresses().expect("interface list"));
+    assert!(
+        wanted
+            .iter()
+            .any(|url| url.reach == Reach::ThisComputerOnly),
+        "loopback is among them: {wanted:?}"
+    );
+    for reachable in wanted {
+        let line = server.next_stdout_line().expect("one line per address");
+        assert!(line.starts_with("  from "), "{line}");
+        assert!(line.ends_with(&format!(" {}", reachable.url)), "{line}");
+    }
+
+    let server = Server::start(dir.path(), &["--quiet"]);
+    let only = server
+        .next_stdout_line()
+        .expect("one line for the address bound");
+    let url = format!("http://127.0.0.1:{}/", server.port);
+    assert!(
+        only.ends_with(&url) && only.contains("this computer only"),
+        "{only}"
+    );
+}
+
+/// `--bind localhost` binds the first address the name resolves to, as python's server does;
+/// the start-up line says which.
+#[test]
+fn a_host_name_to_bind_is_resolved() {
+    let dir = site();
+    let dir_text = dir.path().to_str().expect("utf-8");
+    let server = Server::start_with_args(&["0", "--bind", "localhost", "--dir", dir_text]);
+    let url = ["127.0.0.1", "[::1]"]
+        .iter()
+        .map(|host| format!("http://{host}:{}/", server.port))
+        .find(|url| server.banner.contains(url.as_str()))
+        .unwrap_or_else(|| panic!("a loopback URL in {:?}", server.banner));
+    let host_and_port = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = TcpStream::connect(host_and_port).expect("connect");
+    stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
+    stream
+        .write_all(b"GET /notes.txt HTTP/1.0\r\n\r\n")
+        .expect("send");
+    assert_eq!(
+        Reply::parse(&read_to_close(&mut stream)).body,
+        NOTES.as_bytes()
+    );
+}
+
+/// A name with no address is a start-up failure (1), like a missing folder: the argument is
+/// well-formed, the world lacks what it names. (`.invalid` never resolves: RFC 6761 §6.4.)
+#[test]
+fn a_bind_name_that_does_not_resolve_is_one_line_and_exit_1() {
+    let dir = site();
+    let dir_text = dir.path().to_str().expect("utf-8");
+    let args = ["0", "--bind", "no-such-host.invalid", "--dir", dir_text];
+    assert_one_clear_line(&run_to_exit(&args), "no-such-host.invalid");
+}
+
 #[test]
 fn the_access_log_has_one_common_log_format_line_per_request() {
     let dir = site();
@@ -255,8 +322,7 @@ fn ctrl_c_finishes_the_download_in_flight_then_exits_0() {
         "the download in flight was finished"
     );
     assert_eq!(server.wait_for_exit(), Some(0));
-    let goodbye = server.next_stdout_line().expect("a goodbye line");
-    assert!(goodbye.contains("stopped"), "{goodbye}");
+    server.stdout_line_containing("stopped");
     assert!(
         TcpStream::connect(server.addr()).is_err(),
         "still accepting after Ctrl+C"
@@ -334,8 +400,7 @@ fn a_second_ctrl_c_stops_at_once_and_still_exits_0() {
     }
     interrupt(server.pid());
     assert_eq!(server.wait_for_exit(), Some(0));
-    let goodbye = server.next_stdout_line().expect("a goodbye line");
-    assert!(goodbye.contains("at once"), "{goodbye}");
+    server.stdout_line_containing("stopped at once");
 }
 
 #[test]

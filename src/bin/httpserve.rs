@@ -3,15 +3,14 @@
 //! This file only reads the command line and prints; the server is `http10::server`.
 
 use std::io::Write;
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
 use http10::server::{
-    file_cache, Config, LogLevel, Server, Timeouts, BODY_TIMEOUT, BUSY_HEAD_TIMEOUT, HEAD_TIMEOUT,
-    KEEP_ALIVE_TIMEOUT, SHUTDOWN_GRACE,
+    addresses, file_cache, Config, LogLevel, Server, Timeouts, BODY_TIMEOUT, BUSY_HEAD_TIMEOUT,
+    HEAD_TIMEOUT, KEEP_ALIVE_TIMEOUT, SHUTDOWN_GRACE,
 };
 
 /// A small, safe static-file server speaking HTTP/1.0, with /upper and /echo routes.
@@ -24,7 +23,7 @@ use http10::server::{
                   httpserve 0 -b 127.0.0.1  any free port, this machine only\n\n\
                   Exit status: 0 stopped with Ctrl+C (a second Ctrl+C stops at once, also 0); \
                   1 could not start (port in use, no \
-                  permission, missing folder); 2 bad arguments."
+                  permission, missing folder, a --bind name with no address); 2 bad arguments."
 )]
 struct Args {
     /// Port to listen on; 0 lets the system choose a free one [default: 8080]
@@ -44,9 +43,9 @@ struct Args {
     #[arg(short, long, visible_alias = "directory", default_value = ".")]
     dir: PathBuf,
 
-    /// Address to listen on, such as 127.0.0.1, ::1 or :: [default: all interfaces]
-    #[arg(short, long)]
-    bind: Option<IpAddr>,
+    /// Address or host name to listen on, such as 127.0.0.1, ::1, :: or localhost [default: all interfaces]
+    #[arg(short, long, value_name = "ADDR")]
+    bind: Option<String>,
 
     /// Connections open at once; when full, the one waiting longest for a request makes room, or a new one gets 503 [default: 4096, fewer if the open-file limit is low]
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
@@ -165,6 +164,7 @@ fn main() -> ExitCode {
         server.local_url(),
         server.root().display()
     ));
+    say_where_to_connect(server.local_addr());
 
     if args.verbose {
         say(&format!(
@@ -191,6 +191,25 @@ fn main() -> ExitCode {
         ));
     }
     ExitCode::SUCCESS
+}
+
+/// One line per URL a client can use, LAN addresses first: the class needs those, not the
+/// loopback address of the first line.
+fn say_where_to_connect(bound: std::net::SocketAddr) {
+    let interfaces = match addresses::interface_addresses() {
+        Ok(interfaces) => interfaces,
+        Err(error) => {
+            complain(&format!(
+                "httpserve: cannot list this computer's addresses ({error}); \
+                 ask `ip addr` or `ipconfig` for the one to give the class"
+            ));
+            return;
+        }
+    };
+    for reachable in addresses::urls_for(bound, &interfaces) {
+        let reach = format!("{}:", reachable.reach);
+        say(&format!("  {reach:<24} {}", reachable.url));
+    }
 }
 
 /// A time limit given in seconds on the command line: `60`, or `0.5` (tests use short ones).

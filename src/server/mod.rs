@@ -70,6 +70,7 @@
 //! | file | step |
 //! |---|---|
 //! | `mod.rs` (here) | [`Config`], [`Server::bind`] (listen), [`Server::run`], stopping |
+//! | [`addresses`] | what `--bind` names; the URLs the start-up lines print, one per address |
 //! | [`event_loop`] | poll, accept, hand ready sockets to their connection, deadlines |
 //! | [`connection`] | one connection's states: receiving, sending, draining |
 //! | [`request`] | the request line and headers, under limits (RFC 1945 §5) |
@@ -92,6 +93,7 @@
 //! most [`SHUTDOWN_GRACE`], and [`Server::run`] returns.
 
 pub mod access_log;
+pub mod addresses;
 pub mod connection;
 pub mod event_loop;
 pub mod file_cache;
@@ -196,8 +198,10 @@ impl Default for Timeouts {
 /// Everything `httpserve`'s command line decides.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Address to listen on; `None` for all interfaces (IPv6 and IPv4 when the system has both).
-    pub bind: Option<IpAddr>,
+    /// Address or host name to listen on (`127.0.0.1`, `::1`, `localhost`: the first of its
+    /// addresses that can be listened on); `None` for all interfaces (IPv6 and IPv4 when the
+    /// system has both).
+    pub bind: Option<String>,
     /// Port; 0 lets the OS choose.
     pub port: u16,
     /// The folder to serve.
@@ -225,6 +229,8 @@ pub enum StartError {
     AddressInUse(SocketAddr),
     /// Ports below 1024 need administrator rights on most systems.
     PortNeedsPrivilege(SocketAddr),
+    /// `--bind` named a host the resolver does not know (or that has no address).
+    UnknownHost(String, io::Error),
     /// Any other failure to listen (an address this machine does not have, …).
     Listen(SocketAddr, io::Error),
     /// The system refused what an event loop needs (a `Poll`, a copy of the listening socket).
@@ -249,6 +255,11 @@ impl fmt::Display for StartError {
                 "no permission to listen on port {} (ports below 1024 need administrator \
                  rights; try 8080)",
                 addr.port()
+            ),
+            StartError::UnknownHost(name, error) => write!(
+                f,
+                "cannot listen on {name}: no address found for that name ({error}); \
+                 give an address such as 127.0.0.1, or leave --bind out for all interfaces"
             ),
             StartError::Listen(addr, error) => write!(f, "cannot listen on {addr}: {error}"),
             StartError::EventLoop(error) => write!(f, "cannot start an event loop: {error}"),
@@ -386,7 +397,7 @@ impl Server {
     pub fn bind(config: &Config) -> Result<Server, StartError> {
         let root = Root::open(&config.dir)
             .map_err(|error| StartError::Folder(config.dir.clone(), error))?;
-        let listener = listen(config.bind, config.port)?;
+        let listener = listen(config.bind.as_deref(), config.port)?;
         let local_addr = listener.local_addr().map_err(|error| {
             StartError::Listen(
                 SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), config.port),
@@ -515,16 +526,9 @@ impl Server {
     }
 }
 
-/// Opens the listening socket: on `bind`, or on all interfaces — IPv6 `::` first, which on
-/// Linux also takes IPv4 connections, then IPv4 `0.0.0.0` on systems without IPv6.
-fn listen(bind: Option<IpAddr>, port: u16) -> Result<TcpListener, StartError> {
-    let candidates = match bind {
-        Some(ip) => vec![SocketAddr::new(ip, port)],
-        None => vec![
-            SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), port),
-            SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), port),
-        ],
-    };
+/// Opens the listening socket on the first of [`addresses::listen_candidates`] that works.
+fn listen(bind: Option<&str>, port: u16) -> Result<TcpListener, StartError> {
+    let candidates = addresses::listen_candidates(bind, port)?;
     let mut last_error = None;
     for addr in &candidates {
         match listen_on(*addr) {

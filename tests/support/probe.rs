@@ -31,6 +31,15 @@ pub fn ipv6_loopback() -> std::io::Result<TcpListener> {
     TcpListener::bind("[::1]:0")
 }
 
+/// Whether this process can make network namespaces and a link between them: Linux, root, and
+/// iproute2's `ip` and `tc` on PATH.
+pub fn can_make_netns() -> bool {
+    cfg!(target_os = "linux")
+        && running_as_root()
+        && find_in_path("ip").is_some()
+        && find_in_path("tc").is_some()
+}
+
 /// Whether this process runs as root (user id 0), who may read any file and listen on any port.
 /// Windows has no root: its tests that need one are Unix-only.
 pub fn running_as_root() -> bool {

@@ -133,6 +133,12 @@ impl Server {
         self.process.next_line_within(PATIENCE)
     }
 
+    /// Reads stdout lines (bounded) until one contains `wanted`, past the start-up lines that
+    /// follow the banner (one per address a client can use).
+    pub fn stdout_line_containing(&self, wanted: &str) -> String {
+        self.process.line_containing(wanted)
+    }
+
     /// The server's PID, for sending it a signal.
     pub fn pid(&self) -> u32 {
         self.process.pid()
