@@ -33,7 +33,7 @@ impl Server {
     /// Starts `httpserve` with exactly these arguments; panics if it prints no address in time.
     ///
     /// With `HTTPSERVE_WRAPPER` set (a command and its arguments, split on spaces), the server
-    /// runs under it: `.ci/run` uses `strace … -e inject=openat2:error=ENOSYS`, so that cap-std
+    /// runs under it: `.ci/run` uses `strace -D … -e inject=openat2:error=ENOSYS` (`-D`: the server itself is the child, killed by its PID), so that cap-std
     /// takes the walk macOS and FreeBSD use, and the escape tests cover that code on Linux.
     pub fn start_with_args(args: &[&str]) -> Server {
         let wrapper = std::env::var("HTTPSERVE_WRAPPER").unwrap_or_default();
