@@ -115,6 +115,10 @@ fn cached_fixture() -> (Fixture, Root, FileCache) {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the cache is off on Windows: no inode numbers to check a hit by (file_cache::WORKS_HERE)"
+)]
 fn an_unchanged_small_file_is_answered_from_the_cache() {
     let (_fixture, root, cache) = cached_fixture();
     let hits = cache.hits();
@@ -123,6 +127,10 @@ fn an_unchanged_small_file_is_answered_from_the_cache() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the cache is off on Windows: no inode numbers to check a hit by (file_cache::WORKS_HERE)"
+)]
 fn one_check_answers_the_requests_that_arrived_before_it_and_no_later_one() {
     let (fixture, root, cache) = cached_fixture();
     let early = Instant::now();
@@ -146,6 +154,10 @@ fn one_check_answers_the_requests_that_arrived_before_it_and_no_later_one() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the cache is off on Windows: no inode numbers to check a hit by (file_cache::WORKS_HERE)"
+)]
 fn a_file_edited_in_place_with_the_same_size_is_served_as_it_is_now() {
     let (fixture, root, cache) = cached_fixture();
     write_in_place(&fixture.root().join("a.txt"), "FIRST VERSION\n");
@@ -153,6 +165,10 @@ fn a_file_edited_in_place_with_the_same_size_is_served_as_it_is_now() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the cache is off on Windows: no inode numbers to check a hit by (file_cache::WORKS_HERE)"
+)]
 fn a_file_replaced_by_rename_is_served_as_it_is_now() {
     let (fixture, root, cache) = cached_fixture();
     let new = fixture.root().join(".a.txt.new");
@@ -162,6 +178,10 @@ fn a_file_replaced_by_rename_is_served_as_it_is_now() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the cache is off on Windows: no inode numbers to check a hit by (file_cache::WORKS_HERE)"
+)]
 fn a_deleted_file_is_404() {
     let (fixture, root, cache) = cached_fixture();
     fs::remove_file(fixture.root().join("a.txt")).expect("delete");
@@ -169,6 +189,10 @@ fn a_deleted_file_is_404() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the cache is off on Windows: no inode numbers to check a hit by (file_cache::WORKS_HERE)"
+)]
 fn a_file_renamed_away_and_another_put_in_its_place_is_the_new_one() {
     let (fixture, root, cache) = cached_fixture();
     let dir = fixture.root();
@@ -232,6 +256,10 @@ fn a_file_changed_a_moment_ago_is_not_trusted_to_the_cache() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the cache is off on Windows: no inode numbers to check a hit by (file_cache::WORKS_HERE)"
+)]
 fn the_cache_is_bounded_and_keeps_no_large_file() {
     let fixture = Fixture::new();
     let dir = fixture.root();
@@ -290,4 +318,22 @@ fn no_cache_serves_the_same_files() {
     let reply = server.get("GET / HTTP/1.0\r\n\r\n");
     assert_eq!(reply.status(), 200);
     assert_eq!(reply.body, b"<h1>home</h1>\n");
+}
+
+/// `--verbose` says whether the cache is on, and why not: on Windows it is off (no inode
+/// numbers to check a hit by), and the server does none of its work.
+#[test]
+fn the_server_says_whether_its_cache_is_on_and_why_not() {
+    let fixture = Fixture::new();
+    let server = Server::start(&fixture.root(), &["--verbose"]);
+    let line = server.stdout_line_containing("file cache");
+    if http10::server::file_cache::WORKS_HERE {
+        assert!(line.contains("file cache on"), "{line}");
+    } else {
+        assert!(line.contains("file cache off (this OS"), "{line}");
+    }
+    assert!(line.contains("connections at once"), "{line}");
+    let quiet = Server::start(&fixture.root(), &["--verbose", "--no-cache"]);
+    let line = quiet.stdout_line_containing("file cache");
+    assert!(line.contains("file cache off (--no-cache)"), "{line}");
 }
