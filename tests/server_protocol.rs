@@ -297,6 +297,9 @@ fn if_modified_since_answers_304_only_when_the_copy_is_current() {
         assert_eq!(reply.status(), status, "If-Modified-Since: {since}");
         if status == 304 {
             assert!(reply.body.is_empty(), "a 304 has no body");
+            // RFC 9110 §15.4.5: no representation metadata but what guides the cache.
+            assert_eq!(reply.header("Content-Type"), None, "a 304 names no type");
+            assert_eq!(reply.header("Last-Modified"), Some(modified.clone()));
         } else {
             assert_eq!(reply.body, first.body);
         }

@@ -221,9 +221,11 @@ fn serve_file(opened: Opened, file: FileToServe, if_modified_since: Option<&str>
     } else {
         Status::Ok
     };
-    let mut response = Response::new(status)
-        .with_header("Content-Type", content_type_for(file.path))
-        .with_header("Last-Modified", format_http_date(modified));
+    let mut response = file_head(
+        status,
+        content_type_for(file.path),
+        format_http_date(modified),
+    );
     // A 304 announces the length the 200 would have had (RFC 9110 §8.6) but sends no body.
     response.body = match file.cache {
         Some(cache) if length <= MAX_CACHED_FILE_BYTES => {
@@ -270,11 +272,28 @@ fn cached_file(cached: Cached, if_modified_since: Option<&str>) -> Response {
         Status::Ok
     };
     let headers = &cached.headers;
-    let mut response = Response::new(status)
-        .with_header("Content-Type", headers.content_type.clone())
-        .with_header("Last-Modified", headers.last_modified.clone());
+    let mut response = file_head(
+        status,
+        headers.content_type.clone(),
+        headers.last_modified.clone(),
+    );
     response.body = Body::Shared(cached.bytes);
     response
+}
+
+/// The headers of a file's response: `Content-Type` and `Last-Modified` on a 200. A 304 keeps
+/// `Last-Modified` but not `Content-Type`. RFC 9110 §15.4.5: "a sender SHOULD NOT generate
+/// representation metadata other than the above listed fields unless said metadata exists for
+/// the purpose of guiding cache updates (e.g., Last-Modified might be useful if the response
+/// does not have an ETag field)" — the fields listed are `Cache-Control`, `Content-Location`,
+/// `Date`, `ETag`, `Expires` and `Vary`. Go's `writeNotModified` removes `Content-Type` too.
+fn file_head(status: Status, content_type: Cow<'static, str>, last_modified: String) -> Response {
+    let response = Response::new(status);
+    let response = match status {
+        Status::NotModified => response,
+        _ => response.with_header("Content-Type", content_type),
+    };
+    response.with_header("Last-Modified", last_modified)
 }
 
 /// The conditional GET (RFC 1945 §10.9): whether a file last modified at `modified` is still
