@@ -265,12 +265,34 @@ fn has_settled(identity: Identity, now: SystemTime) -> bool {
 #[cfg(unix)]
 fn identity_of(metadata: &std::fs::Metadata) -> Option<Identity> {
     use std::os::unix::fs::MetadataExt;
+    let (modified, changed) = (metadata.mtime(), metadata.ctime());
+    let nanos = (metadata.mtime_nsec(), metadata.ctime_nsec());
+    identity_from(
+        metadata.dev(),
+        metadata.ino(),
+        metadata.size(),
+        modified,
+        changed,
+        nanos,
+    )
+}
+
+/// An identity from `stat`'s fields (std's and cap-std's `MetadataExt` name them alike).
+#[cfg(unix)]
+fn identity_from(
+    device: u64,
+    inode: u64,
+    size: u64,
+    modified: i64,
+    changed: i64,
+    (modified_nanos, changed_nanos): (i64, i64),
+) -> Option<Identity> {
     Some(Identity {
-        device: metadata.dev(),
-        inode: metadata.ino(),
-        size: metadata.size(),
-        modified: (metadata.mtime(), u32::try_from(metadata.mtime_nsec()).ok()?),
-        changed: (metadata.ctime(), u32::try_from(metadata.ctime_nsec()).ok()?),
+        device,
+        inode,
+        size,
+        modified: (modified, u32::try_from(modified_nanos).ok()?),
+        changed: (changed, u32::try_from(changed_nanos).ok()?),
     })
 }
 
@@ -319,13 +341,16 @@ fn device_number(major: u32, minor: u32) -> u64 {
 fn identity_now(root: &Root, relative: &str) -> Option<Identity> {
     use cap_std::fs::MetadataExt;
     let metadata = root.metadata_inside(std::path::Path::new(relative)).ok()?;
-    Some(Identity {
-        device: metadata.dev(),
-        inode: metadata.ino(),
-        size: metadata.size(),
-        modified: (metadata.mtime(), u32::try_from(metadata.mtime_nsec()).ok()?),
-        changed: (metadata.ctime(), u32::try_from(metadata.ctime_nsec()).ok()?),
-    })
+    let (modified, changed) = (metadata.mtime(), metadata.ctime());
+    let nanos = (metadata.mtime_nsec(), metadata.ctime_nsec());
+    identity_from(
+        metadata.dev(),
+        metadata.ino(),
+        metadata.size(),
+        modified,
+        changed,
+        nanos,
+    )
 }
 
 /// Windows: never asked, the cache is off there ([`WORKS_HERE`]).
