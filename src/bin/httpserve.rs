@@ -88,6 +88,10 @@ struct Args {
     #[arg(long)]
     no_routes: bool,
 
+    /// Serve and list hidden names, those beginning with '.' (.git, .env, .well-known); without it they answer 404, as if absent, at any depth
+    #[arg(long)]
+    show_hidden: bool,
+
     /// No access log.
     #[arg(short, long, conflicts_with = "verbose")]
     quiet: bool,
@@ -114,6 +118,7 @@ fn main() -> ExitCode {
         max_connections: args.max_connections.map_or(0, |n| n as usize),
         threads: args.threads.map_or(0, usize::from),
         routes_enabled: !args.no_routes,
+        show_hidden: args.show_hidden,
         file_cache: !args.no_cache,
         log,
         timeouts: Timeouts {

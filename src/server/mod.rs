@@ -212,6 +212,8 @@ pub struct Config {
     pub threads: usize,
     /// Whether `/upper` and `/echo` are on.
     pub routes_enabled: bool,
+    /// Whether names beginning with `.` are served and listed (`--show-hidden`).
+    pub show_hidden: bool,
     /// Whether small files are kept between requests ([`file_cache`]).
     pub file_cache: bool,
     /// How much to log on stderr.
@@ -433,6 +435,7 @@ impl Server {
                 root,
                 cache: (config.file_cache && file_cache::WORKS_HERE).then(FileCache::new),
                 routes_enabled: config.routes_enabled,
+                show_hidden: config.show_hidden,
             },
             log: Log::new(config.log),
             timeouts: config.timeouts,

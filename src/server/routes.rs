@@ -55,6 +55,8 @@ pub struct Site {
     pub cache: Option<FileCache>,
     /// Whether `/upper` and `/echo` answer (they take precedence over files of those names).
     pub routes_enabled: bool,
+    /// Whether names beginning with `.` are served and listed (`--show-hidden`).
+    pub show_hidden: bool,
 }
 
 /// The path of the uppercase service.
@@ -93,6 +95,7 @@ pub fn respond(
             files::serve(
                 &site.root,
                 site.cache.as_ref(),
+                site.show_hidden,
                 &target,
                 if_modified_since(request),
                 arrived_at,
@@ -312,6 +315,7 @@ mod tests {
             root,
             cache: None,
             routes_enabled,
+            show_hidden: false,
         };
         (site, folder)
     }
