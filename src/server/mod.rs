@@ -81,6 +81,7 @@
 //! | [`file_cache`] | small files kept between requests, validated on every hit |
 //! | [`listing`] | a folder's HTML listing |
 //! | [`response`] | the response head, written in one place |
+//! | [`error_page`] | an error's body: one line of text, or a page for a browser |
 //! | [`keep_alive`] | the keep-alive decision |
 //! | [`send`] | putting the bytes on the socket: the speed tricks |
 //! | [`access_log`] | the Common Log Format line |
@@ -95,6 +96,7 @@
 pub mod access_log;
 pub mod addresses;
 pub mod connection;
+pub mod error_page;
 pub mod event_loop;
 pub mod file_cache;
 pub mod files;
