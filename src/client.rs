@@ -81,7 +81,10 @@ pub use redirect::{
     CREDENTIAL_HEADERS, MAX_REDIRECTS,
 };
 pub use show::{is_binary, TerminalText};
-pub use target::{parse_input, remote_file_name, Target, DEFAULT_PORT, DEFAULT_URL};
+pub use target::{
+    parse_input, parse_input_with_star, remote_file_name, star_url, Target, DEFAULT_PORT,
+    DEFAULT_URL, STAR_VARIABLE,
+};
 
 use wire::Wire;
 
@@ -144,6 +147,9 @@ pub struct Options {
     /// `--http0.9`: take a reply without a status line as an HTTP/0.9 body instead of refusing
     /// it as [`GetError::NotHttp`].
     pub allow_http09: bool,
+    /// What `*` stands for in a typed URL: [`DEFAULT_URL`], or the server `HTTPGET_STAR` names
+    /// ([`star_url`]).
+    pub star: String,
 }
 
 impl Default for Options {
@@ -160,6 +166,7 @@ impl Default for Options {
             max_time: None,
             family: IpFamily::Any,
             follow_redirects: None,
+            star: DEFAULT_URL.to_string(),
             location_trusted: false,
             allow_http09: false,
         }

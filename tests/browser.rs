@@ -331,3 +331,112 @@ fn drive(browser: &Browser, server: &Server) -> Result<(), String> {
     assert!(failed.is_empty(), "failed requests:\n{}", failed.join("\n"));
     Ok(())
 }
+
+/// The width of the projector a lab sheet is shown on, and its height.
+const PROJECTOR: (u32, u32) = (1280, 800);
+
+/// Every page a student opens from the lab sheet, the error pages included.
+const PAGES: &[&str] = &[
+    "/",
+    "/lesson/",
+    "/files/",
+    "/images/",
+    "/notes.txt",
+    "/data.json",
+    "/echo?show=crlf",
+    "/upper?text=hello",
+    "/no-such-page",
+];
+
+#[test]
+#[cfg_attr(
+    other_os,
+    ignore = "built for another OS (run under wine): this machine's Chromium cannot be started"
+)]
+#[cfg_attr(
+    all(not(has_chromium), not(other_os)),
+    ignore = "chromium or chromedriver not found on PATH"
+)]
+fn every_page_fits_a_1280_px_projector_and_names_its_own_server() {
+    let programs = find_programs().unwrap_or_else(|reason| panic!("{reason}"));
+    let server = Server::start(&www(), &[]);
+    let profile = tempfile::tempdir().expect("create a Chromium profile folder");
+    let browser = Browser::open(&programs, profile.path()).unwrap_or_else(|error| {
+        panic!("could not start headless Chromium through chromedriver: {error}")
+    });
+    if let Err(error) = check_pages(&browser, &server) {
+        panic!("{error}\nserver log:\n{}", server.stderr().join("\n"));
+    }
+}
+
+fn check_pages(browser: &Browser, server: &Server) -> Result<(), String> {
+    browser.set_window_size(PROJECTOR.0, PROJECTOR.1)?;
+    for path in PAGES {
+        browser.goto(&server.url(path))?;
+        let sizes = browser.eval(
+            "return {
+               innerWidth: window.innerWidth,
+               scrollWidth: document.documentElement.scrollWidth,
+               cutOff: Array.from(document.querySelectorAll('pre'))
+                 .filter(pre => pre.scrollWidth > pre.clientWidth)
+                 .map(pre => pre.textContent.slice(0, 60)),
+             };",
+        )?;
+        let inner = sizes["innerWidth"].as_u64().unwrap_or_default();
+        assert!(inner >= 1200, "the window is {inner} px wide, not ~1280");
+        let scroll = sizes["scrollWidth"].as_u64().unwrap_or(u64::MAX);
+        assert!(
+            scroll <= inner,
+            "{path} scrolls sideways at {inner} px: {scroll} px wide"
+        );
+        // Nor is any command or log line cut off behind a scrollbar of its own.
+        assert_eq!(sizes["cutOff"], serde_json::json!([]), "{path}");
+        if matches!(*path, "/" | "/lesson/") {
+            let name = if *path == "/" { "index" } else { "lesson" };
+            let shot = browser.screenshot()?;
+            let shot_path =
+                Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("projector-{name}.png"));
+            fs::write(&shot_path, &shot).map_err(|error| format!("saving: {error}"))?;
+            println!(
+                "{path} at {}x{}: {}",
+                PROJECTOR.0,
+                PROJECTOR.1,
+                shot_path.display()
+            );
+        }
+    }
+
+    // The commands on every page name the server the page came from, not 127.0.0.1:8080.
+    let host = format!("127.0.0.1:{}", server.port);
+    browser.goto(&server.url("/lesson/"))?;
+    browser.wait_until(
+        "app.js to write this server's address into the lesson page",
+        &format!(
+            "return Array.from(document.querySelectorAll('.origin, .host'))
+               .every(span => span.textContent.endsWith('{host}'));"
+        ),
+        PAGE_PATIENCE,
+    )?;
+    browser.goto(&server.url("/"))?;
+    let nc = format!("127.0.0.1 {}", server.port);
+    browser.wait_until(
+        "app.js to write this server's address into the nc commands",
+        &format!(
+            "const spans = document.querySelectorAll('.nc-address');
+             return spans.length >= 2
+               && Array.from(spans).every(span => span.textContent === '{nc}');"
+        ),
+        PAGE_PATIENCE,
+    )?;
+    let stale = browser.eval(
+        "return Array.from(document.querySelectorAll('pre, code'))
+           .map(block => block.textContent)
+           .filter(text => text.includes('8080'));",
+    )?;
+    assert_eq!(
+        stale,
+        serde_json::json!([]),
+        "commands still naming port 8080"
+    );
+    Ok(())
+}

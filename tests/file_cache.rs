@@ -70,6 +70,7 @@ fn get_arrived_at(
     status_and_body(files::serve(
         root,
         Some(cache),
+        false,
         &parts,
         None,
         arrived_at,

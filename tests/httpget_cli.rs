@@ -281,6 +281,7 @@ fn closed_stdout_ends_quietly() {
     let body = vec![b'x'; 5 * 1024 * 1024];
     let server = Scripted::once(ok_reply(&body));
     let mut child = Command::new(env!("CARGO_BIN_EXE_httpget"))
+        .env_remove("HTTPGET_STAR")
         .arg(server.url("/"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -394,6 +395,7 @@ fn the_prompt_on_an_unwritable_stdout_says_so_and_exits_23() {
     let server = Scripted::once(ok_reply(b"words\n"));
     let (full, why) = support::unwritable_file();
     let mut child = Command::new(env!("CARGO_BIN_EXE_httpget"))
+        .env_remove("HTTPGET_STAR")
         .stdin(Stdio::piped())
         .stdout(full)
         .stderr(Stdio::piped())

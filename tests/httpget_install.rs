@@ -10,7 +10,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// The install step, as the README gives it.
-const INSTALL: &str = "cargo install --path .";
+const INSTALL: &str = "cargo install --locked --path .";
 
 /// How long the install may take. It reuses this build's compiled crates, so it takes well
 /// under a second when the tests were just built; a cold build is minutes, and fails here.
@@ -64,12 +64,14 @@ fn run_bounded(command: &mut Command, limit: Duration) -> (Option<i32>, String, 
     )
 }
 
-/// The `httpget` command lines of a README (indented code) or of the lab sheet (`<pre>`).
-fn httpget_commands(text: &str) -> Vec<String> {
+/// The `program` command lines (`httpget`, `curl`) of a README (indented code) or of the lab
+/// sheet (`<pre>`).
+fn commands_of(program: &str, text: &str) -> Vec<String> {
     let mut commands = Vec::new();
     for line in text.lines() {
         let line = line.trim().trim_start_matches("<pre><code>");
-        if !(line == "httpget" || line.starts_with("httpget ")) || line.contains("URL...") {
+        let starts = line == program || line.starts_with(&format!("{program} "));
+        if !starts || line.contains("URL...") {
             continue;
         }
         // The lab sheet's HTML: the origin is wrapped in a <span>, and & < > are entities.
@@ -132,20 +134,31 @@ fn the_documented_install_puts_both_programs_on_the_path_and_the_lab_commands_ru
         );
     }
 
-    // Every httpget line of the README and the lab sheet, run by a shell with the installed
-    // programs first on the PATH, against httpserve serving www/.
+    // Every httpget line of the README and the lab sheet, and every curl line when curl is
+    // here, run by a shell in the repository's folder (where the sheet says to run them) with
+    // the installed programs first on the PATH, against httpserve serving www/.
     let www = repository().join("www");
     let server = support::Server::start(&www, &[]);
     let origin = format!("http://127.0.0.1:{}", server.port);
     let sheet = std::fs::read_to_string(www.join("index.html")).expect("lab sheet");
-    let commands: Vec<String> = httpget_commands(&readme)
+    let mut commands: Vec<String> = commands_of("httpget", &readme)
         .into_iter()
-        .chain(httpget_commands(&sheet))
+        .chain(commands_of("httpget", &sheet))
         .collect();
     assert!(
         commands.len() >= 8,
         "too few httpget commands found: {commands:?}"
     );
+    if support::find_in_path("curl").is_some() {
+        let curl = commands_of("curl", &readme)
+            .into_iter()
+            .chain(commands_of("curl", &sheet));
+        // curl posts nothing when a data file (`@www/notes.txt`) is not found from this folder,
+        // and /upper answers 400: `-f` makes that fail the command. The big file is made on
+        // demand (the sheet's step 8), so its download would be a 404 here.
+        let curl = curl.filter(|command| !command.contains("/big/"));
+        commands.extend(curl.map(|command| command.replacen("curl ", "curl -sf ", 1)));
+    }
     let path = format!(
         "{}:{}",
         bin.display(),
@@ -157,6 +170,7 @@ fn the_documented_install_puts_both_programs_on_the_path_and_the_lab_commands_ru
             Command::new("sh")
                 .args(["-c", &command])
                 .env("PATH", &path)
+                .env_remove("HTTPGET_STAR")
                 .current_dir(repository()),
             COMMAND_LIMIT,
         );

@@ -46,6 +46,7 @@ impl Terminal {
         command.args(args);
         command.cwd(dir);
         command.env("TERM", "xterm");
+        command.env_remove("HTTPGET_STAR");
         let child = pair.slave.spawn_command(command).expect("start httpget");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("terminal reader");

@@ -372,6 +372,54 @@ fn ctrl_c_closes_idle_kept_alive_connections_promptly() {
     assert_eq!(server.wait_for_exit(), Some(0));
 }
 
+/// The first Ctrl+C says at once what it waits for and for how long; the second cuts the
+/// download off, and the download still gets its access-log line with the bytes that went.
+#[test]
+#[cfg_attr(
+    windows,
+    ignore = "sends Ctrl+C as SIGINT with kill: Windows has neither"
+)]
+fn ctrl_c_says_what_it_waits_for_and_a_second_one_still_logs_what_it_cut_off() {
+    let dir = site();
+    // A grace far longer than the test's patience: only the second Ctrl+C can end this.
+    let mut server = Server::start(dir.path(), &["--shutdown-grace", "600"]);
+    let _stalled = server.start_download("/big.bin");
+
+    interrupt(server.pid());
+    let said = server.stdout_line_containing("stopping");
+    assert!(said.contains("1 response still going"), "{said}");
+    assert!(said.contains("600 s"), "{said}");
+    assert!(said.contains("--shutdown-grace"), "{said}");
+    assert!(said.contains("Ctrl+C again"), "{said}");
+
+    interrupt(server.pid());
+    assert_eq!(server.wait_for_exit(), Some(0));
+    let logged = server.wait_for_stderr(|line| line.contains("\"GET /big.bin HTTP/1.0\" 200 "));
+    let sent: usize = logged
+        .rsplit(' ')
+        .next()
+        .and_then(|bytes| bytes.parse().ok())
+        .expect("bytes sent, last on the line");
+    assert!(
+        sent > 0 && sent < BIG_BYTES,
+        "cut off after a start: {logged}"
+    );
+    server.stdout_line_containing("stopped at once");
+}
+
+#[test]
+#[cfg_attr(
+    windows,
+    ignore = "sends Ctrl+C as SIGINT with kill: Windows has neither"
+)]
+fn ctrl_c_with_nothing_in_flight_says_so() {
+    let dir = site();
+    let mut server = Server::start(dir.path(), &["--quiet"]);
+    interrupt(server.pid());
+    server.stdout_line_containing("stopping: no response in flight");
+    assert_eq!(server.wait_for_exit(), Some(0));
+}
+
 /// Sends SIGINT, as Ctrl+C in the terminal does, to the server we started. (On Windows, Ctrl+C
 /// is a console event, sent to every program on a console, not to one by its id.)
 fn interrupt(pid: u32) {

@@ -27,6 +27,18 @@ fn a_partial_head_past_its_deadline_is_answered_408_naming_the_limit() {
     assert_eq!(reply.status(), 408);
     assert!(reply.text().contains("--head-timeout"), "{}", reply.text());
     assert!(reply.text().contains("0.5 seconds"), "{}", reply.text());
+    // What an nc user reads: one line of plain text, not HTML with `&#39;` in it.
+    assert_eq!(
+        reply.header("Content-Type").as_deref(),
+        Some("text/plain; charset=utf-8")
+    );
+    assert!(
+        reply.text().starts_with("408 Request Timeout: "),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(reply.text().lines().count(), 1, "{}", reply.text());
+    assert!(!reply.text().contains('&'), "{}", reply.text());
     server.wait_for_stderr(|line| line.contains("\"GET /notes.txt HTTP/1.0\" 408 "));
 }
 

@@ -257,10 +257,46 @@ fn endless_blank_lines_before_a_request_are_cut_off_at_the_head_limit() {
 }
 
 #[test]
-fn error_pages_are_html_with_exact_length_and_escaped_echoes() {
+fn errors_are_one_line_of_plain_text_for_nc_curl_and_httpget() {
     let dir = site();
     let server = start(dir.path());
-    let reply = server.get("GET /%3Cscript%3Ealert(1)%3C/script%3E HTTP/1.0\r\n\r\n");
+    for accept in ["", "Accept: */*\r\n", "Accept: text/plain\r\n"] {
+        let request = format!("GET /it's%20%3Cnot%3E%20here HTTP/1.0\r\n{accept}\r\n");
+        let reply = server.get(&request);
+        assert_eq!(reply.status(), 404);
+        assert_eq!(
+            reply.header("Content-Type").as_deref(),
+            Some("text/plain; charset=utf-8")
+        );
+        assert_eq!(
+            reply.header("Content-Length"),
+            Some(reply.body.len().to_string())
+        );
+        assert_eq!(
+            reply.text(),
+            "404 Not Found: There is nothing at /it's <not> here on this server.\n",
+            "{accept:?}"
+        );
+    }
+    // Errors made before any header was read are plain too.
+    let reply = server.get("GET /a b c d HTTP/1.0\r\n\r\n");
+    assert_eq!(reply.status(), 400);
+    assert!(
+        reply.text().starts_with("400 Bad Request: "),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(reply.text().lines().count(), 1, "{}", reply.text());
+}
+
+#[test]
+fn error_pages_for_browsers_are_html_with_exact_length_escaped_echoes_and_a_way_home() {
+    let dir = site();
+    let server = start(dir.path());
+    let reply = server.get(
+        "GET /%3Cscript%3Ealert(1)%3C/script%3E HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\n\r\n",
+    );
     assert_eq!(reply.status(), 404);
     assert_eq!(
         reply.header("Content-Type").as_deref(),
@@ -274,7 +310,9 @@ fn error_pages_are_html_with_exact_length_and_escaped_echoes() {
     assert!(page.contains("404 Not Found"), "{page}");
     assert!(page.contains("&lt;script&gt;alert(1)"), "{page}");
     assert!(!page.contains("<script>"), "{page}");
-    let head = server.get("HEAD /missing HTTP/1.0\r\n\r\n");
+    assert!(page.contains("<a href=\"/\">"), "{page}");
+    assert!(page.contains("<style>"), "{page}");
+    let head = server.get("HEAD /missing HTTP/1.0\r\nAccept: text/html\r\n\r\n");
     assert!(head.body.is_empty());
 }
 

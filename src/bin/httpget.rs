@@ -29,6 +29,9 @@ With no URL, httpget asks for URLs at a prompt (* means http://127.0.0.1:8080/, 
 file there; an empty line or Ctrl+D quits) and shows the request, the reply's head and the body
 of each. On a terminal the prompt has line editing and history (arrows, Ctrl+R).
 
+Environment: HTTPGET_STAR=http://192.0.2.2:8085/ makes * mean that server instead (the
+teacher's laptop in a classroom), at the prompt and in URLs given on the command line.
+
 Time limits: --connect-timeout (default 10 s) for resolving and connecting, --head-timeout
 (default 30 s) for the reply's status line and headers, and 20 s without receiving a single
 byte, always; -m/--max-time for the whole transfer when given.
@@ -37,7 +40,7 @@ Exit codes (curl's where the situation is the same):
    0  success
    1  unsupported scheme (https://, ftp://: httpget speaks plain HTTP only), or a reply
       without a status line (not HTTP) and no --http0.9
-   2  bad command line
+   2  bad command line (or an HTTPGET_STAR that is not an http:// URL)
    3  malformed URL
    6  host name not resolved
    7  could not connect (refused, unreachable)
@@ -155,6 +158,16 @@ fn main() -> ExitCode {
         Err(error) => error.exit(),
     };
     let mut options = options(&cli);
+    if let Some(value) = std::env::var_os(client::STAR_VARIABLE) {
+        let value = value.to_string_lossy();
+        match client::star_url(&value) {
+            Ok(star) => options.star = star,
+            Err(error) => {
+                report(&cli, &error);
+                return ExitCode::from(error.exit_code());
+            }
+        }
+    }
     let data = data_in_order(&cli, &matches);
     // The prompt fetches only: -d applies to URLs given on the command line.
     if !data.is_empty() && !cli.urls.is_empty() {
@@ -256,5 +269,6 @@ fn options(cli: &Cli) -> Options {
         follow_redirects: (cli.location || cli.location_trusted).then_some(cli.max_redirs),
         location_trusted: cli.location_trusted,
         allow_http09: cli.http09,
+        star: defaults.star,
     }
 }

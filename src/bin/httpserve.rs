@@ -21,6 +21,8 @@ use http10::server::{
     after_help = "Examples:\n  httpserve                 serve the current folder on port 8080\n  \
                   httpserve 8080 --dir www  serve www/ on port 8080\n  \
                   httpserve 0 -b 127.0.0.1  any free port, this machine only\n\n\
+                  Ctrl+C stops: it says how many responses are still going and waits for them \
+                  (--shutdown-grace); a second Ctrl+C stops at once.\n\n\
                   Exit status: 0 stopped with Ctrl+C (a second Ctrl+C stops at once, also 0); \
                   1 could not start (port in use, no \
                   permission, missing folder, a --bind name with no address); 2 bad arguments."
@@ -88,6 +90,10 @@ struct Args {
     #[arg(long)]
     no_routes: bool,
 
+    /// Serve and list hidden names, those beginning with '.' (.git, .env, .well-known); without it they answer 404, as if absent, at any depth
+    #[arg(long)]
+    show_hidden: bool,
+
     /// No access log.
     #[arg(short, long, conflicts_with = "verbose")]
     quiet: bool,
@@ -114,6 +120,7 @@ fn main() -> ExitCode {
         max_connections: args.max_connections.map_or(0, |n| n as usize),
         threads: args.threads.map_or(0, usize::from),
         routes_enabled: !args.no_routes,
+        show_hidden: args.show_hidden,
         file_cache: !args.no_cache,
         log,
         timeouts: Timeouts {
@@ -134,16 +141,26 @@ fn main() -> ExitCode {
     };
 
     let shutdown = server.shutdown_handle();
-    let mut already_asked = false;
+    let stopped_now = shutdown.clone();
+    let mut interrupts = 0;
     let on_interrupt = move || {
-        if already_asked {
-            // A second Ctrl+C means "now": do not wait for the responses in flight. Still a
-            // stop the user asked for, so still status 0, as documented.
-            say("httpserve: stopped at once (second Ctrl+C); responses in flight were cut off");
-            std::process::exit(0);
+        interrupts += 1;
+        match interrupts {
+            // At once, what it waits for, how long, and how not to. stdout is taken first, so
+            // that this line comes before the last one even when nothing was in flight and
+            // the server stops before the loops' count reaches this thread.
+            1 => {
+                let mut stdout = std::io::stdout().lock();
+                let stopping = shutdown.stop();
+                let _ = writeln!(stdout, "httpserve: {stopping}");
+                let _ = stdout.flush();
+            }
+            // "Now": the loops cut the responses off, each logged with the bytes that went,
+            // and `run` returns. Still a stop the user asked for, so still status 0.
+            2 => shutdown.stop_now(),
+            // The loops did not end after the second: the user insists.
+            _ => std::process::exit(0),
         }
-        already_asked = true;
-        shutdown.stop();
     };
     if let Err(error) = ctrlc::set_handler(on_interrupt) {
         complain(&format!(
@@ -182,7 +199,13 @@ fn main() -> ExitCode {
     }
 
     let stopped = server.run();
-    if stopped.cut_off == 0 {
+    if stopped_now.stopped_now() {
+        say(&format!(
+            "httpserve: stopped at once (second Ctrl+C); {} response(s) in flight were cut off, \
+             each logged with the bytes that went",
+            stopped.cut_off
+        ));
+    } else if stopped.cut_off == 0 {
         say("httpserve: stopped; every response in flight was finished");
     } else {
         say(&format!(

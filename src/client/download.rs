@@ -105,7 +105,7 @@ pub struct Download {
 
 /// Fetches the URL typed as `input` and writes its body where [`Download`] says.
 pub fn download(input: &str, options: &Options, how: &Download) -> Result<(), Stop> {
-    let url = super::parse_input(input)?;
+    let url = super::parse_input_with_star(input, &options.star)?;
     let destination = Destination::choose(how.output.as_ref(), how.remote_name, &url)?;
 
     let started = Instant::now();

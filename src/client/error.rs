@@ -36,6 +36,14 @@ pub enum GetError {
         /// What the `url` crate objected to.
         reason: url::ParseError,
     },
+    /// `HTTPGET_STAR`, which says what `*` stands for, is not a plain `http://` URL of a
+    /// server (a folder on it is fine; a query or a fragment is not).
+    BadStar {
+        /// The variable's value.
+        value: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
     /// The URL's scheme is not `http` (`https`, `ftp` …).
     UnsupportedScheme {
         /// The scheme, lowercased.
@@ -165,6 +173,8 @@ impl GetError {
     pub fn exit_code(&self) -> u8 {
         match self {
             GetError::UnsupportedScheme { .. } | GetError::NotHttp { .. } => 1,
+            // The environment is part of the command line's setting: "bad command line".
+            GetError::BadStar { .. } => 2,
             GetError::BadUrl { .. } => 3,
             GetError::Resolve { .. } => 6,
             GetError::Connect { .. } => 7,
@@ -199,6 +209,12 @@ impl fmt::Display for GetError {
             GetError::BadUrl { input, reason } => {
                 write!(f, "{input:?} is not a valid URL ({reason})")
             }
+            GetError::BadStar { value, problem } => write!(
+                f,
+                "{}={value:?} cannot stand for *: {problem} (give a server's URL, such as \
+                 http://192.0.2.2:8085/)",
+                super::STAR_VARIABLE
+            ),
             GetError::UnsupportedScheme { scheme } if scheme == "https" => write!(
                 f,
                 "https:// needs TLS, and httpget speaks plain HTTP/1.0 only; \
@@ -326,7 +342,8 @@ impl Error for GetError {
             }
             GetError::BadContentLength(source) => Some(source),
             GetError::BadLocation { source, .. } => Some(source),
-            GetError::UnsupportedScheme { .. }
+            GetError::BadStar { .. }
+            | GetError::UnsupportedScheme { .. }
             | GetError::Resolve { .. }
             | GetError::Timeout(_)
             | GetError::EmptyReply

@@ -14,7 +14,7 @@ use rustyline::DefaultEditor;
 
 use super::download::{write_failure, write_out, Stop};
 use super::narrate::Narrator;
-use super::{is_binary, GetError, Options, TerminalText, BODY_BUFFER_BYTES, DEFAULT_URL};
+use super::{is_binary, GetError, Options, TerminalText, BODY_BUFFER_BYTES};
 
 /// Where the prompt's lines come from.
 pub enum Lines<'a> {
@@ -126,9 +126,10 @@ fn converse(
 ) -> Result<(), Stop> {
     let mut stdout = io::stdout();
     let greeting = format!(
-        "httpget {}: type a URL and press Enter (* means {DEFAULT_URL}, */notes.txt a file \
+        "httpget {}: type a URL and press Enter (* means {}, */notes.txt a file \
          there); an empty line or Ctrl+D quits.\n",
-        env!("CARGO_PKG_VERSION")
+        env!("CARGO_PKG_VERSION"),
+        options.star
     );
     write_out(&mut stdout, greeting.as_bytes())?;
     while let Some(line) = lines.next(&mut stdout)? {
@@ -161,7 +162,7 @@ fn show(
     stdout_is_terminal: bool,
     input: &str,
 ) -> Result<(), Stop> {
-    let url = super::parse_input(input)?;
+    let url = super::parse_input_with_star(input, &options.star)?;
     let started = Instant::now();
     let mut narrator = Narrator::new(Box::new(io::stdout()), true, trace_reads);
     let mut reply = super::get(&url, options, &mut narrator)?;

@@ -13,8 +13,41 @@ use url::{Host, Url};
 
 use super::GetError;
 
-/// What `*` stands for at the interactive prompt: the server the lab runs with `httpserve`.
+/// What `*` stands for unless [`STAR_VARIABLE`] says otherwise: the server the lab runs with
+/// `httpserve`, on this computer.
 pub const DEFAULT_URL: &str = "http://127.0.0.1:8080/";
+
+/// The environment variable that says what `*` stands for in a classroom, where the server is
+/// the teacher's laptop: `HTTPGET_STAR=http://192.0.2.2:8085/`.
+pub const STAR_VARIABLE: &str = "HTTPGET_STAR";
+
+/// Checks a value of [`STAR_VARIABLE`] and returns what `*` expands to: the URL, ending in `/`
+/// so that `*/notes.txt` and `*notes.txt` both name a file in it.
+pub fn star_url(value: &str) -> Result<String, GetError> {
+    let bad = |problem| GetError::BadStar {
+        value: value.to_string(),
+        problem,
+    };
+    let text = value.trim();
+    if !text.contains("://") {
+        return Err(bad("it is not a URL starting with http://"));
+    }
+    let url = Url::parse(text).map_err(|_| bad("it is not a valid URL"))?;
+    if url.scheme() != "http" {
+        return Err(bad("httpget speaks http:// only"));
+    }
+    if url.host().is_none() {
+        return Err(bad("it names no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("a URL with ? or # cannot be followed by a path"));
+    }
+    let mut star = url.to_string();
+    if !star.ends_with('/') {
+        star.push('/');
+    }
+    Ok(star)
+}
 
 /// The TCP port an `http` URL uses when it names none (RFC 1945 §3.2.2).
 pub const DEFAULT_PORT: u16 = 80;
@@ -37,16 +70,23 @@ pub struct Target {
     pub host_header: String,
 }
 
+/// Turns a line the user typed into a URL, `*` standing for [`DEFAULT_URL`]
+/// ([`parse_input_with_star`] says the rest).
+pub fn parse_input(input: &str) -> Result<Url, GetError> {
+    parse_input_with_star(input, DEFAULT_URL)
+}
+
 /// Turns a line the user typed into a URL.
 ///
-/// `*` stands for [`DEFAULT_URL`], also as a prefix (`*/notes.txt` is
-/// `http://127.0.0.1:8080/notes.txt`); text without `://` gets `http://` in front, as browsers
-/// and curl do, so `localhost:8080/x` works. Text that already starts with `http:` but has a
-/// slash too few (`http:/host/`) is a slip: the URL standard reads it as `http://host/`.
-pub fn parse_input(input: &str) -> Result<Url, GetError> {
+/// `*` stands for `star` ([`DEFAULT_URL`], or what [`star_url`] made of `HTTPGET_STAR`), also
+/// as a prefix (`*/notes.txt` is `http://127.0.0.1:8080/notes.txt`); text without `://` gets
+/// `http://` in front, as browsers and curl do, so `localhost:8080/x` works. Text that already
+/// starts with `http:` but has a slash too few (`http:/host/`) is a slip: the URL standard reads
+/// it as `http://host/`.
+pub fn parse_input_with_star(input: &str, star: &str) -> Result<Url, GetError> {
     let input = input.trim();
     let text = if let Some(rest) = input.strip_prefix('*') {
-        format!("{DEFAULT_URL}{}", rest.strip_prefix('/').unwrap_or(rest))
+        format!("{star}{}", rest.strip_prefix('/').unwrap_or(rest))
     } else if input.contains("://") || starts_with_http_colon(input) {
         input.to_string()
     } else {
@@ -151,6 +191,50 @@ mod tests {
             ("HTTP:127.0.0.1:1/x", "http://127.0.0.1:1/x"),
         ] {
             assert_eq!(parse_input(input).expect(input).as_str(), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn httpget_star_names_the_classroom_server() {
+        for (value, input, want) in [
+            ("http://192.0.2.2:8085/", "*", "http://192.0.2.2:8085/"),
+            (
+                "http://192.0.2.2:8085",
+                "*/notes.txt",
+                "http://192.0.2.2:8085/notes.txt",
+            ),
+            (
+                " http://[fd00::2]:8085/ ",
+                "*notes.txt",
+                "http://[fd00::2]:8085/notes.txt",
+            ),
+            (
+                "http://Teacher.local/lab",
+                "*/a",
+                "http://teacher.local/lab/a",
+            ),
+            ("http://h:1/", "http://other/x", "http://other/x"),
+        ] {
+            let star = star_url(value).expect(value);
+            let got = parse_input_with_star(input, &star).expect(input);
+            assert_eq!(got.as_str(), want, "{value} {input}");
+        }
+        for value in [
+            "",
+            "192.0.2.2:8085",
+            "https://192.0.2.2/",
+            "http://",
+            "http://exa mple/",
+            "http://h/?q=1",
+            "http://h/#top",
+            "ftp://h/",
+        ] {
+            let error = star_url(value).expect_err(value);
+            assert!(
+                matches!(error, GetError::BadStar { .. }),
+                "{value}: {error:?}"
+            );
+            assert_eq!(error.exit_code(), 2, "{value}");
         }
     }
 

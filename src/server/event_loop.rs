@@ -171,6 +171,8 @@ impl EventLoop {
                     }
                 }
                 self.look_at_deadlines(shared, now);
+                // The idle connections are closed: what is left is still going.
+                shared.stop_count.loop_counted(self.clients.len());
             }
             if now >= next_tick {
                 self.look_at_deadlines(shared, now);
@@ -180,7 +182,7 @@ impl EventLoop {
                 next_tick = now + TICK;
             }
             if let Some(deadline) = stop_deadline {
-                if self.clients.len() == 0 || now >= deadline {
+                if self.clients.len() == 0 || now >= deadline || shared.stop_count.is_now() {
                     return self.cut_off_all(shared);
                 }
             }

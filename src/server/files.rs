@@ -46,12 +46,17 @@ pub const INDEX_FILE: &str = "index.html";
 /// names (see [`redirect_authority`](super::url_path::redirect_authority)), `None` for a
 /// `Location` that is a path only; it is asked only when a redirect is made.
 ///
+/// A path with a hidden name on it (`/.git/config`, see
+/// [`is_hidden_name`](super::url_path::is_hidden_name)) is answered 404, the page a missing
+/// file gets, unless `show_hidden`: decided here, once, before the cache or the folder is asked.
+///
 /// With a `cache`, a small file that has not changed since it was cached is answered from it
 /// (see [`file_cache`](super::file_cache) for why that is always the file as it was at a
 /// moment after the request had arrived, at `arrived_at`).
 pub fn serve(
     root: &Root,
     cache: Option<&FileCache>,
+    show_hidden: bool,
     target: &TargetParts<'_>,
     if_modified_since: Option<&str>,
     arrived_at: Instant,
@@ -61,6 +66,10 @@ pub fn serve(
         Ok(url_path) => url_path,
         Err(error) => return Response::error(error.status(), error.explain()),
     };
+    let shown_path = || format!("/{}", url_path.segments.join("/"));
+    if !show_hidden && url_path.names_hidden() {
+        return refusal(Status::NotFound, &shown_path());
+    }
     let mut relative = String::new();
     if let Some(cache) = cache {
         relative = cache_key(&url_path);
@@ -69,7 +78,6 @@ pub fn serve(
         }
     }
 
-    let shown_path = || format!("/{}", url_path.segments.join("/"));
     let fs_path = relative_path(&url_path.segments);
 
     // A folder's own page first: one open instead of two for the most common request, `/`.
@@ -97,6 +105,7 @@ pub fn serve(
         return serve(
             root,
             cache,
+            show_hidden,
             target,
             if_modified_since,
             arrived_at,
@@ -112,7 +121,7 @@ pub fn serve(
             // Built off the event loop: a big folder takes long (see `workers`).
             let root = root.clone();
             let segments = url_path.segments;
-            let work = Deferred::new(move || listing(&root, opened.file, &segments));
+            let work = Deferred::new(move || listing(&root, opened.file, &segments, show_hidden));
             return Response::new(Status::Ok).with_deferred_body(work);
         }
         return redirect_to_folder(&url_path.segments, target.query, authority);
@@ -372,7 +381,7 @@ mod tests {
         let root = Root::open(folder.path()).expect("open the root");
         let target = "http://h/dir?q\r\nSet-Cookie: x=1";
         let parts = split_target(target).expect("an absolute-form target");
-        let response = serve(&root, None, &parts, None, Instant::now(), &|| {
+        let response = serve(&root, None, false, &parts, None, Instant::now(), &|| {
             Some("h".to_string())
         });
         assert_eq!(response.status, Status::MovedPermanently);

@@ -17,7 +17,7 @@ use cap_std::fs::{Dir, Metadata};
 use super::files::refusal;
 use super::response::{Response, SERVER_NAME};
 use super::root::{relative_path, status_for, Root};
-use super::url_path::encode_segment;
+use super::url_path::{encode_segment, is_hidden_name};
 use crate::date::{format_http_date, is_writable_as_http_date};
 use crate::escape::html_escape;
 use crate::status::Status;
@@ -38,10 +38,11 @@ struct Entry {
 /// name, folders marked with a trailing `/`.
 ///
 /// `folder` is the folder as [`files`](super::files) opened it, safely beneath the root, and
-/// `segments` the URL path that led there.
-pub fn listing(root: &Root, folder: File, segments: &[String]) -> Response {
+/// `segments` the URL path that led there. Hidden names (`.git`) are left out unless
+/// `show_hidden`, as a request for one would get 404.
+pub fn listing(root: &Root, folder: File, segments: &[String], show_hidden: bool) -> Response {
     let shown_path = format!("/{}", segments.join("/"));
-    let mut entries = match read_entries(root, folder, segments) {
+    let mut entries = match read_entries(root, folder, segments, show_hidden) {
         Ok(entries) => entries,
         Err(error) => return refusal(status_for(&error), &shown_path),
     };
@@ -98,7 +99,12 @@ pub fn listing(root: &Root, folder: File, segments: &[String]) -> Response {
 /// `AT_SYMLINK_NOFOLLOW`, relative to the open folder). A symlink is followed only the way a
 /// request for it would be: beneath the root ([`Root::metadata_inside`]); a link leading
 /// outside is listed by its name alone, with no size, date or kind of what it points to.
-fn read_entries(root: &Root, folder: File, segments: &[String]) -> io::Result<Vec<Entry>> {
+fn read_entries(
+    root: &Root,
+    folder: File,
+    segments: &[String],
+    show_hidden: bool,
+) -> io::Result<Vec<Entry>> {
     let folder = Dir::from_std_file(folder);
     let here = relative_path(segments);
     let mut entries = Vec::new();
@@ -106,6 +112,9 @@ fn read_entries(root: &Root, folder: File, segments: &[String]) -> io::Result<Ve
         let entry = entry?;
         let raw_name = entry.file_name();
         let name = raw_name.to_string_lossy().into_owned();
+        if !show_hidden && is_hidden_name(&name) {
+            continue;
+        }
         let linkable = raw_name.to_str().is_some();
         let entry = match entry.metadata() {
             Ok(metadata) if metadata.is_symlink() => {

@@ -81,10 +81,12 @@
 //! | [`file_cache`] | small files kept between requests, validated on every hit |
 //! | [`listing`] | a folder's HTML listing |
 //! | [`response`] | the response head, written in one place |
+//! | [`error_page`] | an error's body: one line of text, or a page for a browser |
 //! | [`keep_alive`] | the keep-alive decision |
 //! | [`send`] | putting the bytes on the socket: the speed tricks |
 //! | [`access_log`] | the Common Log Format line |
 //! | [`workers`] | threads for work too slow for a loop: big listings |
+//! | [`stopping`] | Ctrl+C: what is still going, and a second Ctrl+C |
 //!
 //! ## Stopping
 //!
@@ -95,6 +97,7 @@
 pub mod access_log;
 pub mod addresses;
 pub mod connection;
+pub mod error_page;
 pub mod event_loop;
 pub mod file_cache;
 pub mod files;
@@ -105,6 +108,7 @@ pub mod response;
 pub mod root;
 pub mod routes;
 pub mod send;
+pub mod stopping;
 pub mod url_path;
 pub mod workers;
 
@@ -126,6 +130,7 @@ use event_loop::{watch_listener, EventLoop, WAKER};
 use file_cache::FileCache;
 use files::Root;
 use routes::Site;
+pub use stopping::{ShutdownHandle, Stopping};
 use workers::{Mailbox, Workers};
 
 /// Time allowed from a request's first byte to the end of its head (and, on a new connection,
@@ -212,6 +217,8 @@ pub struct Config {
     pub threads: usize,
     /// Whether `/upper` and `/echo` are on.
     pub routes_enabled: bool,
+    /// Whether names beginning with `.` are served and listed (`--show-hidden`).
+    pub show_hidden: bool,
     /// Whether small files are kept between requests ([`file_cache`]).
     pub file_cache: bool,
     /// How much to log on stderr.
@@ -285,6 +292,8 @@ struct Shared {
     /// Connections open now, over all loops.
     open_connections: AtomicUsize,
     stopping: AtomicBool,
+    /// What the loops still had when they stopped, and a second Ctrl+C ([`stopping`]).
+    stop_count: stopping::StopCount,
     /// One per loop: wakes it from `poll` (to stop, or to collect finished work).
     mailboxes: Vec<Arc<Mailbox>>,
     /// The threads that build listings off the loops.
@@ -297,23 +306,6 @@ impl Shared {
     fn is_busy(&self) -> bool {
         let open = self.open_connections.load(Ordering::Relaxed);
         open.saturating_mul(4) >= self.max_connections.saturating_mul(3)
-    }
-}
-
-/// Stops a running server from another thread (a Ctrl+C handler).
-#[derive(Clone)]
-pub struct ShutdownHandle {
-    shared: Arc<Shared>,
-}
-
-impl ShutdownHandle {
-    /// Asks the server to stop: no new connections; [`Server::run`] returns once the
-    /// connections in flight finish or [`SHUTDOWN_GRACE`] passes.
-    pub fn stop(&self) {
-        self.shared.stopping.store(true, Ordering::SeqCst);
-        for mailbox in &self.shared.mailboxes {
-            mailbox.wake();
-        }
     }
 }
 
@@ -433,6 +425,7 @@ impl Server {
                 root,
                 cache: (config.file_cache && file_cache::WORKS_HERE).then(FileCache::new),
                 routes_enabled: config.routes_enabled,
+                show_hidden: config.show_hidden,
             },
             log: Log::new(config.log),
             timeouts: config.timeouts,
@@ -445,6 +438,7 @@ impl Server {
             },
             open_connections: AtomicUsize::new(0),
             stopping: AtomicBool::new(false),
+            stop_count: stopping::StopCount::default(),
             mailboxes,
             workers: Workers::start(),
         });

@@ -23,8 +23,9 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::time::Duration;
 
-use crate::escape::html_escape;
 use crate::status::Status;
+
+use super::error_page;
 
 /// The `Server` header's value: this crate and its version.
 pub const SERVER_NAME: &str = concat!("http10/", env!("CARGO_PKG_VERSION"));
@@ -75,6 +76,9 @@ pub struct Response {
     pub headers: Vec<(&'static str, Cow<'static, str>)>,
     /// The body.
     pub body: Body,
+    /// For an error made by [`Response::error`], its explanation, kept so that the body can be
+    /// made again as an HTML page for a browser ([`Response::for_html_client`]).
+    pub explanation: Option<String>,
 }
 
 impl Response {
@@ -84,6 +88,7 @@ impl Response {
             status,
             headers: Vec::new(),
             body: Body::Empty,
+            explanation: None,
         }
     }
 
@@ -123,16 +128,34 @@ impl Response {
         self
     }
 
-    /// A short HTML page explaining an error. `explanation` may quote the request: it is
-    /// HTML-escaped here, so a target such as `/<script>` is shown, never run.
+    /// An error, explained in one line of plain text ([`error_page::plain`]): what `nc`, curl
+    /// and httpget show. [`Response::for_html_client`] turns it into a page for a browser.
     pub fn error(status: Status, explanation: &str) -> Response {
-        let title = format!("{} {}", status.code(), status.reason());
-        let page = format!(
-            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
-             <body><h1>{title}</h1>\n<p>{}</p>\n<hr><address>{SERVER_NAME}</address></body></html>\n",
-            html_escape(explanation)
-        );
-        Response::html(status, page)
+        let mut response = Response::text(status, error_page::plain(status, explanation));
+        response.explanation = Some(explanation.to_string());
+        response
+    }
+
+    /// This response, for a client whose `Accept` names `text/html` (a browser): an error
+    /// becomes an HTML page in the site's look ([`error_page::html`]); anything else is left
+    /// as it is. A body still to be made is made so too, when it is made.
+    pub fn for_html_client(mut self) -> Response {
+        if let Body::Deferred(work) = self.body {
+            self.body = Body::Deferred(Deferred::new(move || work.run().for_html_client()));
+            return self;
+        }
+        let Some(explanation) = self.explanation.take() else {
+            return self;
+        };
+        let page = error_page::html(self.status, &explanation);
+        let mut page = Response::html(self.status, page);
+        // Headers of the error's own (Retry-After, …), all but its type.
+        for (name, value) in self.headers {
+            if !name.eq_ignore_ascii_case("Content-Type") {
+                page.headers.push((name, value));
+            }
+        }
+        page
     }
 
     /// The value of one of this response's own headers.
@@ -322,13 +345,42 @@ mod tests {
     }
 
     #[test]
-    fn error_pages_escape_what_they_quote() {
-        let response = Response::error(Status::NotFound, "No file at /<script>alert(1)</script>");
-        let Body::Bytes(page) = &response.body else {
+    fn errors_are_plain_text_and_html_for_a_browser() {
+        let response = Response::error(Status::NotFound, "No file at /<script>alert(1)</script>")
+            .with_header("Retry-After", "1");
+        assert_eq!(
+            response.header("Content-Type"),
+            Some("text/plain; charset=utf-8")
+        );
+        let Body::Bytes(line) = &response.body else {
+            panic!("error bodies are in memory")
+        };
+        assert_eq!(
+            line,
+            b"404 Not Found: No file at /<script>alert(1)</script>\n"
+        );
+
+        let page = response.for_html_client();
+        assert_eq!(
+            page.header("Content-Type"),
+            Some("text/html; charset=utf-8")
+        );
+        assert_eq!(page.header("Retry-After"), Some("1"));
+        let Body::Bytes(page) = &page.body else {
             panic!("error pages are in memory")
         };
         let page = String::from_utf8_lossy(page);
         assert!(page.contains("/&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(!page.contains("<script>"));
+    }
+
+    #[test]
+    fn answers_that_are_not_errors_stay_as_they_are_for_a_browser() {
+        let response = Response::text(Status::BadRequest, "usage\n".to_string());
+        let response = response.for_html_client();
+        assert_eq!(
+            response.header("Content-Type"),
+            Some("text/plain; charset=utf-8")
+        );
     }
 }

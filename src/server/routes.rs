@@ -39,6 +39,7 @@ use std::time::Instant;
 
 use percent_encoding::percent_decode;
 
+use super::error_page;
 use super::file_cache::FileCache;
 use super::files::{self, Root};
 use super::request::{Request, Version};
@@ -55,6 +56,8 @@ pub struct Site {
     pub cache: Option<FileCache>,
     /// Whether `/upper` and `/echo` answer (they take precedence over files of those names).
     pub routes_enabled: bool,
+    /// Whether names beginning with `.` are served and listed (`--show-hidden`).
+    pub show_hidden: bool,
 }
 
 /// The path of the uppercase service.
@@ -73,7 +76,25 @@ const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 /// know: see [`file_cache`](super::file_cache)). `arrived_on` gives the server's own address
 /// for this connection, which a redirect names when the request has no usable `Host`; it is
 /// asked only then.
+///
+/// An error is one line of plain text, unless the request's `Accept` names `text/html` (a
+/// browser): then it is a page ([`error_page`](super::error_page) says why).
 pub fn respond(
+    site: &Site,
+    request: &Request,
+    arrived_at: Instant,
+    arrived_on: &dyn Fn() -> Option<SocketAddr>,
+) -> Response {
+    let response = answer(site, request, arrived_at, arrived_on);
+    if error_page::wants_html(request.header("Accept")) {
+        response.for_html_client()
+    } else {
+        response
+    }
+}
+
+/// [`respond`], before the error's form is chosen.
+fn answer(
     site: &Site,
     request: &Request,
     arrived_at: Instant,
@@ -93,6 +114,7 @@ pub fn respond(
             files::serve(
                 &site.root,
                 site.cache.as_ref(),
+                site.show_hidden,
                 &target,
                 if_modified_since(request),
                 arrived_at,
@@ -312,6 +334,7 @@ mod tests {
             root,
             cache: None,
             routes_enabled,
+            show_hidden: false,
         };
         (site, folder)
     }

@@ -439,6 +439,7 @@ mod tests {
                     file,
                     length: size as u64,
                 },
+                explanation: None,
             };
             let (bytes, sent) = sent_to_memory(response, framing(false, false));
             assert_eq!(sent, size as u64);

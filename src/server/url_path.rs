@@ -217,6 +217,23 @@ pub fn decode_path(encoded: &str) -> Result<UrlPath, PathError> {
     })
 }
 
+/// Whether a file or folder name is hidden: it begins with `.` (`.git`, `.env`,
+/// `.well-known`), the Unix convention `ls` follows. httpserve neither lists nor serves such
+/// names unless `--show-hidden` is given: run from a repository's folder, it would otherwise hand
+/// `.git/config` to the whole room.
+pub fn is_hidden_name(name: &str) -> bool {
+    name.starts_with('.')
+}
+
+impl UrlPath {
+    /// Whether any name on the path is hidden ([`is_hidden_name`]): `/.git/config`,
+    /// `/sub/.env/`. Decided on the normalized names, so `/sub/../.env` and `/%2Eenv` are caught
+    /// too, before anything is looked up or opened.
+    pub fn names_hidden(&self) -> bool {
+        self.segments.iter().any(|name| is_hidden_name(name))
+    }
+}
+
 /// The URL path for `segments`, each percent-encoded: `/a%20b/c`.
 pub fn encode_path(segments: &[String]) -> String {
     let mut path = String::new();
@@ -311,6 +328,26 @@ mod tests {
 
     fn segments(names: &[&str]) -> Vec<String> {
         names.iter().map(|name| name.to_string()).collect()
+    }
+
+    #[test]
+    fn hidden_names_are_found_at_any_depth() {
+        for (path, want) in [
+            ("/", false),
+            ("/notes.txt", false),
+            ("/a.b/c..d", false),
+            ("/.git/config", true),
+            ("/.git/", true),
+            ("/sub/.env", true),
+            ("/.well-known/x", true),
+            ("/%2Eenv", true),
+            ("/sub/../.env", true),
+            ("/./notes.txt", false),
+            ("/sub/..", false),
+        ] {
+            let url_path = decode_path(path).expect("a valid path");
+            assert_eq!(url_path.names_hidden(), want, "{path}");
+        }
     }
 
     #[test]

@@ -188,6 +188,13 @@ impl Browser {
         self.command("POST", &path, Some(json!({}))).map(|_| ())
     }
 
+    /// Makes the window `width` × `height` pixels (a projector's 1280 × 800, say).
+    pub fn set_window_size(&self, width: u32, height: u32) -> Result<(), String> {
+        let body = json!({ "width": width, "height": height });
+        self.command("POST", &self.session_path("/window/rect"), Some(body))
+            .map(|_| ())
+    }
+
     /// A PNG of the window.
     pub fn screenshot(&self) -> Result<Vec<u8>, String> {
         let value = self.command("GET", &self.session_path("/screenshot"), None)?;

@@ -168,12 +168,26 @@ pub fn httpget_with_input(args: &[&str], input: &[u8]) -> Run {
 
 /// Like [`httpget_with_input`], in the folder `dir` (for `-O`).
 pub fn httpget_in(args: &[&str], input: &[u8], dir: Option<&Path>) -> Run {
+    run_httpget(args, input, dir, None)
+}
+
+/// Like [`httpget_with_input`], with `HTTPGET_STAR` set to `star` (what `*` stands for).
+pub fn httpget_with_star(args: &[&str], input: &[u8], star: &str) -> Run {
+    run_httpget(args, input, None, Some(star))
+}
+
+fn run_httpget(args: &[&str], input: &[u8], dir: Option<&Path>, star: Option<&str>) -> Run {
     let started = Instant::now();
     let mut command = Command::new(env!("CARGO_BIN_EXE_httpget"));
     command.args(args);
     if let Some(dir) = dir {
         command.current_dir(dir);
     }
+    // A teacher's own HTTPGET_STAR must not change what the tests' `*` means.
+    match star {
+        Some(star) => command.env("HTTPGET_STAR", star),
+        None => command.env_remove("HTTPGET_STAR"),
+    };
     let mut process = Process::start(command);
     process.feed(input);
     let exited = process.finish_within(RUN_LIMIT);

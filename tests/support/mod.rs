@@ -46,8 +46,8 @@ use std::process::Command;
 use std::time::Duration;
 
 pub use httpget::{
-    httpget, httpget_in, httpget_with_input, ok_reply, send, wait_bounded, Run, Scripted, Step,
-    RUN_LIMIT,
+    httpget, httpget_in, httpget_with_input, httpget_with_star, ok_reply, send, wait_bounded, Run,
+    Scripted, Step, RUN_LIMIT,
 };
 pub use probe::{find_chromium, find_in_path, running_as_root};
 pub use process::{Exited, Process};
