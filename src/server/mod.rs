@@ -73,7 +73,9 @@
 //! | [`addresses`] | what `--bind` names; the URLs the start-up lines print, one per address |
 //! | [`event_loop`] | poll, accept, hand ready sockets to their connection, deadlines |
 //! | [`connection`] | one connection's states: receiving, sending, draining |
-//! | [`request`] | the request line and headers, under limits (RFC 1945 §5) |
+//! | [`request_line`] | the request line, split by hand (RFC 1945 §5.1) |
+//! | [`request`] | the headers, under limits (RFC 1945 §5); [`request_error`]: why one is refused |
+//! | [`request_buffer`] | bytes off the socket until a request is whole |
 //! | [`routes`] | method + path → `/upper`, `/echo`, or a file |
 //! | [`url_path`] | percent-decoding and the path-traversal guard |
 //! | [`root`] | the served folder, and opening beneath it, race-free, on every OS |
@@ -104,6 +106,9 @@ pub mod files;
 pub mod keep_alive;
 pub mod listing;
 pub mod request;
+pub mod request_buffer;
+pub mod request_error;
+pub mod request_line;
 pub mod response;
 pub mod root;
 pub mod routes;

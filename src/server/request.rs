@@ -1,8 +1,6 @@
-//! Step 1 of every exchange on the server: reading a request off the socket, safely — the
-//! request-line parser ([`parse_request_line`]) and the header limits.
-//!
-//! A request head is a request line and header lines, each ended by CRLF, then an empty line
-//! (RFC 1945 §5):
+//! Step 1 of every exchange on the server: reading a request off the socket, safely. A request
+//! head is a request line and header lines, each ended by CRLF, then an empty line (RFC 1945
+//! §5):
 //!
 //! ```text
 //! GET /index.html HTTP/1.0\r\n          <- request line: method, target, version
@@ -11,25 +9,31 @@
 //! \r\n                                  <- the blank line ends the head
 //! ```
 //!
-//! TCP delivers bytes, not messages: one `read` may return half a line or two requests. So a
-//! [`RequestBuffer`] keeps what has arrived, says whether a whole request is there yet, and
-//! gives up with a status code when the client sends too much ([`MAX_HEAD_BYTES`]). Time limits
-//! (a deadline on the whole head, so a client dribbling one byte a second
-//! cannot hold the server's attention forever) are kept by the server loop, which owns the
-//! clock. The request line is split by hand, below, because that is the lesson; the header
-//! lines are parsed by `httparse`.
+//! Three files, in the order a student meets them:
+//!
+//! 1. [`request_line`](super::request_line): the request line, split by hand
+//!    ([`parse_request_line`]), because that is the lesson;
+//! 2. here: the whole head — the header lines (parsed by `httparse`) under limits
+//!    ([`MAX_HEAD_BYTES`], [`MAX_HEADER_LINES`]), and the [`Request`] they make; and why a
+//!    request is refused, in [`request_error`](super::request_error);
+//! 3. [`request_buffer`](super::request_buffer): the bytes as TCP delivers them, half a line
+//!    or two requests at a time, collected until a request is whole ([`RequestBuffer`]).
+//!
+//! Time limits (a deadline on the whole head, so a client dribbling one byte a second cannot
+//! hold the server's attention forever) are kept by the server loop, which owns the clock.
 //!
 //! Try: `printf 'GET / HTTP/1.0\n\n' | nc 127.0.0.1 8080` (bare LF is accepted, RFC 1945
-//! Appendix B), `printf 'GET  /   HTTP/1.0\r\n\r\n' | nc 127.0.0.1 8080` (so are extra
-//! spaces, Appendix B too), or `printf 'GET /\r\n' | nc 127.0.0.1 8080` for an HTTP/0.9 Simple-Request.
-
-use std::io::{self, Read};
-use std::ops::Range;
+//! Appendix B).
 
 use std::fmt;
+use std::ops::Range;
 
-use crate::headers::{self, is_token_byte, LengthError};
-use crate::status::Status;
+pub use super::request_buffer::{
+    is_tls_handshake, Progress, RequestBuffer, READ_CHUNK, TLS_LOG_LINE,
+};
+pub use super::request_error::{Rejected, RequestError};
+pub use super::request_line::{parse_request_line, RequestLine, Version};
+use crate::headers::{self, LengthError};
 
 /// The most bytes a request head may have before the server answers 431.
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
@@ -41,32 +45,7 @@ pub const MAX_TARGET_BYTES: usize = 8 * 1024;
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// "Method SP target SP HTTP/x.y": a first line longer than the longest target allowed, plus
 /// room for the rest, can only be a target that is too long (or garbage).
-const MAX_REQUEST_LINE_BYTES: usize = MAX_TARGET_BYTES + 32;
-/// How much [`RequestBuffer::read_from`] asks the kernel for in one `read`.
-pub const READ_CHUNK: usize = 4096;
-
-/// The protocol version a request was sent with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Version {
-    /// A Simple-Request, `GET /path` with no version (RFC 1945 §4.1): answered with the body only.
-    Http09,
-    /// `HTTP/1.0`.
-    Http10,
-    /// `HTTP/1.1`, or a later 1.x: a message of a higher minor version is read as the highest
-    /// one the server knows (RFC 9110 §2.5).
-    Http11,
-}
-
-impl Version {
-    /// The version as written in a request line; empty for HTTP/0.9, which has none.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Version::Http09 => "",
-            Version::Http10 => "HTTP/1.0",
-            Version::Http11 => "HTTP/1.1",
-        }
-    }
-}
+pub(super) const MAX_REQUEST_LINE_BYTES: usize = MAX_TARGET_BYTES + 32;
 
 /// One parsed request.
 ///
@@ -178,277 +157,18 @@ fn place_in(whole: &[u8], part: &[u8]) -> Range<usize> {
     start..start + part.len()
 }
 
-/// A request the server will not serve: answer `error`'s status, then close.
-#[derive(Debug)]
-pub struct Rejected {
-    /// What was wrong with it.
-    pub error: RequestError,
-    /// The start of what was received, for the access log.
-    pub first_line: Vec<u8>,
-}
-
-/// Why a request is refused. Each names one rule of RFC 1945 or one of this server's limits,
-/// and has its status code ([`status`](RequestError::status)) and a sentence for the error
-/// page (`Display`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RequestError {
-    /// The request line is not UTF-8 text.
-    RequestLineNotText,
-    /// Not `METHOD target HTTP/x.y` (nor `GET target` of HTTP/0.9).
-    MalformedRequestLine,
-    /// The method has characters a token may not have (RFC 1945 §5.1.1, §2.2).
-    InvalidMethod,
-    /// A request line without a version is HTTP/0.9, whose only method is GET (§4.1).
-    SimpleRequestNotGet,
-    /// The target is empty or has control characters.
-    InvalidTarget,
-    /// The target is over [`MAX_TARGET_BYTES`] (414).
-    TargetTooLong,
-    /// The request line alone is over what this server reads (414).
-    RequestLineTooLong,
-    /// The version is not `HTTP/<digits>.<digits>` (§3.1).
-    MalformedVersion,
-    /// A version whose major number is not 1, as written (505).
-    VersionNotSupported(String),
-    /// More than [`MAX_HEADER_LINES`] header lines (431).
-    TooManyHeaders,
-    /// A head over [`MAX_HEAD_BYTES`] (431).
-    HeadTooLarge,
-    /// A header line that is not `Name: value` (§4.2).
-    MalformedHeader,
-    /// A header value with a control character: a value is TEXT, which has none (§2.2, §4.2).
-    ControlInHeaderValue,
-    /// A `Transfer-Encoding` body: HTTP/1.0 has only `Content-Length` (411).
-    TransferEncoding,
-    /// A POST without `Content-Length` (§7.2.2 requires one; answered 411, RFC 9110 §15.5.12).
-    LengthRequired,
-    /// A `Content-Length` that is not a number of bytes.
-    BadContentLength(LengthError),
-    /// A body over [`MAX_BODY_BYTES`] (413).
-    BodyTooLarge,
-    /// The bytes are a TLS handshake: the client wanted `https://` (RFC 8446 §5.1).
-    TlsHandshake,
-}
-
-impl RequestError {
-    /// The status code the server answers with.
-    pub fn status(&self) -> Status {
-        match self {
-            RequestError::TargetTooLong | RequestError::RequestLineTooLong => Status::UriTooLong,
-            RequestError::VersionNotSupported(_) => Status::VersionNotSupported,
-            RequestError::TooManyHeaders | RequestError::HeadTooLarge => {
-                Status::HeaderFieldsTooLarge
-            }
-            RequestError::TransferEncoding | RequestError::LengthRequired => Status::LengthRequired,
-            RequestError::BodyTooLarge => Status::PayloadTooLarge,
-            RequestError::RequestLineNotText
-            | RequestError::MalformedRequestLine
-            | RequestError::InvalidMethod
-            | RequestError::SimpleRequestNotGet
-            | RequestError::InvalidTarget
-            | RequestError::MalformedVersion
-            | RequestError::MalformedHeader
-            | RequestError::ControlInHeaderValue
-            | RequestError::BadContentLength(_)
-            | RequestError::TlsHandshake => Status::BadRequest,
-        }
-    }
-}
-
-impl fmt::Display for RequestError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RequestError::RequestLineNotText => f.write_str("The request line is not valid UTF-8."),
-            RequestError::MalformedRequestLine => {
-                f.write_str("The request line must be 'METHOD /path HTTP/1.0'.")
-            }
-            RequestError::InvalidMethod => f.write_str("The method is not a valid token."),
-            RequestError::SimpleRequestNotGet => {
-                f.write_str("An HTTP/0.9 request (no version) can only be GET.")
-            }
-            RequestError::InvalidTarget => {
-                f.write_str("The request target is empty or has control characters.")
-            }
-            RequestError::TargetTooLong => write!(
-                f,
-                "The request target is longer than {MAX_TARGET_BYTES} bytes."
-            ),
-            RequestError::RequestLineTooLong => {
-                f.write_str("The request line is longer than this server reads.")
-            }
-            RequestError::MalformedVersion => f.write_str("The version must look like HTTP/1.0."),
-            RequestError::VersionNotSupported(version) => write!(
-                f,
-                "This server speaks HTTP/1.0 (and reads 1.1), not {version}."
-            ),
-            RequestError::TooManyHeaders => write!(
-                f,
-                "The request has more than {MAX_HEADER_LINES} header lines."
-            ),
-            RequestError::HeadTooLarge => {
-                write!(f, "The request head is larger than {MAX_HEAD_BYTES} bytes.")
-            }
-            RequestError::MalformedHeader => {
-                f.write_str("A header line is not of the form 'Name: value'.")
-            }
-            RequestError::ControlInHeaderValue => {
-                f.write_str("A header value contains a control character.")
-            }
-            RequestError::TransferEncoding => f.write_str(
-                "Send the body with a Content-Length; HTTP/1.0 has no chunked requests.",
-            ),
-            RequestError::LengthRequired => {
-                f.write_str("A POST request needs a Content-Length header (RFC 1945 §7.2.2).")
-            }
-            RequestError::BadContentLength(error) => write!(f, "{error}."),
-            RequestError::BodyTooLarge => {
-                write!(f, "The request body is larger than {MAX_BODY_BYTES} bytes.")
-            }
-            RequestError::TlsHandshake => {
-                f.write_str("This port speaks plain HTTP: use http://, not https://.")
-            }
-        }
-    }
-}
-
-/// How far the bytes received so far go towards the next request.
-#[derive(Debug)]
-pub enum Progress {
-    /// Not yet a whole head (perhaps nothing at all): read more.
-    NeedHead,
-    /// A whole head, but not yet all of the body its `Content-Length` announces: read more.
-    NeedBody,
-    /// A whole request, now taken off the front of the buffer.
-    Complete(Request),
-}
-
-/// The bytes a client has sent and the server has not used yet.
-///
-/// TCP is a stream: the server reads whatever has arrived ([`read_from`](Self::read_from)),
-/// then asks whether a whole request is there yet ([`take_request`](Self::take_request)).
-/// Neither call waits, so one thread can keep a buffer like this for each of many clients and
-/// read from whichever socket has bytes. Anything after a complete request (a second,
-/// pipelined request) stays in the buffer for the next call.
-#[derive(Debug, Default)]
-pub struct RequestBuffer {
-    received: Vec<u8>,
-    /// How much of `received` was looked at without finding the end of a line; a head can
-    /// only become complete (or wrong) where a line ends, so those bytes need no second look.
-    examined: usize,
-    /// A head already complete whose body is still arriving, with the head's length and the
-    /// body's.
-    awaiting_body: Option<(Request, usize, usize)>,
-}
-
-impl RequestBuffer {
-    /// An empty buffer.
-    pub fn new() -> RequestBuffer {
-        RequestBuffer::default()
-    }
-
-    /// Whether nothing is waiting to be used: no part of a next request has arrived.
-    pub fn is_empty(&self) -> bool {
-        self.received.is_empty()
-    }
-
-    /// One `read` from `source` into `scratch` (any size; the server passes one
-    /// [`READ_CHUNK`] buffer shared by all its connections), keeping only the bytes that
-    /// arrived; `Ok(0)` means the client closed its side.
-    pub fn read_from(&mut self, source: &mut impl Read, scratch: &mut [u8]) -> io::Result<usize> {
-        let count = source.read(scratch)?;
-        self.received.extend_from_slice(&scratch[..count]);
-        Ok(count)
-    }
-
-    /// The first line of what has arrived (at most a bounded length), for the access log of
-    /// a request that never arrived in full.
-    pub fn first_line(&self) -> Vec<u8> {
-        let after_blanks = self
-            .received
-            .iter()
-            .position(|&byte| byte != b'\r' && byte != b'\n')
-            .unwrap_or(self.received.len());
-        rejected(RequestError::HeadTooLarge, &self.received[after_blanks..]).first_line
-    }
-
-    /// Takes the next whole request off the front of the buffer, if it has all arrived; says
-    /// what is still missing otherwise. A request that breaks a rule is [`Rejected`].
-    pub fn take_request(&mut self) -> Result<Progress, Rejected> {
-        if let Some((request, head_length, body_length)) = self.awaiting_body.take() {
-            return Ok(self.with_body(request, head_length, body_length));
-        }
-        if is_tls_handshake(&self.received) {
-            return Err(Rejected {
-                error: RequestError::TlsHandshake,
-                first_line: TLS_LOG_LINE.to_vec(),
-            });
-        }
-        let no_new_line_end = !self.received[self.examined..].contains(&b'\n');
-        let under_limits =
-            self.received.len() < MAX_HEAD_BYTES && self.received.len() <= MAX_REQUEST_LINE_BYTES;
-        if no_new_line_end && under_limits {
-            self.examined = self.received.len();
-            return Ok(Progress::NeedHead);
-        }
-        match parse_head(&self.received)? {
-            HeadStatus::Complete(head) => {
-                let body_length = body_length(&head.request)?;
-                Ok(self.with_body(head.request, head.length, body_length))
-            }
-            // Checked on the whole buffer, blank lines before the request included, so no
-            // input can make it grow past the limit.
-            HeadStatus::Partial if self.received.len() >= MAX_HEAD_BYTES => {
-                Err(too_large_head(&self.received))
-            }
-            HeadStatus::Partial => {
-                self.examined = self.received.len();
-                Ok(Progress::NeedHead)
-            }
-        }
-    }
-
-    /// The request whose head is complete, once its body has arrived too.
-    fn with_body(
-        &mut self,
-        mut request: Request,
-        head_length: usize,
-        body_length: usize,
-    ) -> Progress {
-        let end = head_length + body_length;
-        if self.received.len() < end {
-            self.awaiting_body = Some((request, head_length, body_length));
-            return Progress::NeedBody;
-        }
-        request.body = self.received[head_length..end].to_vec();
-        self.received.drain(..end);
-        self.examined = 0;
-        Progress::Complete(request)
-    }
-}
-
-/// What the access log shows instead of the request line of a TLS handshake.
-pub const TLS_LOG_LINE: &[u8] = b"TLS handshake on a plain-HTTP port";
-
-/// Whether the bytes start a TLS record carrying a handshake: a browser or curl asked for
-/// `https://` on this plain-HTTP port. RFC 8446 §5.1: a record starts with its content type
-/// (22 is `handshake`) and a legacy version whose first byte is 3 (SSL 3.0, TLS 1.0 … 1.3 all
-/// write 3.x there).
-pub fn is_tls_handshake(received: &[u8]) -> bool {
-    received.starts_with(&[22, 3])
-}
-
 /// A head found complete in the buffer, and how many bytes of the buffer it used.
-struct Head {
-    request: Request,
-    length: usize,
+pub(super) struct Head {
+    pub(super) request: Request,
+    pub(super) length: usize,
 }
 
-enum HeadStatus {
+pub(super) enum HeadStatus {
     Complete(Head),
     Partial,
 }
 
-fn rejected(error: RequestError, received: &[u8]) -> Rejected {
+pub(super) fn rejected(error: RequestError, received: &[u8]) -> Rejected {
     let line = first_line_of(received);
     Rejected {
         error,
@@ -464,7 +184,7 @@ fn first_line_of(bytes: &[u8]) -> &[u8] {
 }
 
 /// Looks for a complete head at the start of `buffer`.
-fn parse_head(buffer: &[u8]) -> Result<HeadStatus, Rejected> {
+pub(super) fn parse_head(buffer: &[u8]) -> Result<HeadStatus, Rejected> {
     // RFC 2068 §4.1 (HTTP/1.1; RFC 9112 §2.2 today): "In the interest of robustness, servers
     // SHOULD ignore any empty line(s) received where a Request-Line is expected."
     let leading_blank = buffer
@@ -565,80 +285,12 @@ fn parse_head(buffer: &[u8]) -> Result<HeadStatus, Rejected> {
     }
 }
 
-fn too_large_head(received: &[u8]) -> Rejected {
+pub(super) fn too_large_head(received: &[u8]) -> Rejected {
     rejected(RequestError::HeadTooLarge, received)
 }
 
-/// The three parts of a request line.
-#[derive(Debug, PartialEq)]
-pub struct RequestLine<'a> {
-    /// `GET`, `HEAD`, `POST`, … as sent.
-    pub method: &'a str,
-    /// The request target as sent.
-    pub target: &'a str,
-    /// The version; HTTP/0.9 when the line had none.
-    pub version: Version,
-}
-
-/// Splits `Method SP Request-URI SP HTTP-Version` (RFC 1945 §5.1), or the Simple-Request
-/// `GET SP Request-URI` of HTTP/0.9 (§4.1).
-///
-/// The grammar asks for one space between the parts; RFC 1945 Appendix B asks a server to be
-/// tolerant: "they should accept any amount of SP or HT characters between fields, even though
-/// only a single SP is required." So `GET  /  HTTP/1.0`, typed by hand, is read as
-/// `GET / HTTP/1.0`.
-pub fn parse_request_line(line: &[u8]) -> Result<RequestLine<'_>, RequestError> {
-    let text = std::str::from_utf8(line).map_err(|_| RequestError::RequestLineNotText)?;
-    let mut parts = text.split([' ', '\t']).filter(|part| !part.is_empty());
-    let (method, target, version) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(method), Some(target), None, _) => (method, target, Version::Http09),
-        (Some(method), Some(target), Some(version), None) => {
-            (method, target, parse_version(version)?)
-        }
-        _ => return Err(RequestError::MalformedRequestLine),
-    };
-    if !method.bytes().all(is_token_byte) {
-        return Err(RequestError::InvalidMethod);
-    }
-    if target.len() > MAX_TARGET_BYTES {
-        return Err(RequestError::TargetTooLong);
-    }
-    if target.chars().any(char::is_control) {
-        return Err(RequestError::InvalidTarget);
-    }
-    if version == Version::Http09 && method != "GET" {
-        return Err(RequestError::SimpleRequestNotGet);
-    }
-    Ok(RequestLine {
-        method,
-        target,
-        version,
-    })
-}
-
-/// `HTTP/<major>.<minor>` (RFC 1945 §3.1). Major 1 is ours; any other major gets 505.
-fn parse_version(text: &str) -> Result<Version, RequestError> {
-    let numbers = text
-        .strip_prefix("HTTP/")
-        .ok_or(RequestError::MalformedVersion)?;
-    let (major, minor) = numbers
-        .split_once('.')
-        .ok_or(RequestError::MalformedVersion)?;
-    let is_number = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-    if !is_number(major) || !is_number(minor) {
-        return Err(RequestError::MalformedVersion);
-    }
-    let major = major.trim_start_matches('0');
-    let minor = minor.trim_start_matches('0');
-    match (major, minor) {
-        ("1", "") => Ok(Version::Http10),
-        ("1", _) => Ok(Version::Http11),
-        _ => Err(RequestError::VersionNotSupported(text.to_string())),
-    }
-}
-
 /// How many body bytes follow the head (RFC 1945 §7.2.2: only `Content-Length` says so).
-fn body_length(request: &Request) -> Result<usize, Rejected> {
+pub(super) fn body_length(request: &Request) -> Result<usize, Rejected> {
     let bad = |error: RequestError| rejected(error, request.request_line());
     if request.header("Transfer-Encoding").is_some() {
         return Err(bad(RequestError::TransferEncoding));
@@ -659,6 +311,7 @@ fn body_length(request: &Request) -> Result<usize, Rejected> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::status::Status;
 
     /// The one request in `sent`, which must be whole and valid.
     pub(crate) fn parsed(sent: &[u8]) -> Request {
@@ -673,83 +326,6 @@ pub(crate) mod tests {
                 String::from_utf8_lossy(sent)
             ),
         }
-    }
-
-    fn line<'a>(method: &'a str, target: &'a str, version: Version) -> RequestLine<'a> {
-        RequestLine {
-            method,
-            target,
-            version,
-        }
-    }
-
-    #[test]
-    fn request_lines_are_split_by_the_rfc_1945_grammar() {
-        let long_target = format!("GET /{} HTTP/1.0", "a".repeat(MAX_TARGET_BYTES));
-        let cases: Vec<(&[u8], Result<RequestLine, RequestError>)> = vec![
-            (b"GET / HTTP/1.0", Ok(line("GET", "/", Version::Http10))),
-            (
-                b"HEAD /a?b HTTP/1.1",
-                Ok(line("HEAD", "/a?b", Version::Http11)),
-            ),
-            (b"GET /x HTTP/1.2", Ok(line("GET", "/x", Version::Http11))),
-            (b"GET /x HTTP/01.00", Ok(line("GET", "/x", Version::Http10))),
-            (b"get / HTTP/1.0", Ok(line("get", "/", Version::Http10))),
-            (b"GET /old", Ok(line("GET", "/old", Version::Http09))),
-            // RFC 1945 Appendix B: any amount of SP or HT between the fields.
-            (b"GET  / HTTP/1.0", Ok(line("GET", "/", Version::Http10))),
-            (
-                b"GET\t/x\t HTTP/1.0",
-                Ok(line("GET", "/x", Version::Http10)),
-            ),
-            (b"GET   /old", Ok(line("GET", "/old", Version::Http09))),
-            (b"POST /old", Err(RequestError::SimpleRequestNotGet)),
-            (
-                b"GET / HTTP/2.0",
-                Err(RequestError::VersionNotSupported("HTTP/2.0".into())),
-            ),
-            (
-                b"GET / HTTP/3.0",
-                Err(RequestError::VersionNotSupported("HTTP/3.0".into())),
-            ),
-            (b"GET / HTTP/1", Err(RequestError::MalformedVersion)),
-            (b"GET / HTTX/1.0", Err(RequestError::MalformedVersion)),
-            (b"GET / http/1.0", Err(RequestError::MalformedVersion)),
-            (
-                b"GET / HTTP/1.0 extra",
-                Err(RequestError::MalformedRequestLine),
-            ),
-            (b"GET", Err(RequestError::MalformedRequestLine)),
-            (b"", Err(RequestError::MalformedRequestLine)),
-            (b"G(T / HTTP/1.0", Err(RequestError::InvalidMethod)),
-            (b"GET /\x01 HTTP/1.0", Err(RequestError::InvalidTarget)),
-            (b"GET /\xff HTTP/1.0", Err(RequestError::RequestLineNotText)),
-            (long_target.as_bytes(), Err(RequestError::TargetTooLong)),
-        ];
-        for (input, want) in cases {
-            let got = parse_request_line(input);
-            let shown = String::from_utf8_lossy(&input[..input.len().min(40)]);
-            assert_eq!(got, want, "{shown:?}");
-        }
-    }
-
-    #[test]
-    fn a_tls_client_hello_is_named_not_parsed() {
-        // The first bytes curl sends to https://127.0.0.1:8080/ (a TLS 1.0 record header,
-        // a ClientHello's type and length).
-        let hello = [22, 3, 1, 2, 0, 1, 0, 1, 252, 3, 3];
-        let mut buffer = RequestBuffer::new();
-        let mut source: &[u8] = &hello;
-        buffer.read_from(&mut source, &mut [0; 64]).expect("read");
-        match buffer.take_request() {
-            Err(Rejected { error, first_line }) => {
-                assert_eq!(error, RequestError::TlsHandshake);
-                assert_eq!(first_line, TLS_LOG_LINE);
-            }
-            other => panic!("not named as TLS: {other:?}"),
-        }
-        assert!(!is_tls_handshake(b"GET / HTTP/1.0\r\n"));
-        assert!(!is_tls_handshake(&[22]));
     }
 
     #[test]

@@ -78,7 +78,7 @@ const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 /// asked only then.
 ///
 /// An error is one line of plain text, unless the request's `Accept` names `text/html` (a
-/// browser): then it is a page ([`error_page`](super::error_page) says why).
+/// browser): then it is a page ([`error_page`] says why).
 pub fn respond(
     site: &Site,
     request: &Request,

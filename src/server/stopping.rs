@@ -60,7 +60,7 @@ impl ShutdownHandle {
     /// Asks the server to stop: no new connections; [`Server::run`](super::Server::run)
     /// returns once the connections in flight finish or the grace time
     /// ([`SHUTDOWN_GRACE`](super::SHUTDOWN_GRACE) by default) passes. Returns what is still
-    /// going, as the loops counted it (waiting at most [`COUNT_WAIT`] for their count).
+    /// going, as the loops counted it (waiting at most a second for their count).
     pub fn stop(&self) -> Stopping {
         self.shared.stopping.store(true, Ordering::SeqCst);
         self.wake_loops();
