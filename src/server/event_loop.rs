@@ -18,61 +18,31 @@
 //! Why a loop like this and not a thread per connection is told in the [module docs](super),
 //! with the edge-triggered flags each connection keeps.
 
-use std::io::{self, Read};
-use std::net::{Shutdown, SocketAddr};
+use std::io;
+use std::net::SocketAddr;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use mio::event::Event;
 use mio::net::{TcpListener as ListeningSocket, TcpStream as ClientSocket};
 use mio::{Events, Interest, Poll, Token};
 
 use super::connection::{Connection, Expired, Hold, Paused};
+use super::listening::{refuse_busy, watch_listener, LISTENER};
 use super::request::READ_CHUNK;
-use super::response::{Framing, Response};
-use super::send::Outgoing;
+use super::slots::Connections;
 use super::workers::Mailbox;
 use super::{LogLevel, Shared, TICK};
-use crate::status::Status;
 
 /// How many readiness events one `poll` may hand back.
 const EVENTS_PER_POLL: usize = 256;
-/// The token of the listening socket in every loop's `Poll`.
-const LISTENER: Token = Token(0);
 /// The token of the loop's waker: [`ShutdownHandle::stop`](super::ShutdownHandle::stop) and
 /// the [workers](super::workers) use it.
 pub(super) const WAKER: Token = Token(1);
 /// Connection tokens start here: token `FIRST_CLIENT + i` is slot `i` in [`Connections`].
-const FIRST_CLIENT: usize = 2;
-
-/// Adds the listening socket to a loop's `Poll`. On Linux it is added "exclusive"
-/// (`EPOLLEXCLUSIVE`): when a client arrives, the kernel wakes one sleeping loop, not all of
-/// them only for all but one to find the queue empty (the "thundering herd"). And it is
-/// level-triggered: while clients wait in the queue, every `poll` says so, so a loop can
-/// accept one per event and never spend an `accept` on an empty queue.
-///
-/// `mio` offers neither, so this one registration is made with `epoll_ctl` itself on `mio`'s
-/// epoll descriptor. That leans on one fact about `mio` that its API does not promise: on
-/// Linux an event's `Token` is the number stored with the registration. The test
-/// `a_listener_added_by_hand_is_reported_under_its_token` checks that fact against the `mio`
-/// in `Cargo.lock`, so an upgrade that changes it fails the tests instead of the server.
-#[cfg(target_os = "linux")]
-pub(super) fn watch_listener(poll: &Poll, listener: &mut ListeningSocket) -> io::Result<()> {
-    use rustix::event::epoll::{self, EventData, EventFlags};
-    let flags = EventFlags::IN | EventFlags::EXCLUSIVE;
-    let token = EventData::new_u64(LISTENER.0 as u64);
-    epoll::add(poll.registry(), &*listener, token, flags)?;
-    Ok(())
-}
-
-/// Adds the listening socket to a loop's `Poll` (edge-triggered, as all of `mio`'s).
-#[cfg(not(target_os = "linux"))]
-pub(super) fn watch_listener(poll: &Poll, listener: &mut ListeningSocket) -> io::Result<()> {
-    poll.registry()
-        .register(listener, LISTENER, Interest::READABLE)
-}
+pub(super) const FIRST_CLIENT: usize = 2;
 
 /// How many clients one event of the listening socket may accept. Level-triggered (Linux,
 /// see [`watch_listener`]): one, as the next `poll` reports the rest. Edge-triggered: all of
@@ -475,108 +445,5 @@ impl EventLoop {
             let line = format!("{peer} closed after {served} request{plural}: {ending}");
             shared.log.note(LogLevel::Verbose, &line);
         }
-    }
-}
-
-/// Answers 503 to a connection over the limit, without taking it on.
-fn refuse_busy(shared: &Shared, mut socket: ClientSocket, peer: SocketAddr) {
-    // Take whatever request already arrived (without waiting: the socket is non-blocking), so
-    // closing does not reset the connection before the client reads the 503.
-    let mut discard = [0u8; 4096];
-    let _ = socket.read(&mut discard);
-    let response = Response::error(
-        Status::ServiceUnavailable,
-        "The server is serving as many connections as it allows; try again in a moment.",
-    )
-    .with_header("Retry-After", "1");
-    let framing = Framing::full_then_close();
-    let mut sent = 0;
-    if let Ok(mut outgoing) = Outgoing::new(response, framing, SystemTime::now()) {
-        // A fresh socket's buffer takes this short page whole.
-        let _ = outgoing.send(&mut socket);
-        sent = outgoing.body_bytes_sent();
-    }
-    let _ = socket.shutdown(Shutdown::Write);
-    shared
-        .log
-        .access(peer, b"-", Status::ServiceUnavailable, sent);
-}
-
-/// The connections of one loop, each in a numbered slot; a slot's number is its `Token`.
-/// Freed slots are reused, so the numbers stay small.
-#[derive(Default)]
-pub(super) struct Connections {
-    slots: Vec<Option<Connection>>,
-    free: Vec<usize>,
-    count: usize,
-}
-
-impl Connections {
-    fn len(&self) -> usize {
-        self.count
-    }
-
-    fn capacity(&self) -> usize {
-        self.slots.len()
-    }
-
-    /// A slot to [`put`](Connections::put) the next connection in.
-    fn vacant_slot(&mut self) -> usize {
-        self.free.pop().unwrap_or_else(|| {
-            self.slots.push(None);
-            self.slots.len() - 1
-        })
-    }
-
-    /// Returns a slot from [`vacant_slot`](Connections::vacant_slot) that was not used after all.
-    fn give_back(&mut self, slot: usize) {
-        self.free.push(slot);
-    }
-
-    fn put(&mut self, slot: usize, client: Connection) {
-        self.slots[slot] = Some(client);
-        self.count += 1;
-    }
-
-    fn get_mut(&mut self, slot: usize) -> Option<&mut Connection> {
-        self.slots.get_mut(slot).and_then(Option::as_mut)
-    }
-
-    fn take(&mut self, slot: usize) -> Option<Connection> {
-        let client = self.slots.get_mut(slot)?.take()?;
-        self.free.push(slot);
-        self.count -= 1;
-        Some(client)
-    }
-}
-
-#[cfg(all(test, target_os = "linux"))]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    /// The listener is registered outside `mio`'s API (see [`watch_listener`]); this pins the
-    /// two things that registration relies on: the event comes back under [`LISTENER`], and it
-    /// keeps coming while a client waits (level-triggered), so one accept per event loses none.
-    #[test]
-    fn a_listener_added_by_hand_is_reported_under_its_token() {
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
-        std_listener.set_nonblocking(true).expect("non-blocking");
-        let address = std_listener.local_addr().expect("address");
-        let mut listener = ListeningSocket::from_std(std_listener);
-        let mut poll = Poll::new().expect("a poll");
-        watch_listener(&poll, &mut listener).expect("watch the listener");
-        let _client = std::net::TcpStream::connect(address).expect("connect");
-
-        let mut events = Events::with_capacity(8);
-        for round in 0..2 {
-            // Level-triggered: the same waiting client is reported again in round 1.
-            poll.poll(&mut events, Some(Duration::from_secs(10)))
-                .expect("poll");
-            let tokens: Vec<Token> = events.iter().map(|event| event.token()).collect();
-            assert_eq!(tokens, [LISTENER], "round {round}");
-            assert!(events.iter().all(|event| event.is_readable()));
-        }
-        let (_socket, _) = listener.accept().expect("the client is there");
     }
 }

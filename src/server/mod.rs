@@ -69,9 +69,12 @@
 //!
 //! | file | step |
 //! |---|---|
-//! | `mod.rs` (here) | [`Config`], [`Server::bind`] (listen), [`Server::run`], stopping |
+//! | `mod.rs` (here) | [`Config`], [`Server::bind`], [`Server::run`], stopping |
 //! | [`addresses`] | what `--bind` names; the URLs the start-up lines print, one per address |
+//! | [`listening`] | the listening socket (`socket`, `bind`, `listen`), and 503 when full |
+//! | [`capacity`] | how many event loops, and how many connections the open files allow |
 //! | [`event_loop`] | poll, accept, hand ready sockets to their connection, deadlines |
+//! | [`slots`] | one loop's connections, each in the slot its `Token` names |
 //! | [`connection`] | one connection's states: receiving, sending, draining |
 //! | [`request_line`] | the request line, split by hand (RFC 1945 §5.1) |
 //! | [`request`] | the headers, under limits (RFC 1945 §5); [`request_error`]: why one is refused |
@@ -98,12 +101,14 @@
 
 pub mod access_log;
 pub mod addresses;
+pub mod capacity;
 pub mod connection;
 pub mod error_page;
 pub mod event_loop;
 pub mod file_cache;
 pub mod files;
 pub mod keep_alive;
+pub mod listening;
 pub mod listing;
 pub mod request;
 pub mod request_buffer;
@@ -113,13 +118,14 @@ pub mod response;
 pub mod root;
 pub mod routes;
 pub mod send;
+pub mod slots;
 pub mod stopping;
 pub mod url_path;
 pub mod workers;
 
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -131,9 +137,12 @@ use mio::{Poll, Waker};
 
 use access_log::Log;
 pub use access_log::LogLevel;
-use event_loop::{watch_listener, EventLoop, WAKER};
+use capacity::raise_open_file_limit;
+pub use capacity::{default_event_loops, default_max_connections};
+use event_loop::{EventLoop, WAKER};
 use file_cache::FileCache;
 use files::Root;
+use listening::{listen, watch_listener};
 use routes::Site;
 pub use stopping::{ShutdownHandle, Stopping};
 use workers::{Mailbox, Workers};
@@ -314,73 +323,6 @@ impl Shared {
     }
 }
 
-/// How many event loops serve on a machine with this many cores when `--threads` is not
-/// given: one per core, less one core left for the clients — and always at least one.
-///
-/// In the lab the clients run on the same machine as the server: the browser, `curl`, `ab`,
-/// `wrk`. A loop on every core makes them fight for the cores, and the kernel then switches
-/// between them far more often: on two cores, one loop was preempted far less and served more
-/// requests a second than two (`bench/README.md`, "How the server got there"). With the
-/// clients on other machines the spare core costs one loop in many.
-pub fn default_event_loops(cores: usize) -> usize {
-    cores.saturating_sub(1).max(1)
-}
-
-/// How many connections the server holds by default, given how many files this process may
-/// have open: [`DEFAULT_MAX_CONNECTIONS`], or fewer when the limit is low. Each connection is
-/// one descriptor, and one more while a file is being sent; 32 are kept for the rest.
-pub fn default_max_connections(open_file_limit: u64) -> usize {
-    let room = open_file_limit.saturating_sub(32) / 2;
-    usize::try_from(room)
-        .unwrap_or(usize::MAX)
-        .clamp(1, DEFAULT_MAX_CONNECTIONS)
-}
-
-/// Raises this process's soft limit on open files to the hard limit, as nginx does
-/// (`worker_rlimit_nofile`), and returns the limit now in force. Many systems start programs
-/// with a soft limit of 1024, far below what the hard limit allows; an event loop holding
-/// thousands of sockets needs more.
-#[cfg(unix)]
-fn raise_open_file_limit() -> u64 {
-    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
-    let limit = getrlimit(Resource::Nofile);
-    let Some(current) = limit.current else {
-        return u64::MAX; // unlimited
-    };
-    let wanted = highest_open_file_limit(limit.maximum);
-    if wanted <= current {
-        return current;
-    }
-    let raised = Rlimit {
-        current: Some(wanted),
-        maximum: limit.maximum,
-    };
-    match setrlimit(Resource::Nofile, raised) {
-        Ok(()) => wanted,
-        Err(_) => current,
-    }
-}
-
-/// The highest soft limit this OS accepts under the hard limit `maximum` (`None`: unlimited).
-/// macOS reports an "unlimited" hard limit but refuses a soft limit above `OPEN_MAX` (10,240,
-/// its `<sys/syslimits.h>`; `setrlimit(2)` says `EINVAL`), so asking for the hard limit there
-/// failed and left the default of 256, and about 112 connections.
-#[cfg(unix)]
-fn highest_open_file_limit(maximum: Option<u64>) -> u64 {
-    const MACOS_OPEN_MAX: u64 = 10_240;
-    let maximum = maximum.unwrap_or(u64::MAX);
-    if cfg!(target_vendor = "apple") {
-        maximum.min(MACOS_OPEN_MAX)
-    } else {
-        maximum
-    }
-}
-
-#[cfg(not(unix))]
-fn raise_open_file_limit() -> u64 {
-    u64::MAX
-}
-
 /// How a server's run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stopped {
@@ -522,74 +464,5 @@ impl Server {
             cut_off += handle.join().unwrap_or(0);
         }
         Stopped { cut_off }
-    }
-}
-
-/// Opens the listening socket on the first of [`addresses::listen_candidates`] that works.
-fn listen(bind: Option<&str>, port: u16) -> Result<TcpListener, StartError> {
-    let candidates = addresses::listen_candidates(bind, port)?;
-    let mut last_error = None;
-    for addr in &candidates {
-        match listen_on(*addr) {
-            Ok(listener) => return Ok(listener),
-            Err(error) => {
-                let start_error = match error.kind() {
-                    io::ErrorKind::AddrInUse => StartError::AddressInUse(*addr),
-                    io::ErrorKind::PermissionDenied => StartError::PortNeedsPrivilege(*addr),
-                    _ => StartError::Listen(*addr, error),
-                };
-                // "In use" and "not allowed" are true whatever the address family.
-                if !matches!(start_error, StartError::Listen(..)) {
-                    return Err(start_error);
-                }
-                last_error = Some(start_error);
-            }
-        }
-    }
-    Err(last_error.expect("there is always at least one candidate address"))
-}
-
-/// `socket`, `bind`, `listen` — the three calls `TcpListener::bind` makes, spelled out so that
-/// the backlog can be [`LISTEN_BACKLOG`] instead of std's 128.
-fn listen_on(addr: SocketAddr) -> io::Result<TcpListener> {
-    use socket2::{Domain, Protocol, Socket, Type};
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    // A restarted server may bind the port while the last run's connections linger in
-    // TIME_WAIT (std sets this too).
-    #[cfg(unix)]
-    socket.set_reuse_address(true)?;
-    if addr.ip() == IpAddr::V6(Ipv6Addr::UNSPECIFIED) {
-        // `::` takes IPv4 clients too, as README promises, whatever the system's default.
-        let _ = socket.set_only_v6(false);
-    }
-    socket.bind(&addr.into())?;
-    socket.listen(LISTEN_BACKLOG)?;
-    Ok(socket.into())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::default_event_loops;
-
-    #[test]
-    fn the_connection_bound_follows_the_open_file_limit() {
-        use super::{default_max_connections, DEFAULT_MAX_CONNECTIONS};
-        for (limit, want) in [
-            (0, 1),
-            (64, 16),
-            (1024, 496),
-            (20_000, DEFAULT_MAX_CONNECTIONS),
-            (u64::MAX, DEFAULT_MAX_CONNECTIONS),
-        ] {
-            assert_eq!(default_max_connections(limit), want, "limit {limit}");
-        }
-    }
-
-    #[test]
-    fn one_core_is_left_for_the_clients_but_one_loop_always_runs() {
-        let cases = [(0, 1), (1, 1), (2, 1), (3, 2), (4, 3), (16, 15)];
-        for (cores, loops) in cases {
-            assert_eq!(default_event_loops(cores), loops, "{cores} cores");
-        }
     }
 }
