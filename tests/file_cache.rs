@@ -11,10 +11,11 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use http10::server::file_cache::FileCache;
-use http10::server::files::{self, Root};
+use http10::server::files::{self, FileRequest, Root};
+use http10::server::request::Version;
 use http10::server::response::{Framing, Persistence, Response};
 use http10::server::send::Outgoing;
-use http10::server::url_path::split_target;
+use http10::server::url_path::parse_target;
 use http10::status::Status;
 use support::{read_to_close, symlink, Reply, Server, PATIENCE};
 use tempfile::TempDir;
@@ -66,16 +67,15 @@ fn get_arrived_at(
     target: &str,
     arrived_at: Instant,
 ) -> (Status, Vec<u8>) {
-    let parts = split_target(target).expect("an origin-form target");
-    status_and_body(files::serve(
-        root,
-        Some(cache),
-        false,
-        &parts,
-        None,
-        arrived_at,
-        &|| None,
-    ))
+    let target = parse_target(target).expect("an origin-form target");
+    let request = FileRequest {
+        target: &target,
+        method: "GET",
+        version: Version::Http10,
+        if_modified_since: None,
+        authority: &|| None,
+    };
+    status_and_body(files::serve(root, Some(cache), false, &request, arrived_at))
 }
 
 /// Requests `target` until the cache answers it (a file is cached only once it has been left

@@ -12,20 +12,22 @@
 //!   joined onto the root are plain names beneath it; encoding the segments again
 //!   (`encode_path`) and decoding gives the same segments;
 //! * `is_valid_host`: a host it accepts holds only letters, digits, `-._:[]`;
-//! * `serve` (given the split target): the response passes `check_response` (no control
-//!   character in `Location`, `Content-Length` true, nothing from outside the root), and a
-//!   path `decode_path` refuses is answered 400.
+//! * `parse_target` refuses a path with a 400 (404 only for Windows' reserved names, never
+//!   made on Linux); `serve` (given the parsed target): the response passes `check_response`
+//!   (no control character in `Location`, `Content-Length` true, nothing from outside the root).
 
 #![no_main]
 
 use std::path::{Component, Path};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use http10::server::files;
+use http10::server::files::{self, FileRequest};
+use http10::server::request::Version;
 use http10::server::response::{Framing, Persistence};
 use http10::server::send::{Outgoing, Sent};
 use http10::server::url_path::{
-    decode_path, encode_path, is_valid_host, redirect_authority, split_target,
+    decode_path, encode_path, is_valid_host, parse_target, redirect_authority, split_target,
+    TargetError,
 };
 use http10_fuzz::{check_response, fixture, Expect};
 use libfuzzer_sys::fuzz_target;
@@ -74,18 +76,20 @@ fuzz_target!(|data: &[u8]| {
         assert!(!query.contains('#'), "query {query:?}");
         assert!(target.contains(query), "query not from {target:?}");
     }
-    let refused = match decode_path(parts.path) {
-        Err(_) => true,
-        Ok(url_path) => {
-            for segment in &url_path.segments {
-                check_plain_name(segment);
-            }
-            let again =
-                decode_path(&encode_path(&url_path.segments)).expect("an encoded path decodes");
-            assert_eq!(again.segments, url_path.segments, "encode, decode");
-            false
+    let target = match parse_target(target) {
+        // `routes::respond` answers these itself, before any file is looked for.
+        Err(TargetError::NotAPath) => unreachable!("split_target took {target:?}"),
+        Err(TargetError::Path(error)) => {
+            assert_eq!(error.status().code(), 400, "{target:?}: {error:?}");
+            return;
         }
+        Ok(target) => target,
     };
+    for segment in &target.path.segments {
+        check_plain_name(segment);
+    }
+    let again = decode_path(&encode_path(&target.path.segments)).expect("an encoded path decodes");
+    assert_eq!(again.segments, target.path.segments, "encode, decode");
 
     let site = &fixture().site;
     let root = &site.root;
@@ -98,17 +102,15 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let if_modified_since = IF_MODIFIED_SINCE[usize::from(flags >> 2) % IF_MODIFIED_SINCE.len()];
-    let response = files::serve(
-        root,
-        site.cache.as_ref(),
-        &parts,
+    let request = FileRequest {
+        target: &target,
+        method: if flags & 1 != 0 { "HEAD" } else { "GET" },
+        version: Version::Http11,
         if_modified_since,
-        Instant::now(),
-        &authority,
-    );
-    if refused {
-        assert_eq!(response.status.code(), 400, "{target:?} was not refused");
-    }
+        authority: &authority,
+    };
+    let cache = site.cache.as_ref();
+    let response = files::serve(root, cache, site.show_hidden, &request, Instant::now());
     let framing = Framing {
         head_only: flags & 1 != 0,
         simple: false,

@@ -56,6 +56,7 @@ pub fn fixture() -> &'static Fixture {
                 // what the files would.
                 cache: Some(FileCache::new()),
                 routes_enabled: true,
+                show_hidden: false,
             },
             base,
         }

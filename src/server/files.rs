@@ -28,23 +28,35 @@ use super::file_cache::{
     Cached, CachedHeaders, FileCache, MAX_FILE_BYTES as MAX_CACHED_FILE_BYTES,
 };
 use super::listing::listing;
+use super::request_line::Version;
 use super::response::{Body, Deferred, Response};
 pub use super::root::Root;
 use super::root::{relative_path, Opened};
-use super::url_path::{decode_path, encode_path, encode_query_for_header, TargetParts, UrlPath};
+use super::url_path::{folder_location, Target, UrlPath};
 use crate::date::{format_http_date, parse_http_date, truncate_to_second};
 use crate::status::Status;
 
 /// The name of the page a folder serves instead of its listing.
 pub const INDEX_FILE: &str = "index.html";
 
+/// What the file server needs from a GET or HEAD, taken from the request once by the
+/// [routes](super::routes).
+pub struct FileRequest<'a> {
+    /// The target, split and decoded ([`parse_target`](super::url_path::parse_target)).
+    pub target: &'a Target<'a>,
+    /// `GET` or `HEAD`, and the version it was sent in: together with `if_modified_since`,
+    /// they decide the conditional GET ([`is_not_modified`]).
+    pub method: &'a str,
+    /// The request's version.
+    pub version: Version,
+    /// The request's `If-Modified-Since`, if any (RFC 1945 §10.9).
+    pub if_modified_since: Option<&'a str>,
+    /// The `host:port` a redirect names ([`redirect_authority`](super::url_path::redirect_authority)),
+    /// `None` for a `Location` that is a path only; asked only when a redirect is made.
+    pub authority: &'a dyn Fn() -> Option<String>,
+}
+
 /// Answers a GET or HEAD for a file or folder under `root`.
-///
-/// `target` is the request target already split into its path and query
-/// ([`split_target`](super::url_path::split_target)); `if_modified_since` is the request's
-/// header of that name, if any (RFC 1945 §10.9); `authority` gives the `host:port` a redirect
-/// names (see [`redirect_authority`](super::url_path::redirect_authority)), `None` for a
-/// `Location` that is a path only; it is asked only when a redirect is made.
 ///
 /// A path with a hidden name on it (`/.git/config`, see
 /// [`is_hidden_name`](super::url_path::is_hidden_name)) is answered 404, the page a missing
@@ -57,24 +69,19 @@ pub fn serve(
     root: &Root,
     cache: Option<&FileCache>,
     show_hidden: bool,
-    target: &TargetParts<'_>,
-    if_modified_since: Option<&str>,
+    request: &FileRequest<'_>,
     arrived_at: Instant,
-    authority: &dyn Fn() -> Option<String>,
 ) -> Response {
-    let url_path = match decode_path(target.path) {
-        Ok(url_path) => url_path,
-        Err(error) => return Response::error(error.status(), error.explain()),
-    };
+    let url_path = &request.target.path;
     let shown_path = || format!("/{}", url_path.segments.join("/"));
     if !show_hidden && url_path.names_hidden() {
         return refusal(Status::NotFound, &shown_path());
     }
     let mut relative = String::new();
     if let Some(cache) = cache {
-        relative = cache_key(&url_path);
+        relative = cache_key(url_path);
         if let Some(cached) = cache.get(root, &relative, arrived_at) {
-            return cached_file(cached, if_modified_since);
+            return cached_file(cached, request);
         }
     }
 
@@ -90,7 +97,7 @@ pub fn serve(
                     relative: &relative,
                     cache,
                 };
-                return serve_file(opened, file, if_modified_since);
+                return serve_file(opened, file, request);
             }
         }
     }
@@ -102,15 +109,7 @@ pub fn serve(
         Err(status) => *status == Status::NotFound,
     };
     if found_nothing && root.reopen_if_removed() {
-        return serve(
-            root,
-            cache,
-            show_hidden,
-            target,
-            if_modified_since,
-            arrived_at,
-            authority,
-        );
+        return serve(root, cache, show_hidden, request, arrived_at);
     }
     let opened = match opened {
         Ok(opened) => opened,
@@ -120,11 +119,12 @@ pub fn serve(
         if url_path.trailing_slash {
             // Built off the event loop: a big folder takes long (see `workers`).
             let root = root.clone();
-            let segments = url_path.segments;
+            let segments = url_path.segments.clone();
             let work = Deferred::new(move || listing(&root, opened.file, &segments, show_hidden));
             return Response::new(Status::Ok).with_deferred_body(work);
         }
-        return redirect_to_folder(&url_path.segments, target.query, authority);
+        let location = folder_location(request.target, (request.authority)());
+        return redirect_to_folder(location);
     }
     if !opened.metadata.is_file() {
         // A FIFO, a socket or a device: nothing a web server should hand out.
@@ -139,7 +139,7 @@ pub fn serve(
         relative: &relative,
         cache,
     };
-    serve_file(opened, file, if_modified_since)
+    serve_file(opened, file, request)
 }
 
 /// The file a request most likely names, as the cache knows it: `a/b.txt`, or a folder's
@@ -173,24 +173,9 @@ fn is_removed_folder(metadata: &Metadata) -> bool {
 /// links in the folder's page must resolve inside the folder.
 ///
 /// The `Location` is an absolute URI (RFC 1945 §10.11: `Location = "Location" ":"
-/// absoluteURI`). Its path is built from the normalized segments, so it always starts with a
-/// single '/', and the authority was checked: neither can lead the browser to another host
-/// (an open redirect).
-fn redirect_to_folder(
-    segments: &[String],
-    query: Option<&str>,
-    authority: &dyn Fn() -> Option<String>,
-) -> Response {
-    let mut location = match authority() {
-        Some(authority) => format!("http://{authority}"),
-        None => String::new(),
-    };
-    location.push_str(&encode_path(segments));
-    location.push('/');
-    if let Some(query) = query {
-        location.push('?');
-        location.push_str(&encode_query_for_header(query));
-    }
+/// absoluteURI`), made by [`folder_location`] from the normalized names and a checked
+/// authority: neither can lead the browser to another host (an open redirect).
+fn redirect_to_folder(location: String) -> Response {
     let note = format!("Moved to {location}\n");
     Response::new(Status::MovedPermanently)
         .with_header("Location", location)
@@ -215,7 +200,7 @@ pub(super) fn refusal(status: Status, shown_path: &str) -> Response {
 }
 
 /// A file, or `304 Not Modified` if the client's copy is current.
-fn serve_file(opened: Opened, file: FileToServe, if_modified_since: Option<&str>) -> Response {
+fn serve_file(opened: Opened, file: FileToServe, request: &FileRequest<'_>) -> Response {
     let Opened {
         file: mut opened_file,
         metadata,
@@ -225,7 +210,7 @@ fn serve_file(opened: Opened, file: FileToServe, if_modified_since: Option<&str>
     let modified = truncate_to_second(metadata.modified().unwrap_or(now).min(now));
     let length = metadata.len();
 
-    let status = if is_not_modified_since(modified, if_modified_since, now) {
+    let status = if copy_is_current(request, modified, now) {
         Status::NotModified
     } else {
         Status::Ok
@@ -273,9 +258,9 @@ fn serve_file(opened: Opened, file: FileToServe, if_modified_since: Option<&str>
 
 /// A file answered from the cache: the same headers and rules as [`serve_file`], the header
 /// values made when the file was cached.
-fn cached_file(cached: Cached, if_modified_since: Option<&str>) -> Response {
+fn cached_file(cached: Cached, request: &FileRequest<'_>) -> Response {
     let now = SystemTime::now();
-    let status = if is_not_modified_since(cached.modified, if_modified_since, now) {
+    let status = if copy_is_current(request, cached.modified, now) {
         Status::NotModified
     } else {
         Status::Ok
@@ -305,24 +290,45 @@ fn file_head(status: Status, content_type: Cow<'static, str>, last_modified: Str
     response.with_header("Last-Modified", last_modified)
 }
 
-/// The conditional GET (RFC 1945 §10.9): whether a file last modified at `modified` is still
-/// the copy the client holds, so that `304 Not Modified` can replace the body.
+/// The conditional GET, whole: whether `304 Not Modified` replaces the file, last modified at
+/// `modified`, because the client's copy is current. The one place both of its rules live:
 ///
-/// The client sends back the `Last-Modified` date it was given, as `If-Modified-Since`. The
-/// copy is current if the file has not changed since that date. A date that does not parse, or
-/// lies in the future (a clock set wrong), is ignored, and the file is sent whole, as §10.9
-/// says: "If the requested resource has not been modified since the time specified in this
-/// field, a copy of the resource will not be returned from the server; instead, a 304 (not
-/// modified) response will be returned without any Entity-Body."
-pub fn is_not_modified_since(
-    modified: SystemTime,
+/// 1. **Which requests are conditional.** A GET with `If-Modified-Since` (RFC 1945 §10.9). Not
+///    an HTTP/1.0 HEAD: "If an If-Modified-Since header field is included with a HEAD request,
+///    it should be ignored" (RFC 1945 §8.2), so it gets the 200 head a GET would. HTTP/1.1 made
+///    HEAD conditional too (RFC 9110 §13.1.3), so a HEAD sent as HTTP/1.1, such as
+///    `curl -I -z …`, may get a 304, as nginx would answer it: each request is read by the rules
+///    of the version it was sent in.
+/// 2. **When the copy is current.** The client sends back the `Last-Modified` date it was
+///    given; the copy is current if the file has not changed since. A date that does not parse,
+///    or lies in the future, is ignored and the file is sent whole: §10.9 says the response is
+///    then "exactly the same as for a normal GET", and "A date which is later than the
+///    server's current time is invalid."
+pub fn is_not_modified(
+    method: &str,
+    version: Version,
     if_modified_since: Option<&str>,
+    modified: SystemTime,
     now: SystemTime,
 ) -> bool {
+    if method == "HEAD" && matches!(version, Version::Http09 | Version::Http10) {
+        return false;
+    }
     let Some(since) = if_modified_since.and_then(parse_http_date) else {
         return false;
     };
     since <= now && modified <= since
+}
+
+/// [`is_not_modified`] for a request.
+fn copy_is_current(request: &FileRequest<'_>, modified: SystemTime, now: SystemTime) -> bool {
+    is_not_modified(
+        request.method,
+        request.version,
+        request.if_modified_since,
+        modified,
+        now,
+    )
 }
 
 /// The `Content-Type` for a file name: guessed from its extension, text labelled UTF-8.
@@ -344,7 +350,7 @@ pub fn content_type_for(path: &Path) -> Cow<'static, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::url_path::split_target;
+    use crate::server::url_path::parse_target;
     use std::fs;
 
     #[test]
@@ -367,11 +373,24 @@ mod tests {
             ),
             (at(784_111_777), Some("Sun Nov  6 08:49:37 1994"), true),
         ] {
-            let got = is_not_modified_since(modified, header, now);
+            let got = is_not_modified("GET", Version::Http10, header, modified, now);
             assert_eq!(got, want, "{modified:?} {header:?}");
         }
         // A date after "now" says the client's clock is wrong: send the file.
-        assert!(!is_not_modified_since(at(0), Some(date), at(784_111_000)));
+        let later = is_not_modified("GET", Version::Http10, Some(date), at(0), at(784_111_000));
+        assert!(!later);
+        // No conditional HEAD in HTTP/1.0 (§8.2); HTTP/1.1 has one (RFC 9110 §13.1.3).
+        let current = (Some(date), at(784_111_777), now);
+        for (method, version, want) in [
+            ("GET", Version::Http09, true),
+            ("GET", Version::Http11, true),
+            ("HEAD", Version::Http09, false),
+            ("HEAD", Version::Http10, false),
+            ("HEAD", Version::Http11, true),
+        ] {
+            let got = is_not_modified(method, version, current.0, current.1, current.2);
+            assert_eq!(got, want, "{method} {version:?}");
+        }
     }
 
     #[test]
@@ -380,10 +399,15 @@ mod tests {
         fs::create_dir(folder.path().join("dir")).expect("a sub-folder");
         let root = Root::open(folder.path()).expect("open the root");
         let target = "http://h/dir?q\r\nSet-Cookie: x=1";
-        let parts = split_target(target).expect("an absolute-form target");
-        let response = serve(&root, None, false, &parts, None, Instant::now(), &|| {
-            Some("h".to_string())
-        });
+        let target = parse_target(target).expect("an absolute-form target");
+        let request = FileRequest {
+            target: &target,
+            method: "GET",
+            version: Version::Http10,
+            if_modified_since: None,
+            authority: &|| Some("h".to_string()),
+        };
+        let response = serve(&root, None, false, &request, Instant::now());
         assert_eq!(response.status, Status::MovedPermanently);
         let location = response.header("Location").expect("a Location");
         assert!(!location.chars().any(char::is_control), "{location:?}");

@@ -41,10 +41,10 @@ use percent_encoding::percent_decode;
 
 use super::error_page;
 use super::file_cache::FileCache;
-use super::files::{self, Root};
-use super::request::{Request, Version};
+use super::files::{self, FileRequest, Root};
+use super::request::Request;
 use super::response::Response;
-use super::url_path::{redirect_authority, split_target};
+use super::url_path::{parse_target, redirect_authority};
 use crate::status::Status;
 
 /// What the server serves: the folder, and whether the built-in routes are on.
@@ -93,60 +93,54 @@ pub fn respond(
     }
 }
 
-/// [`respond`], before the error's form is chosen.
+/// [`respond`], before the error's form is chosen. The target is split and decoded once
+/// ([`parse_target`]); the route picks a handler; the handler serves it.
 fn answer(
     site: &Site,
     request: &Request,
     arrived_at: Instant,
     arrived_on: &dyn Fn() -> Option<SocketAddr>,
 ) -> Response {
-    let target = split_target(request.target());
-    if site.routes_enabled {
-        match target.as_ref().map(|parts| parts.path) {
-            Some(UPPER_PATH) => return route(request, upper),
-            Some(ECHO_PATH) => return route(request, echo),
+    let target = parse_target(request.target());
+    if let (true, Ok(target)) = (site.routes_enabled, &target) {
+        match target.raw_path {
+            UPPER_PATH => return route(request, target.query, upper),
+            ECHO_PATH => return route(request, target.query, echo),
             _ => {}
         }
     }
     match (request.method(), target) {
-        ("GET" | "HEAD", Some(target)) => {
+        (method @ ("GET" | "HEAD"), Ok(target)) => {
             let authority = || redirect_authority(request.header("Host"), arrived_on);
+            let file_request = FileRequest {
+                target: &target,
+                method,
+                version: request.version,
+                if_modified_since: request.header("If-Modified-Since"),
+                authority: &authority,
+            };
+            let cache = site.cache.as_ref();
             files::serve(
                 &site.root,
-                site.cache.as_ref(),
+                cache,
                 site.show_hidden,
-                &target,
-                if_modified_since(request),
+                &file_request,
                 arrived_at,
-                &authority,
             )
         }
-        ("GET" | "HEAD", None) => Response::error(
-            Status::BadRequest,
-            "The request target must be a path starting with '/'.",
-        ),
+        ("GET" | "HEAD", Err(error)) => Response::error(error.status(), error.explain()),
         (method, _) => not_implemented(method, "it serves files with GET and HEAD"),
     }
 }
 
-/// The date that makes this request a conditional GET (RFC 1945 §10.9), if it is one.
-///
-/// HTTP/1.0 has no conditional HEAD: "If an If-Modified-Since header field is included with a
-/// HEAD request, it should be ignored" (RFC 1945 §8.2), so such a HEAD gets the 200 head a GET
-/// would. HTTP/1.1 made HEAD conditional too (RFC 9110 §13.1.3), so a HEAD sent as HTTP/1.1,
-/// such as `curl -I -z …`, may get a 304, as nginx would answer it. Each request is read by the
-/// rules of the version it was sent in.
-fn if_modified_since(request: &Request) -> Option<&str> {
-    match (request.method(), request.version) {
-        ("HEAD", Version::Http09 | Version::Http10) => None,
-        _ => request.header("If-Modified-Since"),
-    }
-}
-
 /// Runs a route's handler for the methods the routes know; 501 for the rest.
-fn route(request: &Request, handler: fn(&Request) -> Response) -> Response {
+fn route(
+    request: &Request,
+    query: Option<&str>,
+    handler: fn(&Request, Option<&str>) -> Response,
+) -> Response {
     match request.method() {
-        "GET" | "HEAD" | "POST" => handler(request)
+        "GET" | "HEAD" | "POST" => handler(request, query)
             // The answer repeats what the client sent: tell browsers to take the type at its
             // word, so text that looks like HTML is shown, never run.
             .with_header("X-Content-Type-Options", "nosniff"),
@@ -165,8 +159,8 @@ fn not_implemented(method: &str, what_works: &str) -> Response {
 }
 
 /// The uppercase service: the text, in capitals, or 400 with a hint.
-fn upper(request: &Request) -> Response {
-    match upper_text(request) {
+fn upper(request: &Request, query: Option<&str>) -> Response {
+    match upper_text(request, query) {
         Ok(text) => Response::text(Status::Ok, uppercase(&text)),
         Err(error) => Response::text(Status::BadRequest, format!("{error}\n")),
     }
@@ -198,16 +192,15 @@ impl std::fmt::Display for UpperError {
 /// Where `/upper` finds its text: the query for GET and HEAD; for POST, the form field or the
 /// raw body, as the `Content-Type` says. Empty text (`/upper?text=`) is no text: 400 with the
 /// usage line, as for a missing field.
-pub fn upper_text(request: &Request) -> Result<String, UpperError> {
-    match find_upper_text(request) {
+pub fn upper_text(request: &Request, query: Option<&str>) -> Result<String, UpperError> {
+    match find_upper_text(request, query) {
         Ok(text) if text.is_empty() => Err(UpperError::MissingText),
         found => found,
     }
 }
 
-fn find_upper_text(request: &Request) -> Result<String, UpperError> {
+fn find_upper_text(request: &Request, query: Option<&str>) -> Result<String, UpperError> {
     if request.method() != "POST" {
-        let query = split_target(request.target()).and_then(|parts| parts.query);
         return form_field(query.unwrap_or_default().as_bytes(), "text");
     }
     let content_type = request.header("Content-Type").unwrap_or_default();
@@ -261,10 +254,9 @@ fn form_decode(encoded: &[u8]) -> Result<String, UpperError> {
 }
 
 /// The echo service: the request's own bytes, plain or with line ends made visible.
-fn echo(request: &Request) -> Response {
+fn echo(request: &Request, query: Option<&str>) -> Response {
     let mut received = request.raw_head().to_vec();
     received.extend_from_slice(&request.body);
-    let query = split_target(request.target()).and_then(|parts| parts.query);
     let body = if wants_visible_line_ends(query.unwrap_or_default()) {
         show_line_ends(&received).into_bytes()
     } else {
@@ -457,7 +449,9 @@ mod tests {
             ),
         ];
         for (input, want) in cases {
-            let got = upper_text(&input);
+            let query =
+                crate::server::url_path::split_target(input.target()).and_then(|parts| parts.query);
+            let got = upper_text(&input, query);
             assert_eq!(
                 got,
                 want.map(String::from),

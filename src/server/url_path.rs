@@ -17,6 +17,9 @@
 //!    device name (`CON`, `NUL`, `COM1`…) or a name ending in a dot or a space → **404**, before
 //!    anything is opened ([`windows_name_rule`]).
 //!
+//! [`parse_target`] applies rules 1 to 4 once, and hands the routes and the file server a
+//! [`Target`]: neither goes back to the text.
+//!
 //! What is left is a list of plain names with no `/`, `.` or `..` among them: joined, they name
 //! something inside the served folder — unless a symlink leads out, which
 //! [`root`](super::root) checks when it opens the file. (A backslash is an ordinary character
@@ -171,6 +174,75 @@ pub fn windows_name_rule(name: &str) -> Result<(), PathError> {
         return Err(PathError::ReservedOnWindows);
     }
     Ok(())
+}
+
+/// A request target, split and decoded once ([`parse_target`]): what the routes and the file
+/// server need, so that neither goes back to the text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Target<'a> {
+    /// The path as sent, still percent-encoded (`/a%20b/`): what a route is matched against.
+    pub raw_path: &'a str,
+    /// The path decoded into names (rules 2 to 4).
+    pub path: UrlPath,
+    /// The query after `?`, without the `?`, as sent.
+    pub query: Option<&'a str>,
+}
+
+/// Why a target names nothing the server can look up.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TargetError {
+    /// Neither `/path` nor `http://host/path` (`*`, `index.html`, an `https://` URI): 400.
+    NotAPath,
+    /// The path breaks a rule of [`decode_path`].
+    Path(PathError),
+}
+
+impl TargetError {
+    /// The status it is answered with.
+    pub fn status(&self) -> Status {
+        match self {
+            TargetError::NotAPath => Status::BadRequest,
+            TargetError::Path(error) => error.status(),
+        }
+    }
+
+    /// A sentence for the error page.
+    pub fn explain(&self) -> &'static str {
+        match self {
+            TargetError::NotAPath => "The request target must be a path starting with '/'.",
+            TargetError::Path(error) => error.explain(),
+        }
+    }
+}
+
+/// Splits a target into path and query ([`split_target`], rule 1) and decodes the path
+/// ([`decode_path`], rules 2 to 4): once, for every handler.
+pub fn parse_target(target: &str) -> Result<Target<'_>, TargetError> {
+    let parts = split_target(target).ok_or(TargetError::NotAPath)?;
+    let path = decode_path(parts.path).map_err(TargetError::Path)?;
+    Ok(Target {
+        raw_path: parts.path,
+        path,
+        query: parts.query,
+    })
+}
+
+/// The URL of the folder `target` names, with its trailing slash and its query, for the
+/// `Location` of a 301: `http://` + `authority` when there is one ([`redirect_authority`]),
+/// else the path alone. Built from the normalized names, so it always starts with a single
+/// `/`, and the query is made safe for a header ([`encode_query_for_header`]).
+pub fn folder_location(target: &Target<'_>, authority: Option<String>) -> String {
+    let mut location = match authority {
+        Some(authority) => format!("http://{authority}"),
+        None => String::new(),
+    };
+    location.push_str(&encode_path(&target.path.segments));
+    location.push('/');
+    if let Some(query) = target.query {
+        location.push('?');
+        location.push_str(&encode_query_for_header(query));
+    }
+    location
 }
 
 /// Decodes and normalizes the path part of a target (rules 2 and 3 in the module docs).
