@@ -10,8 +10,8 @@
 //!    `/notes.txt/extra`) → 404; a folder without its trailing slash → 301 to the same path with
 //!    the slash (query kept); a folder → its `index.html`, else a [listing](super::listing).
 //! 3. A file is answered `304 Not Modified` instead of 200 when the client's copy is current
-//!    ([`is_not_modified_since`], RFC 1945 §10.9); an HTTP/1.0 HEAD is never conditional
-//!    (the routes leave its `If-Modified-Since` out, RFC 1945 §8.2).
+//!    ([`is_not_modified`], RFC 1945 §10.9); an HTTP/1.0 HEAD is never conditional (§8.2):
+//!    both rules are in that one function.
 //!
 //! Try: `curl -v http://127.0.0.1:8080/lesson` (301 to `/lesson/`), then
 //! `curl -v -z www/notes.txt http://127.0.0.1:8080/notes.txt` from the crate's folder (304:
