@@ -17,29 +17,16 @@ use http10::server::response::{Framing, Persistence, Response};
 use http10::server::send::Outgoing;
 use http10::server::url_path::parse_target;
 use http10::status::Status;
-use support::{read_to_close, symlink, Reply, Server, PATIENCE};
-use tempfile::TempDir;
+use support::{read_to_close, symlink, Fixture, Reply, Server, PATIENCE};
 
-/// A root folder inside a parent that also holds an `outside` folder with a secret.
-struct Fixture {
-    parent: TempDir,
-}
-
-impl Fixture {
-    fn new() -> Fixture {
-        let parent = tempfile::tempdir().expect("temp dir");
-        fs::create_dir(parent.path().join("root")).expect("mkdir");
-        fs::create_dir(parent.path().join("root/sub")).expect("mkdir");
-        fs::create_dir(parent.path().join("outside")).expect("mkdir");
-        fs::write(parent.path().join("outside/a.txt"), "OUTSIDE SECRET\n").expect("write");
-        fs::write(parent.path().join("root/a.txt"), "first version\n").expect("write");
-        fs::write(parent.path().join("root/sub/a.txt"), "in sub\n").expect("write");
-        Fixture { parent }
-    }
-
-    fn root(&self) -> std::path::PathBuf {
-        self.parent.path().join("root")
-    }
+/// The served folder, with `a.txt` and `sub/a.txt`, and `outside/a.txt` beside it: a secret.
+fn fixture() -> Fixture {
+    let fixture = Fixture::new();
+    fixture
+        .write("a.txt", "first version\n")
+        .write("sub/a.txt", "in sub\n")
+        .write_outside("outside/a.txt", "OUTSIDE SECRET\n");
+    fixture
 }
 
 /// The status and body bytes of a response, laid out as the server would send it.
@@ -105,7 +92,7 @@ fn write_in_place(path: &Path, text: &str) {
 }
 
 fn cached_fixture() -> (Fixture, Root, FileCache) {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let root = Root::open(&fixture.root()).expect("open root");
     let cache = FileCache::new();
     assert_eq!(
@@ -212,7 +199,7 @@ fn a_symlink_swapped_in_for_a_cached_file_never_serves_the_target() {
     let (fixture, root, cache) = cached_fixture();
     let path = fixture.root().join("a.txt");
     fs::remove_file(&path).expect("delete");
-    symlink(fixture.parent.path().join("outside/a.txt"), &path).expect("symlink");
+    symlink(fixture.parent().join("outside/a.txt"), &path).expect("symlink");
     assert_forbidden_without_the_secret(get(&root, &cache, "/a.txt"));
 }
 
@@ -222,14 +209,14 @@ fn a_symlink_swapped_in_for_a_cached_file_never_serves_the_target() {
     ignore = "makes symlinks: Windows needs Developer Mode for that, and wine 8 makes none"
 )]
 fn a_folder_swapped_for_a_symlink_under_a_cached_file_never_serves_the_target() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let root = Root::open(&fixture.root()).expect("open root");
     let cache = FileCache::new();
     assert_eq!(get_until_cached(&root, &cache, "/sub/a.txt"), b"in sub\n");
     // The folder `sub` becomes a link to `outside`, which also has an `a.txt`.
     let sub = fixture.root().join("sub");
     fs::rename(&sub, fixture.root().join("sub.old")).expect("move the folder");
-    symlink(fixture.parent.path().join("outside"), &sub).expect("symlink");
+    symlink(fixture.parent().join("outside"), &sub).expect("symlink");
     assert_forbidden_without_the_secret(get(&root, &cache, "/sub/a.txt"));
 }
 
@@ -242,7 +229,7 @@ fn assert_forbidden_without_the_secret((status, body): (Status, Vec<u8>)) {
 
 #[test]
 fn a_file_changed_a_moment_ago_is_not_trusted_to_the_cache() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let root = Root::open(&fixture.root()).expect("open root");
     let cache = FileCache::new();
     // Just written: its change time is too recent for a later same-size write to show.
@@ -262,7 +249,7 @@ fn a_file_changed_a_moment_ago_is_not_trusted_to_the_cache() {
     ignore = "the cache is off on Windows: no inode numbers to check a hit by (file_cache::WORKS_HERE)"
 )]
 fn the_cache_is_bounded_and_keeps_no_large_file() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let dir = fixture.root();
     fs::write(dir.join("large.bin"), vec![7u8; 65 * 1024]).expect("write");
     for index in 0..300 {
@@ -325,7 +312,7 @@ fn no_cache_serves_the_same_files() {
 /// numbers to check a hit by), and the server does none of its work.
 #[test]
 fn the_server_says_whether_its_cache_is_on_and_why_not() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let server = Server::start(&fixture.root(), &["--verbose"]);
     let line = server.stdout_line_containing("file cache");
     if http10::server::file_cache::WORKS_HERE {

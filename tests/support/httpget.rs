@@ -25,7 +25,10 @@ pub const RUN_LIMIT: Duration = Duration::from_secs(30);
 pub enum Step {
     /// Write these bytes.
     Send(Vec<u8>),
-    /// Wait this long before the next step (part of the scenario: "the server is slow").
+    /// Wait this long before the next step: the scenario's own pace ("the server is slow"),
+    /// never a wait for something to happen. No verdict may depend on how a pause makes the
+    /// client's reads fall (how many there were, how long they took): a test waits on what it
+    /// needs with a bound, and asserts what is true however the bytes were split.
     Pause(Duration),
     /// Say nothing more, and keep the connection open until the client gives up.
     Hang,

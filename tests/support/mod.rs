@@ -54,7 +54,7 @@ pub use process::{Exited, Process};
 pub use server::{
     port_from_banner, read_one_response, read_to_close, send_and_half_close, Reply, Server,
 };
-pub use site::{site, BIG_BYTES, NOTES};
+pub use site::{site, Fixture, BIG_BYTES, NOTES};
 
 /// How long a test waits for something that should happen at once (a start-up line, a reply,
 /// a process's exit).
