@@ -22,7 +22,7 @@
 //! deadline (see the [module docs](super)); the loop closes a connection whose deadline passed.
 //!
 //! The protocol steps themselves live elsewhere: [`request`](super::request) reads the head,
-//! [`routes`] decides the answer, [`keep_alive`](super::keep_alive) whether the
+//! [`routes`] decides the answer, [`after_reply`] how it is framed and whether the
 //! connection stays open, [`send`](super::send) puts the bytes on the socket.
 
 use std::io::{self, Read};
@@ -33,9 +33,9 @@ use std::time::{Duration, Instant, SystemTime};
 use mio::net::TcpStream as ClientSocket;
 use mio::Token;
 
-use super::keep_alive::{keep_alive, KEEP_ALIVE_MAX};
-use super::request::{Progress, Rejected, Request, RequestBuffer, Version};
-use super::response::{Body, Deferred, Framing, Persistence, Response};
+use super::after_reply::{self, AfterReply, Plan};
+use super::request::{Progress, Rejected, Request, RequestBuffer};
+use super::response::{Body, Deferred, Response};
 use super::routes;
 use super::send::{Outgoing, Sent};
 use super::{LogLevel, Shared, LINGER_BYTES};
@@ -152,20 +152,8 @@ struct Reply {
 
 /// What a response being built off the loop will need once it is ready.
 struct Pending {
-    framing: Framing,
+    plan: Plan,
     request_line: Vec<u8>,
-    then: AfterReply,
-}
-
-/// What happens to the connection after a response.
-#[derive(Clone, Copy)]
-enum AfterReply {
-    /// Wait for the next request (persistent connection).
-    KeepAlive,
-    /// Close it: HTTP/1.0's default.
-    Close,
-    /// Close it after draining what the client still sends (after an error).
-    Drain,
 }
 
 /// What the state machine does after one step.
@@ -339,8 +327,14 @@ impl Connection {
         let arrived_on = || socket.local_addr().ok();
         let response = routes::respond(&shared.site, &request, arrived_at, &arrived_on);
         let stopping = shared.stopping.load(Ordering::SeqCst);
-        let keep_alive = keep_alive(&request, response.status, self.served, stopping);
-        if keep_alive && !self.no_delay {
+        let plan = after_reply::plan(
+            &request,
+            response.status,
+            self.served,
+            stopping,
+            shared.timeouts.keep_alive,
+        );
+        if plan.then == AfterReply::KeepAlive && !self.no_delay {
             // A response leaves in one write, but on a connection kept open the client's
             // delayed ACK of the last one would make Nagle's algorithm hold back the start of
             // the next for about 40 ms. A connection that closes after one response has no
@@ -348,35 +342,17 @@ impl Connection {
             let _ = self.socket.set_nodelay(true);
             self.no_delay = true;
         }
-        let (persistence, then) = if keep_alive {
-            let persistence = Persistence::KeepAlive {
-                timeout: shared.timeouts.keep_alive,
-                remaining: KEEP_ALIVE_MAX - self.served,
-            };
-            (persistence, AfterReply::KeepAlive)
-        } else {
-            (Persistence::Close, AfterReply::Close)
-        };
-        let framing = Framing {
-            head_only: request.method() == "HEAD",
-            simple: request.version == Version::Http09,
-            persistence,
-        };
         let request_line = if shared.log.shows(LogLevel::Access) {
             request.request_line().to_vec()
         } else {
             Vec::new() // not logged: spare the allocation
         };
         if let Body::Deferred(work) = response.body {
-            self.state = State::Preparing(Pending {
-                framing,
-                request_line,
-                then,
-            });
+            self.state = State::Preparing(Pending { plan, request_line });
             self.start_clock(Instant::now(), shared.timeouts.write);
             return Step::Defer(work);
         }
-        self.start_reply(shared, response, framing, request_line, then)
+        self.start_reply(shared, response, plan, request_line)
     }
 
     /// The response that was being built off the loop is ready: send it.
@@ -384,25 +360,13 @@ impl Connection {
         let State::Preparing(pending) = std::mem::replace(&mut self.state, State::Waiting) else {
             return;
         };
-        let Pending {
-            framing,
-            request_line,
-            then,
-        } = pending;
-        self.start_reply(shared, response, framing, request_line, then);
+        self.start_reply(shared, response, pending.plan, pending.request_line);
     }
 
     /// A request that breaks a rule: answer the error, then drain and close.
     fn reject(&mut self, shared: &Shared, rejected: Rejected) -> Step {
         let response = Response::error(rejected.error.status(), &rejected.error.to_string());
-        let framing = Framing::full_then_close();
-        self.start_reply(
-            shared,
-            response,
-            framing,
-            rejected.first_line,
-            AfterReply::Drain,
-        )
+        self.start_reply(shared, response, Plan::REFUSAL, rejected.first_line)
     }
 
     /// Lays out the response and switches to sending it.
@@ -410,22 +374,21 @@ impl Connection {
         &mut self,
         shared: &Shared,
         response: Response,
-        framing: Framing,
+        plan: Plan,
         request_line: Vec<u8>,
-        then: AfterReply,
     ) -> Step {
         let mut status = response.status;
-        let mut then = then;
-        let outgoing = match Outgoing::new(response, framing, SystemTime::now()) {
+        let mut then = plan.then;
+        let outgoing = match Outgoing::new(response, plan.framing, SystemTime::now()) {
             Ok(outgoing) => outgoing,
             Err(_) => {
                 // A small file is read here, and it shrank (or failed to read) since it was
                 // opened: answer what happened instead of a head that would promise bytes
                 // that are not there.
                 status = Status::InternalServerError;
-                then = AfterReply::Close;
+                then = Plan::FAILURE.then;
                 let error = Response::error(status, "The file could not be read.");
-                match Outgoing::new(error, Framing::full_then_close(), SystemTime::now()) {
+                match Outgoing::new(error, Plan::FAILURE.framing, SystemTime::now()) {
                     Ok(outgoing) => outgoing,
                     Err(_) => return Step::Close("the file could not be read"),
                 }
@@ -583,13 +546,7 @@ impl Connection {
         );
         let response = Response::error(Status::RequestTimeout, &explanation);
         let first_line = self.received.first_line();
-        self.start_reply(
-            shared,
-            response,
-            Framing::full_then_close(),
-            first_line,
-            AfterReply::Drain,
-        );
+        self.start_reply(shared, response, Plan::REFUSAL, first_line);
         Expired::Answering
     }
 }

@@ -82,6 +82,7 @@
 //! | [`listing`] | a folder's HTML listing |
 //! | [`response`] | the response head, written in one place |
 //! | [`keep_alive`] | the keep-alive decision |
+//! | [`after_reply`] | the response's framing, and what the connection does once it is out |
 //! | [`send`] | putting the bytes on the socket: the speed tricks |
 //! | [`access_log`] | the Common Log Format line |
 //! | [`workers`] | threads for work too slow for a loop: big listings |
@@ -93,6 +94,7 @@
 //! most [`SHUTDOWN_GRACE`], and [`Server::run`] returns.
 
 pub mod access_log;
+pub mod after_reply;
 pub mod addresses;
 pub mod connection;
 pub mod event_loop;
