@@ -29,7 +29,7 @@ use mio::event::Event;
 use mio::net::{TcpListener as ListeningSocket, TcpStream as ClientSocket};
 use mio::{Events, Interest, Poll, Token};
 
-use super::connection::{Connection, Expired, Hold, Paused};
+use super::connection::{Connection, Expired, Hold, Paused, SystemClock};
 use super::request::READ_CHUNK;
 use super::response::{Framing, Response};
 use super::send::Outgoing;
@@ -306,7 +306,7 @@ impl EventLoop {
             .note(LogLevel::Verbose, &format!("{peer} connected"));
         let serial = self.next_serial;
         self.next_serial += 1;
-        let connection = Connection::new(shared, socket, peer, token, serial, Instant::now());
+        let connection = Connection::new(shared, socket, peer, token, serial, SystemClock);
         self.clients.put(slot, connection);
     }
 
