@@ -157,7 +157,10 @@ mod tests {
                 then,
             };
             let got = plan(&request, status, served, stopping, idle);
-            assert_eq!(got, want, "{sent:?} {status:?} {served} served, stopping {stopping}");
+            assert_eq!(
+                got, want,
+                "{sent:?} {status:?} {served} served, stopping {stopping}"
+            );
         }
     }
 

@@ -48,6 +48,8 @@ mod answering;
 mod closing;
 mod receiving;
 mod sending;
+#[cfg(test)]
+mod tests;
 
 use std::io::Read;
 use std::net::{Shutdown, SocketAddr};

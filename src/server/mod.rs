@@ -94,8 +94,8 @@
 //! most [`SHUTDOWN_GRACE`], and [`Server::run`] returns.
 
 pub mod access_log;
-pub mod after_reply;
 pub mod addresses;
+pub mod after_reply;
 pub mod connection;
 pub mod event_loop;
 pub mod file_cache;
