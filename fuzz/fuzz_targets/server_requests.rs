@@ -1,7 +1,8 @@
 //! One connection to `httpserve`, as its event loop serves it: the client's bytes arrive in
 //! reads of fuzzer-chosen sizes into a `RequestBuffer`, `take_request` is asked after each
 //! read, every whole request is routed against the fixture folder and its response laid out
-//! by `Outgoing` — until the connection would close.
+//! by `Outgoing` as `after_reply::plan` (the server's own decision) frames it — until the plan
+//! says the connection closes.
 //!
 //! Checked: every response passes `check_response` (status line, one true `Content-Length`,
 //! no control character in a header, nothing from outside the root), and the answers do not
@@ -13,9 +14,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use http10::server::keep_alive::{keep_alive, KEEP_ALIVE_MAX};
-use http10::server::request::{Progress, RequestBuffer, Version, READ_CHUNK};
-use http10::server::response::{Framing, Persistence, Response};
+use http10::server::after_reply::{self, AfterReply, Plan};
+use http10::server::request::{Progress, RequestBuffer, READ_CHUNK};
+use http10::server::response::{Framing, Response};
 use http10::server::routes;
 use http10::server::send::{Outgoing, Sent};
 use http10_fuzz::{check_response, fixture, split_input, Expect, Pieces};
@@ -57,28 +58,17 @@ fn serve_connection(stream: &[u8], sizes: Vec<usize>) -> Vec<Vec<u8>> {
                 served += 1;
                 let response =
                     routes::respond(site, &request, Instant::now(), &|| Some(arrived_on));
-                let stays_open = keep_alive(&request, response.status, served, false);
-                let persistence = if stays_open {
-                    Persistence::KeepAlive {
-                        timeout: Duration::from_secs(5),
-                        remaining: KEEP_ALIVE_MAX - served,
-                    }
-                } else {
-                    Persistence::Close
-                };
-                let framing = Framing {
-                    head_only: request.method() == "HEAD",
-                    simple: request.version == Version::Http09,
-                    persistence,
-                };
+                let idle = Duration::from_secs(5);
+                let plan = after_reply::plan(&request, response.status, served, false, idle);
                 let expect = Expect {
-                    simple: framing.simple,
-                    head_only: framing.head_only,
+                    simple: plan.framing.simple,
+                    head_only: plan.framing.head_only,
                 };
-                let bytes = lay_out(response, framing, now);
+                let bytes = lay_out(response, plan.framing, now);
                 check_response(&bytes, expect, stream);
                 answers.push(bytes);
-                if !stays_open {
+                // Closing, with or without draining first, ends what this connection answers.
+                if plan.then != AfterReply::KeepAlive {
                     return answers;
                 }
                 continue;
@@ -87,7 +77,7 @@ fn serve_connection(stream: &[u8], sizes: Vec<usize>) -> Vec<Vec<u8>> {
                 let status = rejected.error.status();
                 assert!(status.code() >= 400, "a refusal with status {status:?}");
                 let response = Response::error(status, &rejected.error.to_string());
-                let bytes = lay_out(response, Framing::full_then_close(), now);
+                let bytes = lay_out(response, Plan::REFUSAL.framing, now);
                 check_response(
                     &bytes,
                     Expect {

@@ -16,39 +16,109 @@
 //! batch of events: all of them are read before any is answered (see
 //! [`event_loop`](super::event_loop)).
 //!
-//! The event loop calls `Connection::advance` whenever the kernel says the socket changed;
+//! The event loop calls [`Connection::advance`] whenever the kernel says the socket changed;
 //! each call goes as far as the socket allows without waiting (a `read` or `write` that would
 //! wait returns `WouldBlock`), and the state says where to pick up next time. Each state has a
 //! deadline (see the [module docs](super)); the loop closes a connection whose deadline passed.
 //!
-//! The protocol steps themselves live elsewhere: [`request`](super::request) reads the head,
-//! [`routes`] decides the answer, [`keep_alive`](super::keep_alive) whether the
-//! connection stays open, [`send`](super::send) puts the bytes on the socket.
+//! Each step of the machine has a file of its own: [`receiving`] (`Waiting`, `ReceivingHead`,
+//! `ReceivingBody`, and refusing a request that breaks a rule), [`answering`] (`Received`,
+//! `Preparing`), [`sending`] (`Sending`, and what follows the response), [`closing`]
+//! (`Draining`: the lingering close). The protocol steps themselves live elsewhere:
+//! [`request`](super::request) reads the head, [`routes`](super::routes) decides the answer,
+//! [`after_reply`](super::after_reply) how it is framed and whether the connection stays open,
+//! [`send`](super::send) puts the bytes on the socket.
+//!
+//! ## The types that steer it
+//!
+//! | type | goes from → to | says |
+//! |---|---|---|
+//! | [`State`] | kept in the connection | where it is: one variant per state above |
+//! | [`Hold`] | loop → [`advance`](Connection::advance) | stop early at a whole request, or at a new response, so a batch is read, then answered, then sent |
+//! | [`Paused`] | `advance` → loop | why it stopped: each step returns a [`Step`], `Continue` or `Break(Paused)` |
+//! | [`Expired`] | [`time_is_up`](Connection::time_is_up) → loop | a deadline passed: send the `408` just started, or close |
+//! | [`AfterReply`] | [`Plan`] → `Sending` | what follows the response once it is out: keep alive, close, drain |
+//! | `Reply` | in `Sending` | the response going out, with what its access-log line needs |
+//!
+//! The connection reaches its socket only through [`Stream`] (the [`Socket`] responses are sent
+//! on, plus reading and three calls of its own) and the time only through a [`Clock`], so its
+//! tests drive it in memory, state by state, with a clock they move themselves.
 
-use std::io::{self, Read};
+mod answering;
+mod closing;
+mod receiving;
+mod sending;
+#[cfg(test)]
+mod tests;
+
+use std::io::Read;
 use std::net::{Shutdown, SocketAddr};
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant, SystemTime};
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
 
 use mio::net::TcpStream as ClientSocket;
 use mio::Token;
 
-use super::keep_alive::{keep_alive, KEEP_ALIVE_MAX};
-use super::request::{Progress, Rejected, Request, RequestBuffer, Version};
-use super::response::{Body, Deferred, Framing, Persistence, Response};
-use super::routes;
-use super::send::{Outgoing, Sent};
-use super::{LogLevel, Shared, LINGER_BYTES};
+use super::after_reply::{AfterReply, Plan};
+use super::request::{Request, RequestBuffer};
+use super::response::{Deferred, Response};
+use super::send::{Outgoing, Socket};
+use super::Shared;
 use crate::status::Status;
 
+/// What a connection needs of its socket: the [`Socket`] a response is sent on, `Read` for the
+/// request, and the three calls below. The server's is `mio`'s `TcpStream`; the tests' is a
+/// script in memory.
+pub(super) trait Stream: Socket + Read {
+    /// Sends small segments at once (`TCP_NODELAY`): see [`answering`] for why.
+    fn send_small_segments_at_once(&mut self);
+    /// Shuts the sending side: the client reads the end of the response (see [`closing`]).
+    fn shut_sending_side(&mut self);
+    /// The address the connection arrived on, for a redirect's `Location` when the request
+    /// names no `Host`.
+    fn arrived_on(&self) -> Option<SocketAddr>;
+}
+
+impl Stream for ClientSocket {
+    fn send_small_segments_at_once(&mut self) {
+        // Only a little slower without it: nothing to do if the system refuses.
+        let _ = self.set_nodelay(true);
+    }
+
+    fn shut_sending_side(&mut self) {
+        // A socket the client already reset has no sending side left to shut.
+        let _ = self.shutdown(Shutdown::Write);
+    }
+
+    fn arrived_on(&self) -> Option<SocketAddr> {
+        self.local_addr().ok()
+    }
+}
+
+/// Where a connection reads the time: the system's clock in the server, a clock the tests move.
+pub(super) trait Clock {
+    /// The time now.
+    fn now(&self) -> Instant;
+}
+
+/// The system's monotonic clock (`Instant::now`).
+pub(super) struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+}
+
 /// One connection and where it is in its exchange with the client.
-pub(super) struct Connection {
-    pub(super) socket: ClientSocket,
+pub(super) struct Connection<S = ClientSocket, C = SystemClock> {
+    pub(super) socket: S,
     pub(super) peer: SocketAddr,
     /// This connection's number in its loop: tells it apart from a later connection in the
     /// same slot, when finished work comes back from a worker.
     pub(super) serial: u64,
     state: State,
+    clock: C,
     /// When the current state's clock started: the connection arrived, the first byte of a
     /// request came, a response was last able to make progress, …
     pub(super) since: Instant,
@@ -88,6 +158,7 @@ pub(super) enum Hold {
 }
 
 /// What [`Connection::time_is_up`] did.
+#[derive(Debug, PartialEq, Eq)]
 pub(super) enum Expired {
     /// Started a `408` response: advance the connection to send it.
     Answering,
@@ -96,6 +167,7 @@ pub(super) enum Expired {
 }
 
 /// Why [`Connection::advance`] stopped.
+#[derive(Debug)]
 pub(super) enum Paused {
     /// Until the socket is ready again.
     Waiting,
@@ -103,7 +175,7 @@ pub(super) enum Paused {
     RequestReady,
     /// A response is ready, held as [`Hold::NewReplies`] asked.
     ReplyReady,
-    /// The connection is over, for this reason.
+    /// The connection is over, for this reason (shown in the verbose log).
     Over(&'static str),
     /// The response is to be built off the loop by this work; when it is done, the loop hands
     /// it to [`Connection::finish_preparing`].
@@ -112,6 +184,10 @@ pub(super) enum Paused {
     /// ready connections have had their turn, without waiting for an event.
     Yielded,
 }
+
+/// What one step of the state machine says: take another at once (`Continue`), or stop
+/// [`advance`](Connection::advance) for this reason (`Break`).
+type Step = ControlFlow<Paused>;
 
 /// Where a connection is. Each state has its own deadline (see the module docs).
 enum State {
@@ -128,7 +204,11 @@ enum State {
         arrived_at: Instant,
     },
     /// The response is being built off the loop (a listing); the rest waits here.
-    Preparing(Pending),
+    Preparing {
+        plan: Plan,
+        /// The request line for the access log.
+        request_line: Vec<u8>,
+    },
     /// A response is on its way out.
     Sending(Reply),
     /// After the last response: the sending side is shut, and what the client still sends is
@@ -150,52 +230,22 @@ struct Reply {
     then: AfterReply,
 }
 
-/// What a response being built off the loop will need once it is ready.
-struct Pending {
-    framing: Framing,
-    request_line: Vec<u8>,
-    then: AfterReply,
-}
-
-/// What happens to the connection after a response.
-#[derive(Clone, Copy)]
-enum AfterReply {
-    /// Wait for the next request (persistent connection).
-    KeepAlive,
-    /// Close it: HTTP/1.0's default.
-    Close,
-    /// Close it after draining what the client still sends (after an error).
-    Drain,
-}
-
-/// What the state machine does after one step.
-enum Step {
-    /// Take another step at once.
-    Continue,
-    /// Nothing more until the socket is ready again.
-    Wait,
-    /// The connection is over, for this reason (shown in the verbose log).
-    Close(&'static str),
-    /// The response must be built off the loop by this work.
-    Defer(Deferred),
-    /// Let the loop's other connections have their turn, then go on.
-    Yield,
-}
-
-impl Connection {
+impl<S: Stream, C: Clock> Connection<S, C> {
     pub(super) fn new(
         shared: &Shared,
-        socket: ClientSocket,
+        socket: S,
         peer: SocketAddr,
         token: Token,
         serial: u64,
-        now: Instant,
-    ) -> Connection {
+        clock: C,
+    ) -> Connection<S, C> {
+        let now = clock.now();
         Connection {
             socket,
             peer,
             serial,
             state: State::Waiting,
+            clock,
             since: now,
             deadline: now + shared.timeouts.head,
             received: RequestBuffer::new(),
@@ -212,8 +262,9 @@ impl Connection {
         }
     }
 
-    /// Starts the current state's clock: it runs out after `limit`.
-    fn start_clock(&mut self, now: Instant, limit: Duration) {
+    /// Starts the current state's clock: it runs out `limit` from now.
+    fn start_clock(&mut self, limit: Duration) {
+        let now = self.clock.now();
         self.since = now;
         self.deadline = now + limit;
     }
@@ -261,280 +312,13 @@ impl Connection {
                     }
                     step
                 }
-                State::Preparing(_) => Step::Wait,
+                State::Preparing { .. } => Step::Break(Paused::Waiting),
                 State::Sending(_) => self.send(shared),
                 State::Draining { .. } => self.drain(scratch),
             };
-            match step {
-                Step::Continue => {}
-                Step::Wait => return Paused::Waiting,
-                Step::Close(ending) => return Paused::Over(ending),
-                Step::Defer(work) => return Paused::Deferred(work),
-                Step::Yield => return Paused::Yielded,
+            if let Step::Break(paused) = step {
+                return paused;
             }
-        }
-    }
-
-    /// Receiving: take the request if it is all here, else read more.
-    fn receive(&mut self, shared: &Shared, scratch: &mut [u8]) -> Step {
-        match self.received.take_request() {
-            Ok(Progress::Complete(request)) => {
-                let arrived_at = Instant::now();
-                self.state = State::Received {
-                    request,
-                    arrived_at,
-                };
-                return Step::Continue;
-            }
-            Err(rejected) => return self.reject(shared, rejected),
-            Ok(Progress::NeedBody) if !matches!(self.state, State::ReceivingBody) => {
-                self.state = State::ReceivingBody;
-                self.start_clock(Instant::now(), shared.timeouts.body);
-            }
-            Ok(_) => {}
-        }
-        if !self.may_read {
-            return Step::Wait;
-        }
-        match self.received.read_from(&mut self.socket, scratch) {
-            Ok(0) if self.received.is_empty() => Step::Close("the client closed it"),
-            Ok(0) => Step::Close("the request did not arrive in full"),
-            Ok(count) => {
-                if count < scratch.len() && !self.read_closed && cfg!(target_os = "linux") {
-                    // A short read emptied the socket: epoll reports any byte that arrives
-                    // from now on with a new event, so the `read` that would only say
-                    // `WouldBlock` can be skipped (nginx does the same). Not after the client
-                    // closed its side: that end-of-file is still to be read, and no new
-                    // event would announce it.
-                    self.may_read = false;
-                }
-                if matches!(self.state, State::Waiting) {
-                    // The first byte starts the clock for the whole head.
-                    self.state = State::ReceivingHead;
-                    self.start_clock(Instant::now(), shared.timeouts.head);
-                }
-                Step::Continue
-            }
-            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                self.may_read = false;
-                Step::Wait
-            }
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => Step::Continue,
-            Err(_) => Step::Close("a network error"),
-        }
-    }
-
-    /// A whole request has arrived: route it and start sending the answer.
-    fn answer(&mut self, shared: &Shared) -> Step {
-        let State::Received {
-            request,
-            arrived_at,
-        } = std::mem::replace(&mut self.state, State::Waiting)
-        else {
-            return Step::Continue;
-        };
-        self.served += 1;
-        shared.log.head(self.peer, &request);
-        let socket = &self.socket;
-        let arrived_on = || socket.local_addr().ok();
-        let response = routes::respond(&shared.site, &request, arrived_at, &arrived_on);
-        let stopping = shared.stopping.load(Ordering::SeqCst);
-        let keep_alive = keep_alive(&request, response.status, self.served, stopping);
-        if keep_alive && !self.no_delay {
-            // A response leaves in one write, but on a connection kept open the client's
-            // delayed ACK of the last one would make Nagle's algorithm hold back the start of
-            // the next for about 40 ms. A connection that closes after one response has no
-            // "next", so it is spared the system call (as nginx does).
-            let _ = self.socket.set_nodelay(true);
-            self.no_delay = true;
-        }
-        let (persistence, then) = if keep_alive {
-            let persistence = Persistence::KeepAlive {
-                timeout: shared.timeouts.keep_alive,
-                remaining: KEEP_ALIVE_MAX - self.served,
-            };
-            (persistence, AfterReply::KeepAlive)
-        } else {
-            (Persistence::Close, AfterReply::Close)
-        };
-        let framing = Framing {
-            head_only: request.method() == "HEAD",
-            simple: request.version == Version::Http09,
-            persistence,
-        };
-        let request_line = if shared.log.shows(LogLevel::Access) {
-            request.request_line().to_vec()
-        } else {
-            Vec::new() // not logged: spare the allocation
-        };
-        if let Body::Deferred(work) = response.body {
-            self.state = State::Preparing(Pending {
-                framing,
-                request_line,
-                then,
-            });
-            self.start_clock(Instant::now(), shared.timeouts.write);
-            return Step::Defer(work);
-        }
-        self.start_reply(shared, response, framing, request_line, then)
-    }
-
-    /// The response that was being built off the loop is ready: send it.
-    pub(super) fn finish_preparing(&mut self, shared: &Shared, response: Response) {
-        let State::Preparing(pending) = std::mem::replace(&mut self.state, State::Waiting) else {
-            return;
-        };
-        let Pending {
-            framing,
-            request_line,
-            then,
-        } = pending;
-        self.start_reply(shared, response, framing, request_line, then);
-    }
-
-    /// A request that breaks a rule: answer the error, then drain and close.
-    fn reject(&mut self, shared: &Shared, rejected: Rejected) -> Step {
-        let response = Response::error(rejected.error.status(), &rejected.error.to_string());
-        let framing = Framing::full_then_close();
-        self.start_reply(
-            shared,
-            response,
-            framing,
-            rejected.first_line,
-            AfterReply::Drain,
-        )
-    }
-
-    /// Lays out the response and switches to sending it.
-    fn start_reply(
-        &mut self,
-        shared: &Shared,
-        response: Response,
-        framing: Framing,
-        request_line: Vec<u8>,
-        then: AfterReply,
-    ) -> Step {
-        let mut status = response.status;
-        let mut then = then;
-        let outgoing = match Outgoing::new(response, framing, SystemTime::now()) {
-            Ok(outgoing) => outgoing,
-            Err(_) => {
-                // A small file is read here, and it shrank (or failed to read) since it was
-                // opened: answer what happened instead of a head that would promise bytes
-                // that are not there.
-                status = Status::InternalServerError;
-                then = AfterReply::Close;
-                let error = Response::error(status, "The file could not be read.");
-                match Outgoing::new(error, Framing::full_then_close(), SystemTime::now()) {
-                    Ok(outgoing) => outgoing,
-                    Err(_) => return Step::Close("the file could not be read"),
-                }
-            }
-        };
-        self.state = State::Sending(Reply {
-            outgoing,
-            status,
-            request_line,
-            then,
-        });
-        self.start_clock(Instant::now(), shared.timeouts.write);
-        Step::Continue
-    }
-
-    /// Sending: write what the socket takes; when all is out, log it and go on.
-    fn send(&mut self, shared: &Shared) -> Step {
-        let State::Sending(reply) = &mut self.state else {
-            return Step::Continue;
-        };
-        if !self.may_write {
-            return Step::Wait;
-        }
-        let then = match reply.outgoing.send(&mut self.socket) {
-            Ok(Sent::SocketFull) => {
-                // Progress was made (or none was possible): the client has a fresh
-                // write timeout to read some more.
-                self.may_write = false;
-                self.wants_writable_events = !self.watching_writes;
-                self.start_clock(Instant::now(), shared.timeouts.write);
-                return Step::Wait;
-            }
-            Ok(Sent::Piece) => {
-                self.start_clock(Instant::now(), shared.timeouts.write);
-                return Step::Yield;
-            }
-            Ok(Sent::All) => reply.then,
-            Err(_) => {
-                log_reply(shared, self.peer, reply);
-                return Step::Close("the response could not be sent (client gone?)");
-            }
-        };
-        log_reply(shared, self.peer, reply);
-        let now = Instant::now();
-        match then {
-            AfterReply::Close if self.received.is_empty() && !self.may_read => {
-                // Nothing of the client's is left unread (the last read emptied the socket):
-                // closing now cannot reset the connection.
-                Step::Close("done")
-            }
-            AfterReply::Close => {
-                // Bytes the client sent after its request (a pipelined request, a body nobody
-                // asked for) may still be unread: closing now would make the kernel send a
-                // reset, which can destroy the response before the client reads it.
-                self.linger(now, shared, "done");
-                Step::Continue
-            }
-            AfterReply::KeepAlive if self.received.is_empty() => {
-                self.state = State::Waiting;
-                self.start_clock(now, shared.timeouts.keep_alive);
-                Step::Continue
-            }
-            AfterReply::KeepAlive => {
-                // Part of the next request came with this one (pipelining).
-                self.state = State::ReceivingHead;
-                self.start_clock(now, shared.timeouts.head);
-                Step::Continue
-            }
-            AfterReply::Drain => {
-                self.linger(now, shared, "a bad request");
-                Step::Continue
-            }
-        }
-    }
-
-    /// The lingering close of Apache and nginx: the response is out, so shut the sending side
-    /// (the client sees the end of the response), then read and throw away what the client
-    /// still sends, until it closes or [`LINGER_BYTES`] or the linger time have gone by. Only
-    /// then is the socket closed: with nothing unread, the kernel ends with a FIN, not a reset.
-    fn linger(&mut self, now: Instant, shared: &Shared, ending: &'static str) {
-        let _ = self.socket.shutdown(Shutdown::Write);
-        self.received = RequestBuffer::new();
-        self.state = State::Draining { ending, drained: 0 };
-        self.start_clock(now, shared.timeouts.linger);
-    }
-
-    /// Draining: read and discard until the client closes (or the deadline, or too much).
-    fn drain(&mut self, scratch: &mut [u8]) -> Step {
-        let State::Draining { ending, drained } = &mut self.state else {
-            return Step::Continue;
-        };
-        if !self.may_read {
-            return Step::Wait;
-        }
-        match self.socket.read(scratch) {
-            Ok(0) => Step::Close(ending),
-            Ok(count) => {
-                *drained += count;
-                if *drained > LINGER_BYTES {
-                    return Step::Close(ending);
-                }
-                Step::Continue
-            }
-            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                self.may_read = false;
-                Step::Wait
-            }
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => Step::Continue,
-            Err(_) => Step::Close(ending),
         }
     }
 
@@ -562,13 +346,13 @@ impl Connection {
                 return Expired::Close("the client stopped reading");
             }
             State::Draining { ending, .. } => return Expired::Close(ending),
-            State::Preparing(_) => return Expired::Close("the page took too long to build"),
+            State::Preparing { .. } => return Expired::Close("the page took too long to build"),
             // Only waits within one batch of events; answered when advanced.
             State::Received { .. } => return Expired::Answering,
             State::ReceivingHead => ("head", shared.timeouts.head, "--head-timeout"),
             State::ReceivingBody => ("body", shared.timeouts.body, "--body-timeout"),
         };
-        let (limit, option) = if Instant::now() < self.deadline {
+        let (limit, option) = if self.clock.now() < self.deadline {
             // Cut short because the server is busy.
             (
                 shared.timeouts.busy_head,
@@ -583,13 +367,9 @@ impl Connection {
         );
         let response = Response::error(Status::RequestTimeout, &explanation);
         let first_line = self.received.first_line();
-        self.start_reply(
-            shared,
-            response,
-            Framing::full_then_close(),
-            first_line,
-            AfterReply::Drain,
-        );
+        // The step says "go on" (whatever could not be laid out, the 408 always can): the
+        // loop advances the connection to send it.
+        let _ = self.start_reply(shared, response, Plan::REFUSAL, first_line);
         Expired::Answering
     }
 }

@@ -29,7 +29,7 @@ use mio::event::Event;
 use mio::net::{TcpListener as ListeningSocket, TcpStream as ClientSocket};
 use mio::{Events, Interest, Poll, Token};
 
-use super::connection::{Connection, Expired, Hold, Paused};
+use super::connection::{Connection, Expired, Hold, Paused, SystemClock};
 use super::listening::{refuse_busy, watch_listener, LISTENER};
 use super::request::READ_CHUNK;
 use super::slots::Connections;
@@ -278,7 +278,7 @@ impl EventLoop {
             .note(LogLevel::Verbose, &format!("{peer} connected"));
         let serial = self.next_serial;
         self.next_serial += 1;
-        let connection = Connection::new(shared, socket, peer, token, serial, Instant::now());
+        let connection = Connection::new(shared, socket, peer, token, serial, SystemClock);
         self.clients.put(slot, connection);
     }
 

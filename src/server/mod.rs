@@ -88,6 +88,7 @@
 //! | [`response`] | the response head, written in one place |
 //! | [`error_page`] | an error's body: one line of text, or a page for a browser |
 //! | [`keep_alive`] | the keep-alive decision |
+//! | [`after_reply`] | the response's framing, and what the connection does once it is out |
 //! | [`send`] | putting the bytes on the socket: the speed tricks |
 //! | [`access_log`] | the Common Log Format line |
 //! | [`workers`] | threads for work too slow for a loop: big listings |
@@ -101,6 +102,7 @@
 
 pub mod access_log;
 pub mod addresses;
+pub mod after_reply;
 pub mod capacity;
 pub mod connection;
 pub mod error_page;

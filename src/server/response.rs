@@ -200,7 +200,7 @@ pub enum Persistence {
 }
 
 /// How the response goes on the wire.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Framing {
     /// HEAD: the head only, with the `Content-Length` a GET would have had.
     pub head_only: bool,
