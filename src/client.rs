@@ -319,6 +319,10 @@ fn exchange<'o>(
             "the body is chunked (Transfer-Encoding, HTTP/1.1): decoding it, \
              though an HTTP/1.0 client should not be sent it",
         ),
+        BodyFraming::UntilClose if head.header("Transfer-Encoding").is_some() => wire.note(
+            "Transfer-Encoding does not end with chunked: the body ends when the server \
+             closes the connection (RFC 9112 §6.3)",
+        ),
         BodyFraming::UntilClose if head.version != ReplyVersion::Http09 => wire.note(
             "no Content-Length: the body ends when the server closes the connection \
              (RFC 1945 §7.2.2)",
