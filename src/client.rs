@@ -5,8 +5,9 @@
 //! 1. [`target`] — parse the URL with the `url` crate and work out host, port, `Request-URI` and
 //!    `Host` header. Only `http://`: TLS is another course.
 //! 2. `connect.rs` — resolve the name, try each address with a timeout.
-//! 3. [`build`] — build the request bytes, in one function ([`build_request`]), and send them
-//!    whole.
+//! 3. [`build`] — build the request bytes, in one function ([`build_request`]); `send` writes
+//!    them in pieces, looking between pieces for an answer that came early (a server refusing a
+//!    body, RFC 9112 §9.5), so that the answer is read rather than lost to a broken pipe.
 //! 4. [`head`] — read the reply's status line and headers under a size cap and a deadline, parse
 //!    them with `httparse` ([`parse_reply_head`]).
 //! 5. [`body`] — frame the body: `Content-Length`, chunked ([`chunked`]), or until the server
