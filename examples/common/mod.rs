@@ -226,8 +226,10 @@ pub fn say_receive_failed(error: &io::Error) {
     }
 }
 
-/// Whether a read failed because its time limit passed. Unix says `WouldBlock` (EAGAIN),
-/// Windows says `TimedOut`.
+/// Whether a read failed because its time limit passed. Unix ends a timed-out read as it ends
+/// a read on a non-blocking socket with nothing to read, `EAGAIN` ("try again"), which std
+/// calls `WouldBlock`: the socket is blocking, so here it can only mean the time ran out.
+/// Windows says `WSAETIMEDOUT`, std's `TimedOut`.
 pub fn is_timeout(error: &io::Error) -> bool {
     matches!(
         error.kind(),
