@@ -34,8 +34,8 @@ pub enum ReplyVersion {
     Http10,
     /// `HTTP/1.1`: allowed. RFC 9110 §6.2 (first said in RFC 2145 §2.3): "A server SHOULD
     /// send a response version equal to the highest version to which the server is conformant
-    /// that has a major version less than or equal to the one received in the request." RFC
-    /// 1945 §3.1 asked a 1.0 server to answer in the client's version; later servers do not.
+    /// that has a major version less than or equal to the one received in the request."
+    /// RFC 1945 §3.1 asked a 1.0 server to answer in the client's version; later servers do not.
     Http11,
 }
 
