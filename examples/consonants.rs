@@ -26,8 +26,8 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use clap::{Parser, Subcommand};
 use common::say;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -37,34 +37,17 @@ const BUFFER_SIZE: usize = 2048;
 /// How long the client waits for the count.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Exercise 3.1: the server counts the consonants of a sentence.
-#[derive(Parser)]
-struct Cli {
-    #[command(subcommand)]
-    role: Role,
-    /// Server: the address to listen on [default: 0.0.0.0]. Client: the server's address
-    /// [default: 127.0.0.1].
-    #[arg(short, long, global = true)]
-    address: Option<String>,
-    /// The port, 1024-65535; a server may use 0 to let the OS choose (it prints the port).
-    #[arg(short, long, global = true, default_value_t = 12000, value_parser = common::parse_port)]
-    port: u16,
-}
-
-#[derive(Subcommand)]
-enum Role {
-    /// Answer each datagram with the number of consonants in it.
-    Server,
-    /// Send a sentence from stdin and print how many consonants it has.
-    Client,
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    common::run(|| match cli.role {
-        Role::Server => server(&cli),
-        Role::Client => client(&cli),
-    })
+    common::plain_lesson(
+        &common::Lesson {
+            about: "Exercise 3.1: the server counts the consonants of a sentence.",
+            port: "12000",
+            server: "Answer each datagram with the number of consonants in it.",
+            client: "Send a sentence from stdin and print how many consonants it has.",
+        },
+        server,
+        client,
+    )
 }
 
 /// Counts the letters A–Z, either case, that are not vowels.
@@ -79,18 +62,12 @@ fn count_consonants(text: &str) -> usize {
     count
 }
 
-fn server(cli: &Cli) -> Result<(), String> {
-    common::stop_on_ctrl_c()?;
-    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+fn server(address: SocketAddr) -> Result<(), String> {
     let socket = common::bind_udp(address)?;
     let mut buffer = [0u8; BUFFER_SIZE];
     loop {
-        let (size, sender) = match socket.recv_from(&mut buffer) {
-            Ok(received) => received,
-            Err(error) => {
-                common::say_receive_failed(&error);
-                continue;
-            }
+        let Some((size, sender)) = common::received(socket.recv_from(&mut buffer)) else {
+            continue;
         };
         let count = count_consonants(&String::from_utf8_lossy(&buffer[..size]));
         say!(
@@ -101,8 +78,7 @@ fn server(cli: &Cli) -> Result<(), String> {
     }
 }
 
-fn client(cli: &Cli) -> Result<(), String> {
-    let server = common::client_address(cli.address.as_deref(), cli.port)?;
+fn client(server: SocketAddr) -> Result<(), String> {
     let socket = common::udp_client(server, REPLY_TIMEOUT)?;
     let sentence = match common::ask("Sentence: ")? {
         Some(sentence) => sentence,

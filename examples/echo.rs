@@ -25,10 +25,9 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use clap::{Parser, Subcommand};
 use common::say;
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -42,58 +41,39 @@ const MAX_ECHO: u64 = 1024 * 1024;
 /// How long a UDP client waits for its echo.
 const UDP_REPLY_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Echo: the server sends back exactly what it receives.
-#[derive(Parser)]
-struct Cli {
-    #[command(subcommand)]
-    role: Role,
-    /// Server: the address to listen on [default: 0.0.0.0]. Client: the server's address
-    /// [default: 127.0.0.1].
-    #[arg(short, long, global = true)]
-    address: Option<String>,
-    /// The port, 1024-65535; a server may use 0 to let the OS choose (it prints the port).
-    #[arg(short, long, global = true, default_value_t = 5006, value_parser = common::parse_port)]
-    port: u16,
-    /// Use UDP instead of TCP.
-    #[arg(short, long, global = true)]
-    udp: bool,
-}
-
-#[derive(Subcommand)]
-enum Role {
-    /// Send back every byte received.
-    Server,
-    /// Send a message and print its echo.
-    Client {
-        /// What to send.
-        #[arg(default_value = "Hello World")]
-        message: String,
-    },
+/// `client`'s own argument.
+#[derive(clap::Args)]
+struct Message {
+    /// What to send.
+    #[arg(default_value = "Hello World")]
+    message: String,
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    common::run(|| match (&cli.role, cli.udp) {
-        (Role::Server, false) => tcp_server(&cli),
-        (Role::Server, true) => udp_server(&cli),
-        (Role::Client { message }, false) => tcp_client(&cli, message),
-        (Role::Client { message }, true) => udp_client(&cli, message),
-    })
+    common::lesson(
+        &common::Lesson {
+            about: "Echo: the server sends back exactly what it receives.",
+            port: "5006",
+            server: "Send back every byte received.",
+            client: "Send a message and print its echo.",
+        },
+        |address, common::NoOptions {}, transport: common::Transport| match transport.udp {
+            false => tcp_server(address),
+            true => udp_server(address),
+        },
+        |server, Message { message }, transport: common::Transport| match transport.udp {
+            false => tcp_client(server, &message),
+            true => udp_client(server, &message),
+        },
+    )
 }
 
-fn tcp_server(cli: &Cli) -> Result<(), String> {
-    common::stop_on_ctrl_c()?;
-    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+fn tcp_server(address: SocketAddr) -> Result<(), String> {
     let listener = common::listen_tcp(address)?;
     loop {
-        let (connection, peer) = match listener.accept() {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                say!("accept failed: {error}");
-                continue;
-            }
+        let Some((connection, peer)) = common::accepted(listener.accept()) else {
+            continue;
         };
-        say!("connection from {peer}");
         match echo_connection(connection) {
             Ok(total) => say!("{peer}: echoed {}", common::plural(total, "byte")),
             Err(error) => say!("{peer}: {error}"),
@@ -119,8 +99,7 @@ fn echo_connection(mut connection: TcpStream) -> Result<usize, String> {
     }
 }
 
-fn tcp_client(cli: &Cli, message: &str) -> Result<(), String> {
-    let server = common::client_address(cli.address.as_deref(), cli.port)?;
+fn tcp_client(server: SocketAddr, message: &str) -> Result<(), String> {
     let mut connection = common::connect_tcp(server, common::REPLY_TIMEOUT)?;
     if let Err(error) = connection.write_all(message.as_bytes()) {
         return Err(format!("cannot send to {server}: {error}"));
@@ -137,26 +116,19 @@ fn tcp_client(cli: &Cli, message: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn udp_server(cli: &Cli) -> Result<(), String> {
-    common::stop_on_ctrl_c()?;
-    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+fn udp_server(address: SocketAddr) -> Result<(), String> {
     let socket = common::bind_udp(address)?;
     let mut buffer = [0u8; BUFFER_SIZE];
     loop {
-        let (size, sender) = match socket.recv_from(&mut buffer) {
-            Ok(received) => received,
-            Err(error) => {
-                common::say_receive_failed(&error);
-                continue;
-            }
+        let Some((size, sender)) = common::received(socket.recv_from(&mut buffer)) else {
+            continue;
         };
         say!("datagram of {} from {sender}", common::plural(size, "byte"));
         common::send_reply(&socket, &buffer[..size], size, sender);
     }
 }
 
-fn udp_client(cli: &Cli, message: &str) -> Result<(), String> {
-    let server = common::client_address(cli.address.as_deref(), cli.port)?;
+fn udp_client(server: SocketAddr, message: &str) -> Result<(), String> {
     let socket = common::udp_client(server, UDP_REPLY_TIMEOUT)?;
     if let Err(error) = socket.send_to(message.as_bytes(), server) {
         return Err(format!("cannot send to {server}: {error}"));

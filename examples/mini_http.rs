@@ -123,14 +123,9 @@ fn server(address: &str, port: u16, dir: &Path) -> Result<(), String> {
     common::stop_on_ctrl_c()?;
     let listener = common::listen_tcp(common::resolve(address, port)?)?;
     loop {
-        let (connection, peer) = match listener.accept() {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                say!("accept failed: {error}");
-                continue;
-            }
+        let Some((connection, peer)) = common::accepted(listener.accept()) else {
+            continue;
         };
-        say!("connection from {peer}");
         match answer(&connection, dir) {
             Ok(status) => say!("{peer}: answered {status}"),
             Err(error) => say!("{peer}: {error}"),

@@ -44,64 +44,40 @@ mod common;
 #[path = "line_session/mod.rs"]
 mod line_session;
 
-use clap::{Parser, Subcommand};
 use common::say;
 use socket2::{Domain, Socket, Type};
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 
-/// A persistent connection: many lines in capitals over one connection, one client at a time.
-#[derive(Parser)]
-struct Cli {
-    #[command(subcommand)]
-    role: Role,
-    /// Server: the address to listen on [default: 0.0.0.0]. Client: the server's address
-    /// [default: 127.0.0.1].
-    #[arg(short, long, global = true)]
-    address: Option<String>,
-    /// The port, 1024-65535; a server may use 0 to let the OS choose (it prints the port).
-    #[arg(short, long, global = true, default_value_t = 12000, value_parser = common::parse_port)]
-    port: u16,
-}
-
-#[derive(Subcommand)]
-enum Role {
-    /// Serve one client at a time; the others wait in the listen queue.
-    Server {
-        /// The length of the listen queue: how many connected clients may wait for `accept`.
-        #[arg(short, long, default_value_t = 5, value_parser = clap::value_parser!(i32).range(0..=65535))]
-        backlog: i32,
-    },
-    /// Send each line typed on stdin and print its answer; `.` ends the session.
-    Client,
+/// `server`'s own option.
+#[derive(clap::Args)]
+struct ServerOptions {
+    /// The length of the listen queue: how many connected clients may wait for `accept`.
+    #[arg(short, long, default_value_t = 5, value_parser = clap::value_parser!(i32).range(0..=65535))]
+    backlog: i32,
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    common::run(|| match cli.role {
-        Role::Server { backlog } => server(&cli, backlog),
-        Role::Client => {
-            let server = common::client_address(cli.address.as_deref(), cli.port)?;
-            line_session::client(server)
-        }
-    })
+    common::lesson(
+        &common::Lesson {
+            about: "A persistent connection: many lines in capitals over one connection, one client at a time.",
+            port: "12000",
+            server: "Serve one client at a time; the others wait in the listen queue.",
+            client: "Send each line typed on stdin and print its answer; `.` ends the session.",
+        },
+        |address, options: ServerOptions, common::NoOptions {}| server(address, options.backlog),
+        |server, common::NoOptions {}, common::NoOptions {}| line_session::client(server),
+    )
 }
 
-fn server(cli: &Cli, backlog: i32) -> Result<(), String> {
-    common::stop_on_ctrl_c()?;
-    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+fn server(address: SocketAddr, backlog: i32) -> Result<(), String> {
     let listener = listen_with_backlog(address, backlog)?;
     common::announce(&listener.local_addr())?;
     say!("backlog {backlog}: serving one client at a time");
     loop {
-        let (connection, peer) = match listener.accept() {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                say!("accept failed: {error}");
-                continue;
-            }
+        let Some((connection, peer)) = common::accepted(listener.accept()) else {
+            continue;
         };
-        say!("connection from {peer}");
         // The whole session runs here, in the accepting thread: nobody else is accepted until
         // it ends. That is the lesson, and what `threaded.rs` changes.
         match line_session::serve(connection, peer) {

@@ -36,8 +36,8 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use clap::{Parser, Subcommand};
 use common::say;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -51,34 +51,17 @@ const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Webster, "Strong pseudoprimes to twelve prime bases", 2015).
 const WITNESSES: [u64; 12] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
 
-/// Exercise 3.3: the server tells whether a number is prime.
-#[derive(Parser)]
-struct Cli {
-    #[command(subcommand)]
-    role: Role,
-    /// Server: the address to listen on [default: 0.0.0.0]. Client: the server's address
-    /// [default: 127.0.0.1].
-    #[arg(short, long, global = true)]
-    address: Option<String>,
-    /// The port, 1024-65535; a server may use 0 to let the OS choose (it prints the port).
-    #[arg(short, long, global = true, default_value_t = 12000, value_parser = common::parse_port)]
-    port: u16,
-}
-
-#[derive(Subcommand)]
-enum Role {
-    /// Answer each number with 1 (prime), 0 (not prime) or -1 (not a number).
-    Server,
-    /// Send a number from stdin and print whether it is prime.
-    Client,
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    common::run(|| match cli.role {
-        Role::Server => server(&cli),
-        Role::Client => client(&cli),
-    })
+    common::plain_lesson(
+        &common::Lesson {
+            about: "Exercise 3.3: the server tells whether a number is prime.",
+            port: "12000",
+            server: "Answer each number with 1 (prime), 0 (not prime) or -1 (not a number).",
+            client: "Send a number from stdin and print whether it is prime.",
+        },
+        server,
+        client,
+    )
 }
 
 /// The server's answer to one request: `"1"`, `"0"` or `"-1"`.
@@ -151,18 +134,12 @@ fn pow_mod(base: u64, mut exponent: u64, n: u64) -> u64 {
     result
 }
 
-fn server(cli: &Cli) -> Result<(), String> {
-    common::stop_on_ctrl_c()?;
-    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+fn server(address: SocketAddr) -> Result<(), String> {
     let socket = common::bind_udp(address)?;
     let mut buffer = [0u8; BUFFER_SIZE];
     loop {
-        let (size, sender) = match socket.recv_from(&mut buffer) {
-            Ok(received) => received,
-            Err(error) => {
-                common::say_receive_failed(&error);
-                continue;
-            }
+        let Some((size, sender)) = common::received(socket.recv_from(&mut buffer)) else {
+            continue;
         };
         let code = answer(&String::from_utf8_lossy(&buffer[..size]));
         say!("request from {sender}: answered {code}");
@@ -170,8 +147,7 @@ fn server(cli: &Cli) -> Result<(), String> {
     }
 }
 
-fn client(cli: &Cli) -> Result<(), String> {
-    let server = common::client_address(cli.address.as_deref(), cli.port)?;
+fn client(server: SocketAddr) -> Result<(), String> {
     let socket = common::udp_client(server, REPLY_TIMEOUT)?;
     let number = match common::ask("Number: ")? {
         Some(number) => number.trim().to_string(),

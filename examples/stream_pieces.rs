@@ -25,10 +25,9 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use clap::{Parser, Subcommand};
 use common::say;
 use std::io::Write;
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
@@ -39,58 +38,42 @@ const CHARACTERS: usize = 100;
 /// The most the server takes in one `read`.
 const BUFFER_SIZE: usize = 1024;
 
-/// Exercise 3.4: count the reads that 100 one-byte writes become.
-#[derive(Parser)]
-struct Cli {
-    #[command(subcommand)]
-    role: Role,
-    /// Server: the address to listen on [default: 0.0.0.0]. Client: the server's address
-    /// [default: 127.0.0.1].
-    #[arg(short, long, global = true)]
-    address: Option<String>,
-    /// The port, 1024-65535; a server may use 0 to let the OS choose (it prints the port).
-    #[arg(short, long, global = true, default_value_t = 12000, value_parser = common::parse_port)]
-    port: u16,
-}
-
-#[derive(Subcommand)]
-enum Role {
-    /// Print the size of every read, then the total.
-    Server,
-    /// Send 100 characters, one write each.
-    Client {
-        /// Pause this many milliseconds after each write.
-        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=10_000))]
-        pause_ms: u64,
-        /// Turn off Nagle's algorithm (TCP_NODELAY): send every write at once.
-        #[arg(long)]
-        nodelay: bool,
-    },
+/// `client`'s own options.
+#[derive(clap::Args)]
+struct ClientOptions {
+    /// Pause this many milliseconds after each write.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    pause_ms: u64,
+    /// Turn off Nagle's algorithm (TCP_NODELAY): send every write at once.
+    #[arg(long)]
+    nodelay: bool,
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    common::run(|| match cli.role {
-        Role::Server => server(&cli),
-        Role::Client { pause_ms, nodelay } => {
-            client(&cli, Duration::from_millis(pause_ms), nodelay)
-        }
-    })
+    common::lesson(
+        &common::Lesson {
+            about: "Exercise 3.4: count the reads that 100 one-byte writes become.",
+            port: "12000",
+            server: "Print the size of every read, then the total.",
+            client: "Send 100 characters, one write each.",
+        },
+        |address, common::NoOptions {}, common::NoOptions {}| server(address),
+        |server, options: ClientOptions, common::NoOptions {}| {
+            client(
+                server,
+                Duration::from_millis(options.pause_ms),
+                options.nodelay,
+            )
+        },
+    )
 }
 
-fn server(cli: &Cli) -> Result<(), String> {
-    common::stop_on_ctrl_c()?;
-    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+fn server(address: SocketAddr) -> Result<(), String> {
     let listener = common::listen_tcp(address)?;
     loop {
-        let (connection, peer) = match listener.accept() {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                say!("accept failed: {error}");
-                continue;
-            }
+        let Some((connection, peer)) = common::accepted(listener.accept()) else {
+            continue;
         };
-        say!("connection from {peer}");
         match count_reads(connection) {
             Ok((reads, total)) => say!(
                 "total: {} in {}",
@@ -121,8 +104,7 @@ fn count_reads(mut connection: TcpStream) -> Result<(usize, usize), String> {
     }
 }
 
-fn client(cli: &Cli, pause: Duration, nodelay: bool) -> Result<(), String> {
-    let server = common::client_address(cli.address.as_deref(), cli.port)?;
+fn client(server: SocketAddr, pause: Duration, nodelay: bool) -> Result<(), String> {
     let mut connection = common::connect_tcp(server, common::REPLY_TIMEOUT)?;
     if let Err(error) = connection.set_nodelay(nodelay) {
         return Err(format!("cannot set TCP_NODELAY: {error}"));

@@ -21,10 +21,9 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use clap::{Parser, Subcommand};
 use common::say;
 use std::io::{BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
 
 /// The longest line the server reads, its `\n` included. A longer one is refused with one line,
@@ -36,50 +35,25 @@ const MAX_LINE: usize = 2048;
 /// (`ß` becomes `SS`, `ΐ` becomes three characters), at most three times as many.
 const MAX_REPLY: usize = 3 * MAX_LINE;
 
-/// The first TCP lesson: a line goes to the server and comes back in capitals.
-#[derive(Parser)]
-struct Cli {
-    #[command(subcommand)]
-    role: Role,
-    /// Server: the address to listen on [default: 0.0.0.0]. Client: the server's address
-    /// [default: 127.0.0.1].
-    #[arg(short, long, global = true)]
-    address: Option<String>,
-    /// The port, 1024-65535; a server may use 0 to let the OS choose (it prints the port).
-    #[arg(short, long, global = true, default_value_t = 12000, value_parser = common::parse_port)]
-    port: u16,
-}
-
-#[derive(Subcommand)]
-enum Role {
-    /// Answer each connection with its line in capitals.
-    Server,
-    /// Send one line from stdin and print the reply.
-    Client,
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    common::run(|| match cli.role {
-        Role::Server => server(&cli),
-        Role::Client => client(&cli),
-    })
+    common::plain_lesson(
+        &common::Lesson {
+            about: "The first TCP lesson: a line goes to the server and comes back in capitals.",
+            port: "12000",
+            server: "Answer each connection with its line in capitals.",
+            client: "Send one line from stdin and print the reply.",
+        },
+        server,
+        client,
+    )
 }
 
-fn server(cli: &Cli) -> Result<(), String> {
-    common::stop_on_ctrl_c()?;
-    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+fn server(address: SocketAddr) -> Result<(), String> {
     let listener = common::listen_tcp(address)?;
     loop {
-        let (connection, peer) = match listener.accept() {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                // A client that gave up before we accepted it is no reason to stop serving.
-                say!("accept failed: {error}");
-                continue;
-            }
+        let Some((connection, peer)) = common::accepted(listener.accept()) else {
+            continue;
         };
-        say!("connection from {peer}");
         if let Err(error) = answer(connection) {
             say!("{peer}: {error}");
         }
@@ -109,8 +83,7 @@ fn answer(connection: TcpStream) -> Result<(), String> {
     }
 }
 
-fn client(cli: &Cli) -> Result<(), String> {
-    let server = common::client_address(cli.address.as_deref(), cli.port)?;
+fn client(server: SocketAddr) -> Result<(), String> {
     let line = match common::ask("Input lowercase sentence: ")? {
         Some(line) => line,
         None => return Err("no sentence to send: stdin ended".to_string()),

@@ -36,57 +36,30 @@ mod common;
 #[path = "line_session/mod.rs"]
 mod line_session;
 
-use clap::{Parser, Subcommand};
 use common::say;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::thread;
 
-/// The persistent-connection protocol, with a thread per client.
-#[derive(Parser)]
-struct Cli {
-    #[command(subcommand)]
-    role: Role,
-    /// Server: the address to listen on [default: 0.0.0.0]. Client: the server's address
-    /// [default: 127.0.0.1].
-    #[arg(short, long, global = true)]
-    address: Option<String>,
-    /// The port, 1024-65535; a server may use 0 to let the OS choose (it prints the port).
-    #[arg(short, long, global = true, default_value_t = 12000, value_parser = common::parse_port)]
-    port: u16,
-}
-
-#[derive(Subcommand)]
-enum Role {
-    /// Serve every client at once, a thread for each.
-    Server,
-    /// Send each line typed on stdin and print its answer; `.` ends the session.
-    Client,
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    common::run(|| match cli.role {
-        Role::Server => server(&cli),
-        Role::Client => {
-            let server = common::client_address(cli.address.as_deref(), cli.port)?;
-            line_session::client(server)
-        }
-    })
+    common::plain_lesson(
+        &common::Lesson {
+            about: "The persistent-connection protocol, with a thread per client.",
+            port: "12000",
+            server: "Serve every client at once, a thread for each.",
+            client: "Send each line typed on stdin and print its answer; `.` ends the session.",
+        },
+        server,
+        line_session::client,
+    )
 }
 
-fn server(cli: &Cli) -> Result<(), String> {
-    common::stop_on_ctrl_c()?;
-    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+fn server(address: SocketAddr) -> Result<(), String> {
     let listener = common::listen_tcp(address)?;
     loop {
-        let (connection, peer) = match listener.accept() {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                say!("accept failed: {error}");
-                continue;
-            }
+        let Some((connection, peer)) = common::accepted(listener.accept()) else {
+            continue;
         };
-        say!("connection from {peer}");
         // `move` hands the connection to the new thread; the accepting thread keeps nothing
         // of it and is back in `accept` at once.
         let session = move || match line_session::serve(connection, peer) {

@@ -32,10 +32,9 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use clap::{Parser, Subcommand};
 use common::say;
 use std::io::Write;
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
@@ -51,39 +50,23 @@ const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the TCP server keeps a connection on which nothing arrives.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Timestamp echo: every message comes back stamped with the server's time.
-#[derive(Parser)]
-struct Cli {
-    #[command(subcommand)]
-    role: Role,
-    /// Server: the address to listen on [default: 0.0.0.0]. Client: the server's address
-    /// [default: 127.0.0.1].
-    #[arg(short, long, global = true)]
-    address: Option<String>,
-    /// The port, 1024-65535; a server may use 0 to let the OS choose (it prints the port).
-    #[arg(short, long, global = true, default_value_t = 21567, value_parser = common::parse_port)]
-    port: u16,
-    /// Use UDP instead of TCP.
-    #[arg(short, long, global = true)]
-    udp: bool,
-}
-
-#[derive(Subcommand)]
-enum Role {
-    /// Answer every message with `[time] message`.
-    Server,
-    /// Send lines typed at a `> ` prompt until an empty line.
-    Client,
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    common::run(|| match (&cli.role, cli.udp) {
-        (Role::Server, false) => tcp_server(&cli),
-        (Role::Server, true) => udp_server(&cli),
-        (Role::Client, false) => tcp_client(&cli),
-        (Role::Client, true) => udp_client(&cli),
-    })
+    common::lesson(
+        &common::Lesson {
+            about: "Timestamp echo: every message comes back stamped with the server's time.",
+            port: "21567",
+            server: "Answer every message with `[time] message`.",
+            client: "Send lines typed at a `> ` prompt until an empty line.",
+        },
+        |address, common::NoOptions {}, transport: common::Transport| match transport.udp {
+            false => tcp_server(address),
+            true => udp_server(address),
+        },
+        |server, common::NoOptions {}, transport: common::Transport| match transport.udp {
+            false => tcp_client(server),
+            true => udp_client(server),
+        },
+    )
 }
 
 /// `[Sat Nov 21 10:00:00 2026] data`: the server's whole answer.
@@ -109,19 +92,12 @@ fn ctime(time: SystemTime) -> String {
     }
 }
 
-fn tcp_server(cli: &Cli) -> Result<(), String> {
-    common::stop_on_ctrl_c()?;
-    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+fn tcp_server(address: SocketAddr) -> Result<(), String> {
     let listener = common::listen_tcp(address)?;
     loop {
-        let (connection, peer) = match listener.accept() {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                say!("accept failed: {error}");
-                continue;
-            }
+        let Some((connection, peer)) = common::accepted(listener.accept()) else {
+            continue;
         };
-        say!("connection from {peer}");
         match stamp_connection(connection) {
             Ok(()) => say!("{peer} left"),
             Err(error) => say!("{peer}: {error}"),
@@ -145,8 +121,7 @@ fn stamp_connection(mut connection: TcpStream) -> Result<(), String> {
     }
 }
 
-fn tcp_client(cli: &Cli) -> Result<(), String> {
-    let server = common::client_address(cli.address.as_deref(), cli.port)?;
+fn tcp_client(server: SocketAddr) -> Result<(), String> {
     let mut connection = common::connect_tcp(server, REPLY_TIMEOUT)?;
     let mut buffer = [0u8; BUFFER_SIZE];
     loop {
@@ -172,18 +147,12 @@ fn tcp_client(cli: &Cli) -> Result<(), String> {
     }
 }
 
-fn udp_server(cli: &Cli) -> Result<(), String> {
-    common::stop_on_ctrl_c()?;
-    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+fn udp_server(address: SocketAddr) -> Result<(), String> {
     let socket = common::bind_udp(address)?;
     let mut buffer = [0u8; BUFFER_SIZE];
     loop {
-        let (size, sender) = match socket.recv_from(&mut buffer) {
-            Ok(received) => received,
-            Err(error) => {
-                common::say_receive_failed(&error);
-                continue;
-            }
+        let Some((size, sender)) = common::received(socket.recv_from(&mut buffer)) else {
+            continue;
         };
         say!("datagram from {sender}");
         // The stamp takes the place of the request's last bytes: the room the client left.
@@ -193,8 +162,7 @@ fn udp_server(cli: &Cli) -> Result<(), String> {
     }
 }
 
-fn udp_client(cli: &Cli) -> Result<(), String> {
-    let server = common::client_address(cli.address.as_deref(), cli.port)?;
+fn udp_client(server: SocketAddr) -> Result<(), String> {
     let socket = common::udp_client(server, REPLY_TIMEOUT)?;
     let mut buffer = [0u8; BUFFER_SIZE];
     loop {

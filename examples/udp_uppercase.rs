@@ -31,8 +31,8 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use clap::{Parser, Subcommand};
 use common::say;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -43,48 +43,25 @@ const BUFFER_SIZE: usize = 2048;
 /// How long the client waits for the reply before deciding it will not come.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The UDP lesson: a datagram goes to the server and comes back in capitals.
-#[derive(Parser)]
-struct Cli {
-    #[command(subcommand)]
-    role: Role,
-    /// Server: the address to listen on [default: 0.0.0.0]. Client: the server's address
-    /// [default: 127.0.0.1].
-    #[arg(short, long, global = true)]
-    address: Option<String>,
-    /// The port, 1024-65535; a server may use 0 to let the OS choose (it prints the port).
-    #[arg(short, long, global = true, default_value_t = 12000, value_parser = common::parse_port)]
-    port: u16,
-}
-
-#[derive(Subcommand)]
-enum Role {
-    /// Answer each datagram with its text in capitals.
-    Server,
-    /// Send one line from stdin as a datagram and print the reply.
-    Client,
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    common::run(|| match cli.role {
-        Role::Server => server(&cli),
-        Role::Client => client(&cli),
-    })
+    common::plain_lesson(
+        &common::Lesson {
+            about: "The UDP lesson: a datagram goes to the server and comes back in capitals.",
+            port: "12000",
+            server: "Answer each datagram with its text in capitals.",
+            client: "Send one line from stdin as a datagram and print the reply.",
+        },
+        server,
+        client,
+    )
 }
 
-fn server(cli: &Cli) -> Result<(), String> {
-    common::stop_on_ctrl_c()?;
-    let address = common::server_address(cli.address.as_deref(), cli.port)?;
+fn server(address: SocketAddr) -> Result<(), String> {
     let socket = common::bind_udp(address)?;
     let mut buffer = [0u8; BUFFER_SIZE];
     loop {
-        let (size, sender) = match socket.recv_from(&mut buffer) {
-            Ok(received) => received,
-            Err(error) => {
-                common::say_receive_failed(&error);
-                continue;
-            }
+        let Some((size, sender)) = common::received(socket.recv_from(&mut buffer)) else {
+            continue;
         };
         say!("datagram of {} from {sender}", common::plural(size, "byte"));
         let text = String::from_utf8_lossy(&buffer[..size]);
@@ -115,8 +92,7 @@ fn capitals_within(text: &str, room: usize) -> (String, bool) {
     (capitals, true)
 }
 
-fn client(cli: &Cli) -> Result<(), String> {
-    let server = common::client_address(cli.address.as_deref(), cli.port)?;
+fn client(server: SocketAddr) -> Result<(), String> {
     let socket = common::udp_client(server, REPLY_TIMEOUT)?;
     let line = match common::ask("Input lowercase sentence: ")? {
         Some(line) => line,

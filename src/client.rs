@@ -5,8 +5,9 @@
 //! 1. [`target`] — parse the URL with the `url` crate and work out host, port, `Request-URI` and
 //!    `Host` header. Only `http://`: TLS is another course.
 //! 2. `connect.rs` — resolve the name, try each address with a timeout.
-//! 3. [`build`] — build the request bytes, in one function ([`build_request`]), and send them
-//!    whole.
+//! 3. [`build`] — build the request bytes, in one function ([`build_request`]); `send` writes
+//!    them in pieces, looking between pieces for an answer that came early (a server refusing a
+//!    body, RFC 9112 §9.5), so that the answer is read rather than lost to a broken pipe.
 //! 4. [`head`] — read the reply's status line and headers under a size cap and a deadline, parse
 //!    them with `httparse` ([`parse_reply_head`]).
 //! 5. [`body`] — frame the body: `Content-Length`, chunked ([`chunked`]), or until the server
@@ -325,6 +326,10 @@ fn exchange<'o>(
         BodyFraming::Chunked => wire.note(
             "the body is chunked (Transfer-Encoding, HTTP/1.1): decoding it, \
              though an HTTP/1.0 client should not be sent it",
+        ),
+        BodyFraming::UntilClose if head.header("Transfer-Encoding").is_some() => wire.note(
+            "Transfer-Encoding does not end with chunked: the body ends when the server \
+             closes the connection (RFC 9112 §6.3)",
         ),
         BodyFraming::UntilClose if head.version != ReplyVersion::Http09 => wire.note(
             "no Content-Length: the body ends when the server closes the connection \

@@ -30,7 +30,7 @@ pub fn format_http_date(time: SystemTime) -> String {
 /// Reads a date in any of the three formats RFC 1945 §3.3 names; `None` if it is none of them
 /// (a server then ignores the header, as §10.9 says for `If-Modified-Since`).
 pub fn parse_http_date(text: &str) -> Option<SystemTime> {
-    httpdate::parse_http_date(text.trim()).ok()
+    httpdate::parse_http_date(crate::headers::trim_ows(text)).ok()
 }
 
 /// Drops the sub-second part of a time: HTTP dates count whole seconds, so a file's mtime must be

@@ -25,8 +25,9 @@ pub enum Status {
     /// 411: a request body came without `Content-Length`, which RFC 1945 §7.2.2 requires (that
     /// RFC answers it 400; HTTP/1.1 gave the fault its own code, RFC 9110 §15.5.12).
     LengthRequired,
-    /// 413: a request body is larger than the route accepts.
-    PayloadTooLarge,
+    /// 413 Content Too Large (RFC 9110 §15.5.14): a request body is larger than the route
+    /// accepts. RFC 7231 called it "Payload Too Large", RFC 2616 "Request Entity Too Large".
+    ContentTooLarge,
     /// 414: the request target is longer than the server reads.
     UriTooLong,
     /// 431: the request head is too large, or has too many header lines.
@@ -53,7 +54,7 @@ impl Status {
             Status::NotFound => 404,
             Status::RequestTimeout => 408,
             Status::LengthRequired => 411,
-            Status::PayloadTooLarge => 413,
+            Status::ContentTooLarge => 413,
             Status::UriTooLong => 414,
             Status::HeaderFieldsTooLarge => 431,
             Status::InternalServerError => 500,
@@ -98,7 +99,7 @@ pub fn reason_phrase(code: u16) -> Option<&'static str> {
         405 => "Method Not Allowed",
         408 => "Request Timeout",
         411 => "Length Required",
-        413 => "Payload Too Large",
+        413 => "Content Too Large",
         414 => "URI Too Long",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
@@ -125,6 +126,7 @@ mod tests {
             (Status::NotModified, 304, "Not Modified"),
             (Status::BadRequest, 400, "Bad Request"),
             (Status::NotFound, 404, "Not Found"),
+            (Status::ContentTooLarge, 413, "Content Too Large"),
             (
                 Status::HeaderFieldsTooLarge,
                 431,

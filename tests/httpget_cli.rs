@@ -201,6 +201,17 @@ fn header_with_a_line_break_is_refused_with_exit_2() {
     assert!(run.stderr.contains("line break"), "{}", run.stderr);
 }
 
+/// `-H 'Content-Length: 5'` with no body would make a server wait for five bytes that never
+/// come: refused before anything is sent, like any other bad -H.
+#[test]
+fn a_content_length_header_argument_is_refused_with_exit_2() {
+    let nobody = format!("http://127.0.0.1:{}/", closed_port());
+    for header in ["Content-Length: 5", "content-length: 0"] {
+        let run = httpget(&["-H", header, &nobody]);
+        assert_eq!(run.code, Some(2), "{header}: {}", run.stderr);
+    }
+}
+
 #[test]
 fn output_file_gets_the_body_and_stdout_stays_empty() {
     let dir = tempfile::tempdir().expect("temp dir");

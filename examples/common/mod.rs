@@ -3,6 +3,8 @@
 //!
 //! A lesson includes it with `#[path = "common/mod.rs"] mod common;`. What lives here:
 //!
+//! * the command line every lesson shares, and the loop of a server's `accept` or
+//!   `recv_from` that logs a failure and goes on ([`lesson`]);
 //! * the course's port rule (1024–65535, or 0 for "let the OS choose") and the default addresses;
 //! * turning `-a/--address` and `-p/--port` into a socket address, for a server or a client;
 //! * connecting and listening with the course's time limits, so that nothing waits forever;
@@ -14,6 +16,9 @@
 
 // Each lesson uses a different part of this module.
 #![allow(dead_code, unused_macros, unused_imports)]
+
+mod lesson;
+pub use lesson::{accepted, lesson, plain_lesson, received, Lesson, NoOptions, Transport};
 
 use std::io::{self, BufRead, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
@@ -226,8 +231,10 @@ pub fn say_receive_failed(error: &io::Error) {
     }
 }
 
-/// Whether a read failed because its time limit passed. Unix says `WouldBlock` (EAGAIN),
-/// Windows says `TimedOut`.
+/// Whether a read failed because its time limit passed. Unix ends a timed-out read as it ends
+/// a read on a non-blocking socket with nothing to read, `EAGAIN` ("try again"), which std
+/// calls `WouldBlock`: the socket is blocking, so here it can only mean the time ran out.
+/// Windows says `WSAETIMEDOUT`, std's `TimedOut`.
 pub fn is_timeout(error: &io::Error) -> bool {
     matches!(
         error.kind(),

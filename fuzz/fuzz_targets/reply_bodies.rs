@@ -209,13 +209,18 @@ fn reference_framing(method: Method, head: &ReplyHead) -> Option<BodyFraming> {
             .filter(move |(field, _)| field.eq_ignore_ascii_case(name))
             .map(|(_, value)| value.trim_matches([' ', '\t']))
     };
-    let chunked = named("Transfer-Encoding").any(|value| {
-        let last = value.rsplit(',').next().unwrap_or_default();
-        last.trim_matches([' ', '\t'])
-            .eq_ignore_ascii_case("chunked")
-    });
-    if chunked {
-        return Some(BodyFraming::Chunked);
+    // Transfer-Encoding, when present, decides alone, by the last coding of all its lines.
+    let mut codings = named("Transfer-Encoding").peekable();
+    if codings.peek().is_some() {
+        let last = codings
+            .flat_map(|value| value.split(','))
+            .map(|coding| coding.trim_matches([' ', '\t']))
+            .filter(|coding| !coding.is_empty())
+            .last();
+        return Some(match last {
+            Some(coding) if coding.eq_ignore_ascii_case("chunked") => BodyFraming::Chunked,
+            _ => BodyFraming::UntilClose,
+        });
     }
     let mut length = None;
     for value in named("Content-Length") {

@@ -7,7 +7,8 @@
 //!   lengths.
 //! * `Transfer-Encoding: chunked` — an HTTP/1.1 framing (RFC 9112 §7.1) a server should not send
 //!   to a 1.0 client, but some do: hex size line, that many bytes, CRLF, … until a size of 0.
-//!   Decoded in `chunked.rs` ([`ReplyBody::decode_chunked`](super::ReplyBody)).
+//!   Decoded in `chunked.rs` ([`ReplyBody::decode_chunked`](super::ReplyBody)). Any other last
+//!   coding (`gzip`, `chunked, gzip`) leaves the end to the close, as without a length.
 //!
 //! The body is read into the caller's buffer, so a download of any size uses constant memory.
 
@@ -43,15 +44,23 @@ pub fn framing(method: Method, head: &ReplyHead) -> Result<BodyFraming, GetError
     if head.version == ReplyVersion::Http09 {
         return Ok(BodyFraming::UntilClose);
     }
-    // RFC 9112 §6.3: when both are present, Transfer-Encoding wins over Content-Length.
-    let chunked = head.all("Transfer-Encoding").any(|value| {
-        value
-            .rsplit(',')
-            .next()
-            .is_some_and(|last| crate::headers::trim_ows(last).eq_ignore_ascii_case("chunked"))
-    });
-    if chunked {
-        return Ok(BodyFraming::Chunked);
+    // RFC 9112 §6.3 decides by the last coding alone, and a present Transfer-Encoding
+    // overrides Content-Length: "If a Transfer-Encoding header field is present in a response
+    // and the chunked transfer coding is not the final encoding, the message body length is
+    // determined by reading the connection until it is closed by the server." Several
+    // Transfer-Encoding lines make one list, in order (RFC 9110 §5.3), so the final coding is
+    // the last one of the last line; empty list elements do not count (RFC 9110 §5.6.1).
+    if head.header("Transfer-Encoding").is_some() {
+        let last = head
+            .all("Transfer-Encoding")
+            .flat_map(|value| value.split(','))
+            .map(crate::headers::trim_ows)
+            .filter(|coding| !coding.is_empty())
+            .last();
+        return Ok(match last {
+            Some(coding) if coding.eq_ignore_ascii_case("chunked") => BodyFraming::Chunked,
+            _ => BodyFraming::UntilClose,
+        });
     }
     let length =
         crate::headers::content_length(&head.headers).map_err(GetError::BadContentLength)?;
@@ -247,6 +256,52 @@ mod tests {
                 framing(method, &head(status, headers)).expect("valid"),
                 want,
                 "{method:?} {status} {headers:?}"
+            );
+        }
+    }
+
+    /// RFC 9112 §6.3: a Transfer-Encoding whose final coding is not chunked leaves the body's
+    /// end to the close, whatever Content-Length says; only the last coding of the last line
+    /// counts.
+    #[test]
+    fn chunked_that_is_not_the_final_coding_reads_until_close() {
+        for (headers, want) in [
+            (
+                &[("Content-Length", "5"), ("Transfer-Encoding", "gzip")][..],
+                BodyFraming::UntilClose,
+            ),
+            (
+                &[
+                    ("Transfer-Encoding", "chunked, gzip"),
+                    ("Content-Length", "5"),
+                ],
+                BodyFraming::UntilClose,
+            ),
+            (
+                &[
+                    ("Transfer-Encoding", "chunked"),
+                    ("Transfer-Encoding", "gzip"),
+                ],
+                BodyFraming::UntilClose,
+            ),
+            (
+                &[
+                    ("Transfer-Encoding", "gzip"),
+                    ("Transfer-Encoding", "chunked"),
+                ],
+                BodyFraming::Chunked,
+            ),
+            (&[("Transfer-Encoding", "chunked, ,")], BodyFraming::Chunked),
+            // Present, but it names no coding: nothing says the body is chunked.
+            (
+                &[("Transfer-Encoding", ""), ("Content-Length", "5")],
+                BodyFraming::UntilClose,
+            ),
+        ] {
+            assert_eq!(
+                framing(Method::Get, &head(200, headers)).expect("valid"),
+                want,
+                "{headers:?}"
             );
         }
     }

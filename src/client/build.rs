@@ -37,8 +37,10 @@ impl Method {
 /// a user name ([`basic_auth`](super::basic_auth)), and with a body `Content-Type`
 /// (a form's, [`FORM_CONTENT_TYPE`]) and `Content-Length`. An extra header from `-H` with the
 /// same name replaces a default; one with an empty value (`-H 'Accept:'`) removes it, as in
-/// curl. `Content-Length` is the one exception: it is always the body's exact length, since a
-/// wrong one would desynchronise the server.
+/// curl. `Content-Length` is the one exception: it is written here alone, as the body's exact
+/// length, and only when there is a body. Any other would make the server wait for bytes that
+/// never come, or read the rest of the body as the next request. So one among `headers` is
+/// left out, and `-H` refuses it outright ([`parse_header_arg`]).
 pub fn build_request(target: &Target, options: &Options) -> Vec<u8> {
     let method = match &options.method_name {
         Some(name) => name.as_str(),
@@ -69,7 +71,7 @@ pub fn build_request(target: &Target, options: &Options) -> Vec<u8> {
         }
     }
     for (name, value) in &options.headers {
-        let ours = options.body.is_some() && crate::headers::is_named(name, "Content-Length");
+        let ours = crate::headers::is_named(name, "Content-Length");
         if !value.is_empty() && !ours {
             request.push_str(&format!("{name}: {value}\r\n"));
         }
@@ -107,13 +109,21 @@ pub fn parse_method_arg(text: &str) -> Result<String, String> {
 /// Parses a `-H 'Name: value'` argument into its name and value.
 ///
 /// The name must be a token (RFC 1945 §2.2) and the value must not contain CR, LF or NUL: either
-/// would let one argument smuggle a second header line into the request.
+/// would let one argument smuggle a second header line into the request. `Content-Length` is
+/// refused: [`build_request`] writes it from the body, and says why.
 pub fn parse_header_arg(text: &str) -> Result<(String, String), String> {
     let Some((name, value)) = text.split_once(':') else {
         return Err(format!("{text:?} is not 'Name: value'"));
     };
     if name.is_empty() || !name.bytes().all(crate::headers::is_token_byte) {
         return Err(format!("{name:?} is not a valid header name"));
+    }
+    if crate::headers::is_named(name, "Content-Length") {
+        return Err(
+            "Content-Length cannot be set with -H: httpget writes it, the exact length of \
+             the body given with -d"
+                .to_string(),
+        );
     }
     let value = parse_header_value(name, crate::headers::trim_ows(value))?;
     Ok((name.to_string(), value))
@@ -199,6 +209,20 @@ mod tests {
     }
 
     #[test]
+    fn a_content_length_without_a_body_is_never_sent() {
+        let options = Options {
+            user_agent: "ua".into(),
+            headers: vec![("content-length".into(), "5".into())],
+            ..Options::default()
+        };
+        let request = build_request(&target("http://h/"), &options);
+        assert_eq!(
+            String::from_utf8(request).expect("ascii"),
+            "GET / HTTP/1.0\r\nHost: h\r\nUser-Agent: ua\r\nAccept: */*\r\n\r\n"
+        );
+    }
+
+    #[test]
     fn a_method_name_from_x_replaces_the_word_and_must_be_a_token() {
         let options = Options {
             method_name: Some(parse_method_arg("PUT").expect("token")),
@@ -227,6 +251,9 @@ mod tests {
             (": empty name", Err(())),
             ("Bad Name: 1", Err(())),
             ("X-A: 1\r\nX-B: 2", Err(())),
+            // A length of our own choosing would not be the body's: build_request writes it.
+            ("Content-Length: 5", Err(())),
+            ("content-length:", Err(())),
         ] {
             let got = parse_header_arg(input);
             match want {

@@ -32,9 +32,10 @@ pub enum ReplyVersion {
     Http09,
     /// `HTTP/1.0`, what we asked for.
     Http10,
-    /// `HTTP/1.1`: allowed, a server may answer with the highest version it speaks of the
-    /// request's major version (RFC 9110 §2.5, first said in RFC 2145 §2.3). RFC 1945 §3.1
-    /// asked a 1.0 server to answer in the client's version; later servers do not.
+    /// `HTTP/1.1`: allowed. RFC 9110 §6.2 (first said in RFC 2145 §2.3): "A server SHOULD
+    /// send a response version equal to the highest version to which the server is conformant
+    /// that has a major version less than or equal to the one received in the request."
+    /// RFC 1945 §3.1 asked a 1.0 server to answer in the client's version; later servers do not.
     Http11,
 }
 

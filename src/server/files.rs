@@ -6,9 +6,11 @@
 //! 1. The names are opened **beneath** the root ([`Root::open_inside`]: the check that nothing
 //!    outside is reached is made on what is opened, on every OS — [`root`](super::root) says
 //!    how). A symlink leading outside → **403**.
-//! 2. Missing → 404; unreadable → 403; a file asked for as a folder (`/notes.txt/` or
-//!    `/notes.txt/extra`) → 404; a folder without its trailing slash → 301 to the same path with
-//!    the slash (query kept); a folder → its `index.html`, else a [listing](super::listing).
+//! 2. Not allowed → 403; any other failure to open, missing above all (out of descriptors too:
+//!    [`status_for`](super::root::status_for) says why) → 404; a file asked for as a folder
+//!    (`/notes.txt/` or `/notes.txt/extra`) → 404; a folder without its trailing slash → 301 to
+//!    the same path with the slash (query kept); a folder → its `index.html`, else a
+//!    [listing](super::listing).
 //! 3. A file is answered `304 Not Modified` instead of 200 when the client's copy is current
 //!    ([`is_not_modified`], RFC 1945 §10.9); an HTTP/1.0 HEAD is never conditional (§8.2):
 //!    both rules are in that one function.
@@ -301,9 +303,9 @@ fn file_head(status: Status, content_type: Cow<'static, str>, last_modified: Str
 ///    of the version it was sent in.
 /// 2. **When the copy is current.** The client sends back the `Last-Modified` date it was
 ///    given; the copy is current if the file has not changed since. A date that does not parse,
-///    or lies in the future, is ignored and the file is sent whole: §10.9 says the response is
-///    then "exactly the same as for a normal GET", and "A date which is later than the
-///    server's current time is invalid."
+///    or lies in the future, is ignored and the file is sent whole. §10.9: "if the passed
+///    If-Modified-Since date is invalid, the response is exactly the same as for a normal GET.
+///    A date which is later than the server's current time is invalid."
 pub fn is_not_modified(
     method: &str,
     version: Version,

@@ -29,7 +29,7 @@ pub enum RequestError {
     InvalidMethod,
     /// A request line without a version is HTTP/0.9, whose only method is GET (§4.1).
     SimpleRequestNotGet,
-    /// The target is empty or has control characters.
+    /// The target has control characters.
     InvalidTarget,
     /// The target is over [`MAX_TARGET_BYTES`] (414).
     TargetTooLong,
@@ -69,7 +69,7 @@ impl RequestError {
                 Status::HeaderFieldsTooLarge
             }
             RequestError::TransferEncoding | RequestError::LengthRequired => Status::LengthRequired,
-            RequestError::BodyTooLarge => Status::PayloadTooLarge,
+            RequestError::BodyTooLarge => Status::ContentTooLarge,
             RequestError::RequestLineNotText
             | RequestError::MalformedRequestLine
             | RequestError::InvalidMethod
@@ -96,7 +96,7 @@ impl fmt::Display for RequestError {
                 f.write_str("An HTTP/0.9 request (no version) can only be GET.")
             }
             RequestError::InvalidTarget => {
-                f.write_str("The request target is empty or has control characters.")
+                f.write_str("The request target has control characters.")
             }
             RequestError::TargetTooLong => write!(
                 f,

@@ -33,7 +33,8 @@ pub const SERVER_NAME: &str = concat!("http10/", env!("CARGO_PKG_VERSION"));
 /// What follows the head.
 #[derive(Debug)]
 pub enum Body {
-    /// No body at all (a redirect with `Content-Length: 0`, a 304).
+    /// No body at all: what [`Response::new`] starts with, and what a 304 keeps, since it may
+    /// never carry one (RFC 1945 §7.2). A redirect has a body: a line naming where to go.
     Empty,
     /// A body built in memory: an error page, a listing, a route's answer.
     Bytes(Vec<u8>),

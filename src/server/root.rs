@@ -84,7 +84,8 @@ impl Root {
 
     /// Opens `relative` (names joined by [`relative_path`]) beneath the root: a file or a
     /// folder, never anything outside. The check is made on what is opened, step by step (see
-    /// the module docs): a symlink leading out → 403; missing → 404; not allowed → 403.
+    /// the module docs): a symlink leading out → 403; not allowed → 403; any other failure,
+    /// missing above all, → 404 ([`status_for`]).
     pub fn open_inside(&self, relative: &Path) -> Result<Opened, Status> {
         let mut options = OpenOptions::new();
         // `maybe_dir`: a folder too. Windows opens one only when asked (FILE_FLAG_BACKUP_SEMANTICS).

@@ -220,7 +220,7 @@ fn find_upper_text(request: &Request, query: Option<&str>) -> Result<String, Upp
 /// `text/html` (RFC 1945 §3.6: type and subtype are case-insensitive; parameters follow `;`).
 pub fn media_type_essence(content_type: &str) -> String {
     let essence = content_type.split(';').next().unwrap_or_default();
-    essence.trim().to_ascii_lowercase()
+    crate::headers::trim_ows(essence).to_ascii_lowercase()
 }
 
 /// The first value of `name` in URL-encoded form data: `text=hello+w%C3%B6rld&x=1`.

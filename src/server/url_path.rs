@@ -2,8 +2,11 @@
 //!
 //! The rules, in the order they are applied:
 //!
-//! 1. The target is `/path?query` (or an absolute `http://host/path?query`, RFC 1945 §5.1.2);
-//!    the query and any `#fragment` are not part of the file path ([`split_target`]).
+//! 1. The target is `/path?query`, or an absolute `http://host/path?query`, which RFC 1945
+//!    §5.1.2 allows only towards a proxy but RFC 9112 §3.2.2 makes every server take: "A server
+//!    MUST accept the absolute-form in requests even though most HTTP/1.1 clients will only
+//!    send the absolute-form to a proxy." The query and any `#fragment` are not part of the
+//!    file path ([`split_target`]).
 //! 2. The path is percent-decoded (RFC 1945 §3.2.1, RFC 3986 §2.1) and read as UTF-8, as
 //!    RFC 3986 §2.5 advises for text and as browsers send it. A malformed escape (`%zz`),
 //!    `%00`, or bytes that are not UTF-8 → **400** ([`decode_path`]).
