@@ -48,6 +48,7 @@ pub mod basic_auth;
 pub mod body;
 pub mod build;
 pub mod chunked;
+pub mod cli;
 mod connect;
 pub mod download;
 pub mod error;
