@@ -47,6 +47,7 @@
 pub mod basic_auth;
 pub mod body;
 pub mod build;
+pub mod cancel;
 pub mod chunked;
 pub mod cli;
 mod connect;
@@ -71,6 +72,7 @@ pub use body::{framing, BodyFraming, ReplyBody};
 pub use build::{
     build_request, head_length, parse_header_arg, parse_header_value, parse_method_arg, Method,
 };
+pub use cancel::Cancel;
 pub use chunked::{parse_chunk_size, MAX_CHUNK_LINE_BYTES};
 pub use error::{Deadline, GetError};
 pub use form_data::{form_body, DataArg, FORM_CONTENT_TYPE};
@@ -145,6 +147,9 @@ pub struct Options {
     /// `--http0.9`: take a reply without a status line as an HTTP/0.9 body instead of refusing
     /// it as [`GetError::NotHttp`].
     pub allow_http09: bool,
+    /// A flag that stops the fetch when raised (Ctrl+C at the prompt); [`Cancel::never`] in
+    /// one-shot mode.
+    pub cancel: Cancel,
 }
 
 impl Default for Options {
@@ -163,6 +168,7 @@ impl Default for Options {
             follow_redirects: None,
             location_trusted: false,
             allow_http09: false,
+            cancel: Cancel::never(),
         }
     }
 }
@@ -286,6 +292,7 @@ fn exchange<'o>(
         options.family,
         options.connect_timeout,
         deadline,
+        &options.cancel,
         observer,
     )?;
 
@@ -308,7 +315,13 @@ fn exchange<'o>(
         ));
     }
 
-    let mut wire = Wire::new(stream, deadline, options.idle_timeout, observer);
+    let mut wire = Wire::new(
+        stream,
+        deadline,
+        options.idle_timeout,
+        options.cancel.clone(),
+        observer,
+    );
     wire.set_head_limit(Some(options.head_timeout));
     let (head, rest) = read_final_head(&mut wire, options.allow_http09)?;
     wire.set_head_limit(None);

@@ -216,5 +216,6 @@ pub fn options(cli: &Cli) -> Options {
         follow_redirects: (cli.location || cli.location_trusted).then_some(cli.max_redirs),
         location_trusted: cli.location_trusted,
         allow_http09: cli.http09,
+        cancel: defaults.cancel,
     }
 }
