@@ -12,11 +12,13 @@
 //! one parser shared with the prompt), `download` (one-shot), `prompt` (interactive), `narrate`
 //! (`-v`).
 
+use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use http10::client::cli::{parse_args, Args};
 use http10::client::download::{download, Download, Stop};
+use http10::client::prompt::history::history_path_from_env;
 use http10::client::prompt::{run_prompt, Lines};
 use http10::client::GetError;
 
@@ -26,7 +28,7 @@ fn main() -> ExitCode {
         Err(error) => error.exit(),
     };
     if args.cli.urls.is_empty() {
-        return prompt(&args);
+        return prompt();
     }
     let options = match args.options() {
         Ok(options) => options,
@@ -61,19 +63,14 @@ fn main() -> ExitCode {
     ExitCode::from(exit_code)
 }
 
-/// `httpget` with no URL: the prompt, until an empty line or the end of input.
-fn prompt(args: &Args) -> ExitCode {
+/// `httpget` with no URL: the prompt, until an empty line or the end of input. The flags given
+/// apply to every line typed.
+fn prompt() -> ExitCode {
     let mut stdin = io::stdin().lock();
-    let mut lines = Lines::from_stdin(&mut stdin, io::stdin().is_terminal());
-    // The prompt fetches only: -d applies to URLs given on the command line.
-    let options = http10::client::cli::options(&args.cli);
-    let ended = run_prompt(
-        &options,
-        args.cli.trace_reads,
-        &mut lines,
-        io::stdout().is_terminal(),
-    );
-    match ended {
+    let history = history_path_from_env();
+    let mut lines = Lines::from_stdin(&mut stdin, io::stdin().is_terminal(), history);
+    let startup: Vec<OsString> = std::env::args_os().skip(1).collect();
+    match run_prompt(&startup, &mut lines, io::stdout().is_terminal()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let _ = writeln!(io::stderr(), "httpget: {error}");
