@@ -18,9 +18,11 @@ use super::{
 
 /// What `--help` says after the flags: the prompt, the time limits, the exit codes.
 pub const AFTER_HELP: &str = "\
-With no URL, httpget asks for URLs at a prompt (* means http://127.0.0.1:8080/, */notes.txt a
-file there; an empty line or Ctrl+D quits) and shows the request, the reply's head and the body
-of each. On a terminal the prompt has line editing and history (arrows, Ctrl+R).
+With no URL, httpget prompts. A line is a URL, a path (/notes.txt, a link on the page
+fetched last), a request line (GET /notes.txt HTTP/1.0), or * (http://127.0.0.1:8080/), with
+these flags first if you like, for that line only. On a terminal: line editing, history kept
+in ~/.httpget_history (HTTPGET_HISTORY=FILE moves it, empty turns it off), Ctrl+C stops a
+fetch, a long body stops after one screen; an empty line or Ctrl+D quits.
 
 Time limits: --connect-timeout (default 10 s) for resolving and connecting, --head-timeout
 (default 30 s) for the reply's status line and headers, and 20 s without receiving a single
