@@ -226,8 +226,9 @@ fn a_long_body_is_cut_at_one_screen_on_a_terminal_and_whole_elsewhere() {
     let size = body.len();
     assert!(shown.contains(&format!("* {size} body bytes")), "{shown}");
 
-    fetch(&terminal, "-o whole.txt /long.txt", 1);
-    terminal.wait_for(&format!("{size} bytes saved to whole.txt"), 1);
+    terminal.type_keys(b"-o whole.txt /long.txt\r");
+    let saved = format!("{size} bytes saved to whole.txt");
+    terminal.wait_for_after(&saved, 1, "URL: ", 1);
     quit(&mut terminal);
     let saved = std::fs::read(dir.path().join("whole.txt")).expect("saved");
     assert_eq!(saved, body.as_bytes());
