@@ -27,10 +27,9 @@ use crate::client::cli::{parse_args, Args};
 use crate::client::{parse_input, GetError, Method, Options, DEFAULT_URL};
 
 /// What the prompt takes, said whenever a line cannot be read.
-pub const ACCEPTS: &str = "the prompt takes a URL (http://host:port/path), a path on the last \
-     page (/notes.txt, notes.txt, ../x), a request line (GET /notes.txt HTTP/1.0), flags first \
-     (-I, -v, -L, -d DATA, -H 'Name: value', -o FILE; --help lists them), or * for \
-     http://127.0.0.1:8080/";
+pub const ACCEPTS: &str = "the prompt takes a URL, a path (/notes.txt, ../x), a request line \
+     (GET /notes.txt HTTP/1.0), flags first (-I, -d DATA, -H 'Name: value', -o FILE; --help), \
+     or * (http://127.0.0.1:8080/)";
 
 /// The one version httpget puts in a request line.
 const HTTP_VERSION: &str = "HTTP/1.0";
