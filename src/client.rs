@@ -48,7 +48,9 @@
 pub mod basic_auth;
 pub mod body;
 pub mod build;
+pub mod cancel;
 pub mod chunked;
+pub mod cli;
 mod connect;
 pub mod download;
 pub mod error;
@@ -71,6 +73,7 @@ pub use body::{framing, BodyFraming, ReplyBody};
 pub use build::{
     build_request, head_length, parse_header_arg, parse_header_value, parse_method_arg, Method,
 };
+pub use cancel::Cancel;
 pub use chunked::{parse_chunk_size, MAX_CHUNK_LINE_BYTES};
 pub use error::{Deadline, GetError};
 pub use form_data::{form_body, DataArg, FORM_CONTENT_TYPE};
@@ -83,8 +86,8 @@ pub use redirect::{
 };
 pub use show::{is_binary, TerminalText};
 pub use target::{
-    parse_input, parse_input_with_star, remote_file_name, star_url, Target, DEFAULT_PORT,
-    DEFAULT_URL, STAR_VARIABLE,
+    parse_input, parse_input_with_star, remote_file_name, star_from_env, star_url, Target,
+    DEFAULT_PORT, DEFAULT_URL, STAR_VARIABLE,
 };
 
 use wire::Wire;
@@ -151,6 +154,9 @@ pub struct Options {
     /// What `*` stands for in a typed URL: [`DEFAULT_URL`], or the server `HTTPGET_STAR` names
     /// ([`star_url`]).
     pub star: String,
+    /// A flag that stops the fetch when raised (Ctrl+C at the prompt); [`Cancel::never`] in
+    /// one-shot mode.
+    pub cancel: Cancel,
 }
 
 impl Default for Options {
@@ -170,6 +176,7 @@ impl Default for Options {
             star: DEFAULT_URL.to_string(),
             location_trusted: false,
             allow_http09: false,
+            cancel: Cancel::never(),
         }
     }
 }
@@ -293,6 +300,7 @@ fn exchange<'o>(
         options.family,
         options.connect_timeout,
         deadline,
+        &options.cancel,
         observer,
     )?;
 
@@ -315,7 +323,13 @@ fn exchange<'o>(
         ));
     }
 
-    let mut wire = Wire::new(stream, deadline, options.idle_timeout, observer);
+    let mut wire = Wire::new(
+        stream,
+        deadline,
+        options.idle_timeout,
+        options.cancel.clone(),
+        observer,
+    );
     wire.set_head_limit(Some(options.head_timeout));
     let (head, rest) = read_final_head(&mut wire, options.allow_http09)?;
     wire.set_head_limit(None);

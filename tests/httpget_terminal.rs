@@ -6,159 +6,11 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use support::terminal::Terminal;
 use support::{ok_reply, send, Scripted, Step, PATIENCE};
-
-/// What the terminal received so far, with a signal for each new piece.
-#[derive(Default)]
-struct Screen {
-    bytes: Mutex<Vec<u8>>,
-    changed: Condvar,
-}
-
-/// `httpget` running in a pseudo-terminal: stdin, stdout and stderr are all the terminal.
-struct Terminal {
-    child: Box<dyn Child + Send + Sync>,
-    keyboard: Arc<Mutex<Box<dyn Write + Send>>>,
-    screen: Arc<Screen>,
-    // Dropping the master end hangs the terminal up: keep it as long as the test runs.
-    _master: Box<dyn MasterPty + Send>,
-}
-
-impl Terminal {
-    /// Starts `httpget ARGS` in a new 100×30 terminal, in `dir`.
-    fn start(args: &[&str], dir: &Path) -> Terminal {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 30,
-                cols: 100,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("open a pseudo-terminal");
-        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_httpget"));
-        command.args(args);
-        command.cwd(dir);
-        command.env("TERM", "xterm");
-        command.env_remove("HTTPGET_STAR");
-        let child = pair.slave.spawn_command(command).expect("start httpget");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().expect("terminal reader");
-        let keyboard = Arc::new(Mutex::new(pair.master.take_writer().expect("writer")));
-        let screen = Arc::new(Screen::default());
-        let (screen_in, keyboard_in) = (Arc::clone(&screen), Arc::clone(&keyboard));
-        thread::spawn(move || {
-            let mut buffer = [0; 4096];
-            // Ends when the terminal is hung up (the test ended) or httpget's side closes.
-            while let Ok(count) = reader.read(&mut buffer) {
-                if count == 0 {
-                    break;
-                }
-                let piece = &buffer[..count];
-                // A line editor may ask where the cursor is (ESC [6n); a real terminal answers.
-                if piece.windows(4).any(|window| window == b"\x1b[6n") {
-                    if let Ok(mut keys) = keyboard_in.lock() {
-                        let _ = keys.write_all(b"\x1b[1;1R");
-                    }
-                }
-                if let Ok(mut bytes) = screen_in.bytes.lock() {
-                    bytes.extend_from_slice(piece);
-                }
-                screen_in.changed.notify_all();
-            }
-        });
-        Terminal {
-            child,
-            keyboard,
-            screen,
-            _master: pair.master,
-        }
-    }
-
-    /// Types `keys`.
-    fn type_keys(&self, keys: &[u8]) {
-        let mut keyboard = self.keyboard.lock().expect("keyboard");
-        keyboard.write_all(keys).expect("type");
-        keyboard.flush().expect("flush");
-    }
-
-    /// Waits until `text` has appeared `times` times on the screen; returns the screen as text.
-    fn wait_for(&self, text: &str, times: usize) -> String {
-        self.wait_for_after("", 0, text, times)
-    }
-
-    /// Waits until `text` has appeared `times` times after the `anchor_times`-th `anchor` (the
-    /// prompt that follows a given reply, say: a line editor redraws its prompt on every key).
-    fn wait_for_after(
-        &self,
-        anchor: &str,
-        anchor_times: usize,
-        text: &str,
-        times: usize,
-    ) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        let mut bytes = self.screen.bytes.lock().expect("screen");
-        loop {
-            let shown = String::from_utf8_lossy(&bytes).into_owned();
-            let after = match anchor_times {
-                0 => Some(shown.as_str()),
-                n => shown
-                    .match_indices(anchor)
-                    .nth(n - 1)
-                    .map(|(at, _)| &shown[at..]),
-            };
-            if after.is_some_and(|after| after.matches(text).count() >= times) {
-                return shown;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(
-                !left.is_zero(),
-                "no {text:?} (×{times}) on the screen:\n{shown}"
-            );
-            bytes = self
-                .screen
-                .changed
-                .wait_timeout(bytes, left)
-                .expect("screen")
-                .0;
-        }
-    }
-
-    /// Everything shown so far, as text.
-    fn shown(&self) -> String {
-        String::from_utf8_lossy(&self.screen.bytes.lock().expect("screen")).into_owned()
-    }
-
-    /// Waits for httpget to exit (at most [`PATIENCE`]) and returns its exit code.
-    fn exit_code(&mut self) -> u32 {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.exit_code();
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("httpget did not exit; the screen:\n{}", self.shown());
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Terminal {
-    fn drop(&mut self) {
-        // Only the httpget this test started, if it is still running after a failure.
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-    }
-}
 
 fn text_reply(body: &str) -> Vec<u8> {
     format!(
@@ -209,15 +61,14 @@ fn ctrl_c_at_the_prompt_clears_the_line_and_asks_again() {
     assert_eq!(terminal.exit_code(), 0, "{}", terminal.shown());
 }
 
-/// A teacher's way out of a transfer that never ends: Ctrl+C stops httpget, as it stops curl.
-/// (The line editor used to catch SIGINT for as long as the prompt lived, so Ctrl+C during a
-/// transfer was echoed and ignored.)
+/// One-shot mode keeps curl's way: Ctrl+C during a transfer stops httpget (the prompt cancels
+/// the fetch instead: tests/httpget_prompt.rs).
 #[test]
 #[cfg_attr(
     windows,
     ignore = "drives a pseudo-terminal: the Windows build runs under wine, which has none that works"
 )]
-fn ctrl_c_during_a_transfer_from_the_prompt_stops_httpget() {
+fn ctrl_c_during_a_one_shot_transfer_stops_httpget() {
     let server = Scripted::start(1, |_| {
         vec![
             send("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n"),
@@ -225,12 +76,10 @@ fn ctrl_c_during_a_transfer_from_the_prompt_stops_httpget() {
         ]
     });
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut terminal = Terminal::start(&["-v"], dir.path());
-    terminal.wait_for("URL: ", 1);
-    terminal.type_keys(format!("{}\r", server.url("/slow")).as_bytes());
+    let mut terminal = Terminal::start(&["-v", &server.url("/slow")], dir.path());
     // The head has arrived; the body never will.
     terminal.wait_for("< HTTP/1.0 200 OK", 1);
-    terminal.type_keys(b"\x03"); // Ctrl+C, now a signal: the line editor is not reading
+    terminal.type_keys(b"\x03"); // Ctrl+C: a signal, the terminal is in its usual mode
     let deadline = Instant::now() + PATIENCE;
     let status = loop {
         if let Ok(Some(status)) = terminal.child.try_wait() {

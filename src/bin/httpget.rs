@@ -8,197 +8,41 @@
 //! * `httpget [OPTIONS] URL...` works like curl: the body goes to stdout byte for byte, the
 //!   narration (`-v`) and errors go to stderr, and the exit code says what went wrong.
 //!
-//! This file is the command line only: arguments in, exit code out. The work is in
-//! `http10::client`: `download` (one-shot), `prompt` (interactive), `narrate` (`-v`).
+//! This file is arguments in, exit code out. The work is in `http10::client`: `cli` (the flags,
+//! one parser shared with the prompt), `download` (one-shot), `prompt` (interactive), `narrate`
+//! (`-v`).
 
+use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
+use http10::client::cli::{parse_args, Args};
 use http10::client::download::{download, Download, Stop};
+use http10::client::prompt::history::history_path_from_env;
 use http10::client::prompt::{run_prompt, Lines};
-use http10::client::{
-    self, DataArg, GetError, IpFamily, Method, Options, CONNECT_TIMEOUT, HEAD_TIMEOUT,
-    IDLE_TIMEOUT, MAX_REDIRECTS,
-};
-
-const AFTER_HELP: &str = "\
-With no URL, httpget asks for URLs at a prompt (* means http://127.0.0.1:8080/, */notes.txt a
-file there; an empty line or Ctrl+D quits) and shows the request, the reply's head and the body
-of each. On a terminal the prompt has line editing and history (arrows, Ctrl+R).
-
-Environment: HTTPGET_STAR=http://192.0.2.2:8085/ makes * mean that server instead (the
-teacher's laptop in a classroom), at the prompt and in URLs given on the command line.
-
-Time limits: --connect-timeout (default 10 s) for resolving and connecting, --head-timeout
-(default 30 s) for the reply's status line and headers, and 20 s without receiving a single
-byte, always; -m/--max-time for the whole transfer when given.
-
-Exit codes (curl's where the situation is the same):
-   0  success
-   1  unsupported scheme (https://, ftp://: httpget speaks plain HTTP only), or a reply
-      without a status line (not HTTP) and no --http0.9
-   2  bad command line (or an HTTPGET_STAR that is not an http:// URL)
-   3  malformed URL
-   6  host name not resolved
-   7  could not connect (refused, unreachable)
-   8  the reply is not HTTP: malformed status line or header, head over 64 KiB
-  18  the body ended early (fewer bytes than Content-Length, or no last chunk)
-  22  -f and a status of 400 or more
-  23  writing the output failed, or a binary body refused on a terminal
-  26  a data file (-d @FILE) could not be read
-  28  timeout (connect, the reply's head, 20 s of silence, or -m)
-  47  too many redirects, or a redirect loop (-L)
-  52  the server closed without replying
-  55  sending the request failed
-  56  receiving failed (connection reset)";
-
-/// Fetch URLs over HTTP/1.0, like `curl --http1.0`, showing the bytes when asked.
-#[derive(Parser, Debug)]
-#[command(name = "httpget", version, after_help = AFTER_HELP)]
-struct Cli {
-    /// URLs to fetch (http:// may be left out). With none, httpget prompts for URLs.
-    urls: Vec<String>,
-    /// Include the reply's status line and headers in the output.
-    #[arg(short = 'i', long)]
-    include: bool,
-    /// Send HEAD instead of GET and print the reply's head.
-    #[arg(short = 'I', long, conflicts_with_all = ["data", "data_binary", "data_urlencode"])]
-    head: bool,
-    /// POST DATA as a form field (Content-Type: application/x-www-form-urlencoded); @FILE reads
-    /// a file without its line breaks; several are joined with '&'.
-    #[arg(short = 'd', long, value_name = "DATA")]
-    data: Vec<String>,
-    /// Like -d, but @FILE is sent byte for byte.
-    #[arg(long, value_name = "DATA")]
-    data_binary: Vec<String>,
-    /// Like -d, percent-encoded: 'text', 'name=text', '=text', '@FILE' or 'name@FILE'.
-    #[arg(long, value_name = "DATA")]
-    data_urlencode: Vec<String>,
-    /// The method word for the request line (default GET, or POST with -d).
-    #[arg(short = 'X', long = "request", value_name = "METHOD", value_parser = client::parse_method_arg)]
-    method_name: Option<String>,
-    /// Show the request (`> `), the reply's head (`< `) and notes on stderr.
-    #[arg(short = 'v', long)]
-    verbose: bool,
-    /// Show each read() from the socket: its size and the time since the request.
-    #[arg(long)]
-    trace_reads: bool,
-    /// Write the body to FILE instead of stdout (`-` is stdout, even on a terminal). Give one
-    /// per URL.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    output: Vec<PathBuf>,
-    /// Write the body to a file named like the URL's last path segment.
-    #[arg(short = 'O', long)]
-    remote_name: bool,
-    /// Follow redirects (301, 302, 303, 307, 308).
-    #[arg(short = 'L', long)]
-    location: bool,
-    /// Like -L, and send Authorization and Cookie headers (-H) to every host a redirect leads
-    /// to (by default they go to the first URL's host only).
-    #[arg(long)]
-    location_trusted: bool,
-    /// How many redirects -L follows in a row.
-    #[arg(long, value_name = "NUM", default_value_t = MAX_REDIRECTS)]
-    max_redirs: usize,
-    /// An extra request header, 'Name: value'; 'Name:' removes a default header.
-    #[arg(short = 'H', long = "header", value_name = "HEADER", value_parser = client::parse_header_arg)]
-    headers: Vec<(String, String)>,
-    /// The User-Agent header to send.
-    #[arg(short = 'A', long, value_name = "NAME", value_parser = |name: &str| client::parse_header_value("User-Agent", name))]
-    user_agent: Option<String>,
-    /// Fail (exit code 22, no body written) when the status is 400 or more.
-    #[arg(short = 'f', long)]
-    fail: bool,
-    /// Give up if the whole transfer takes longer than SECONDS.
-    #[arg(short = 'm', long, value_name = "SECONDS", value_parser = parse_seconds)]
-    max_time: Option<Duration>,
-    /// Give up if the reply's status line and headers are not all in within SECONDS of the
-    /// request [default: 30].
-    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
-    head_timeout: Option<Duration>,
-    /// Give up if resolving and connecting take longer than SECONDS [default: 10].
-    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
-    connect_timeout: Option<Duration>,
-    /// Connect over IPv4 only.
-    #[arg(short = '4', long, conflicts_with = "ipv6")]
-    ipv4: bool,
-    /// Connect over IPv6 only.
-    #[arg(short = '6', long)]
-    ipv6: bool,
-    /// Print nothing but the body (no errors, no progress bar).
-    #[arg(short = 's', long)]
-    silent: bool,
-    /// With -s, still print errors.
-    #[arg(short = 'S', long)]
-    show_error: bool,
-    /// Accept a reply without a status line as an HTTP/0.9 body (refused by default, as curl does).
-    #[arg(long = "http0.9")]
-    http09: bool,
-}
-
-/// Reads a time in seconds, fractions allowed, as curl does (`-m 0.5`).
-fn parse_seconds(text: &str) -> Result<Duration, String> {
-    let seconds: f64 = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    if seconds.is_finite() && seconds > 0.0 && seconds < 1e9 {
-        Ok(Duration::from_secs_f64(seconds))
-    } else {
-        Err(format!("{text:?} is not a positive number of seconds"))
-    }
-}
+use http10::client::{star_from_env, GetError};
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
+    let args = match parse_args(std::env::args_os().skip(1)) {
+        Ok(args) => args,
         Err(error) => error.exit(),
     };
-    let mut options = options(&cli);
-    if let Some(value) = std::env::var_os(client::STAR_VARIABLE) {
-        let value = value.to_string_lossy();
-        match client::star_url(&value) {
-            Ok(star) => options.star = star,
-            Err(error) => {
-                report(&cli, &error);
-                return ExitCode::from(error.exit_code());
-            }
+    // A classroom's HTTPGET_STAR is checked at once, whether or not `*` is typed.
+    if let Err(error) = star_from_env() {
+        report(&args, &error);
+        return ExitCode::from(error.exit_code());
+    }
+    if args.cli.urls.is_empty() {
+        return prompt();
+    }
+    let options = match args.options() {
+        Ok(options) => options,
+        Err(error) => {
+            report(&args, &error);
+            return ExitCode::from(error.exit_code());
         }
-    }
-    let data = data_in_order(&cli, &matches);
-    // The prompt fetches only: -d applies to URLs given on the command line.
-    if !data.is_empty() && !cli.urls.is_empty() {
-        match client::form_body(&data) {
-            Ok(body) => {
-                options.method = Method::Post;
-                options.body = Some(body);
-            }
-            Err(error) => {
-                report(&cli, &error);
-                return ExitCode::from(error.exit_code());
-            }
-        }
-    }
-    if cli.urls.is_empty() {
-        let mut stdin = io::stdin().lock();
-        let mut lines = Lines::from_stdin(&mut stdin, io::stdin().is_terminal());
-        let ended = run_prompt(
-            &options,
-            cli.trace_reads,
-            &mut lines,
-            io::stdout().is_terminal(),
-        );
-        return match ended {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                let _ = writeln!(io::stderr(), "httpget: {error}");
-                ExitCode::from(error.exit_code())
-            }
-        };
-    }
+    };
+    let cli = &args.cli;
     let mut exit_code = 0;
     for (index, input) in cli.urls.iter().enumerate() {
         let how = Download {
@@ -216,7 +60,7 @@ fn main() -> ExitCode {
             Ok(()) => {}
             Err(Stop::OutputClosed) => return ExitCode::SUCCESS,
             Err(Stop::Failed(error)) => {
-                report(&cli, &error);
+                report(&args, &error);
                 exit_code = error.exit_code();
             }
         }
@@ -224,51 +68,25 @@ fn main() -> ExitCode {
     ExitCode::from(exit_code)
 }
 
-/// Prints an error on stderr, unless -s silenced errors (and -S did not bring them back).
-fn report(cli: &Cli, error: &GetError) {
-    if !cli.silent || cli.show_error {
-        let _ = writeln!(io::stderr(), "httpget: {error}");
+/// `httpget` with no URL: the prompt, until an empty line or the end of input. The flags given
+/// apply to every line typed.
+fn prompt() -> ExitCode {
+    let mut stdin = io::stdin().lock();
+    let history = history_path_from_env();
+    let mut lines = Lines::from_stdin(&mut stdin, io::stdin().is_terminal(), history);
+    let startup: Vec<OsString> = std::env::args_os().skip(1).collect();
+    match run_prompt(&startup, &mut lines, io::stdout().is_terminal()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(io::stderr(), "httpget: {error}");
+            ExitCode::from(error.exit_code())
+        }
     }
 }
 
-/// The -d, --data-binary and --data-urlencode arguments in the order they were given: curl joins
-/// them in that order.
-fn data_in_order(cli: &Cli, matches: &ArgMatches) -> Vec<DataArg> {
-    let mut data: Vec<(usize, DataArg)> = Vec::new();
-    let mut collect = |id: &str, values: &[String], make: fn(String) -> DataArg| {
-        let indices = matches.indices_of(id).into_iter().flatten();
-        for (index, value) in indices.zip(values) {
-            data.push((index, make(value.clone())));
-        }
-    };
-    collect("data", &cli.data, DataArg::Data);
-    collect("data_binary", &cli.data_binary, DataArg::Binary);
-    collect("data_urlencode", &cli.data_urlencode, DataArg::UrlEncode);
-    data.sort_by_key(|(index, _)| *index);
-    data.into_iter().map(|(_, arg)| arg).collect()
-}
-
-/// The request's options from the command line.
-fn options(cli: &Cli) -> Options {
-    let defaults = Options::default();
-    Options {
-        method: if cli.head { Method::Head } else { Method::Get },
-        method_name: cli.method_name.clone(),
-        body: None,
-        user_agent: cli.user_agent.clone().unwrap_or(defaults.user_agent),
-        headers: cli.headers.clone(),
-        connect_timeout: cli.connect_timeout.unwrap_or(CONNECT_TIMEOUT),
-        idle_timeout: IDLE_TIMEOUT,
-        head_timeout: cli.head_timeout.unwrap_or(HEAD_TIMEOUT),
-        max_time: cli.max_time,
-        family: match (cli.ipv4, cli.ipv6) {
-            (true, _) => IpFamily::V4,
-            (_, true) => IpFamily::V6,
-            _ => IpFamily::Any,
-        },
-        follow_redirects: (cli.location || cli.location_trusted).then_some(cli.max_redirs),
-        location_trusted: cli.location_trusted,
-        allow_http09: cli.http09,
-        star: defaults.star,
+/// Prints an error on stderr, unless -s silenced errors (and -S did not bring them back).
+fn report(args: &Args, error: &GetError) {
+    if !args.cli.silent || args.cli.show_error {
+        let _ = writeln!(io::stderr(), "httpget: {error}");
     }
 }

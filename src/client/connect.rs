@@ -12,6 +12,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::cancel::{wait_for, Cancel, Waited};
 use super::{Deadline, GetError, IpFamily, Observer, Target};
 
 /// A name lookup: the system resolver, or a stand-in in the tests.
@@ -19,38 +20,74 @@ type Lookup = fn(&str, u16) -> io::Result<Vec<SocketAddr>>;
 
 /// Resolves `target` and connects to it, both within `connect_timeout` from now (and never past
 /// `deadline`, the end of `-m`).
+/// Raising `cancel` stops either step within [`CANCEL_CHECK`](super::cancel::CANCEL_CHECK).
 pub(crate) fn open(
     target: &Target,
     family: IpFamily,
     connect_timeout: Duration,
     deadline: Option<Instant>,
+    cancel: &Cancel,
     observer: &mut dyn Observer,
 ) -> Result<TcpStream, GetError> {
-    open_with(
-        target,
-        family,
-        connect_timeout,
-        deadline,
-        observer,
-        system_lookup,
-    )
+    let budget = Budget::new(connect_timeout, deadline, cancel);
+    open_with(target, family, &budget, observer, system_lookup)
+}
+
+/// The time the two steps share, and the flag that may stop them.
+struct Budget<'c> {
+    /// When resolving began.
+    started: Instant,
+    /// The end of the connect timeout, or of `-m` if that comes first.
+    end: Instant,
+    cancel: &'c Cancel,
+}
+
+impl<'c> Budget<'c> {
+    fn new(connect_timeout: Duration, deadline: Option<Instant>, cancel: &'c Cancel) -> Budget<'c> {
+        let started = Instant::now();
+        let mut end = started + connect_timeout;
+        if let Some(deadline) = deadline {
+            end = end.min(deadline);
+        }
+        Budget {
+            started,
+            end,
+            cancel,
+        }
+    }
 }
 
 fn open_with(
     target: &Target,
     family: IpFamily,
-    connect_timeout: Duration,
-    deadline: Option<Instant>,
+    budget: &Budget<'_>,
     observer: &mut dyn Observer,
     lookup: Lookup,
 ) -> Result<TcpStream, GetError> {
-    let started = Instant::now();
-    let mut budget_end = started + connect_timeout;
-    if let Some(deadline) = deadline {
-        budget_end = budget_end.min(deadline);
+    let addresses = resolve(target, family, budget, lookup)?;
+    connect(target, &addresses, budget, observer)
+}
+
+/// One connection attempt, for at most `left`. std's `connect_timeout` cannot be interrupted,
+/// so a fetch that may be cancelled makes it on a helper thread and waits for that in slices;
+/// once cancelled, the thread's socket is closed when its attempt ends.
+fn connect_one(
+    address: SocketAddr,
+    left: Duration,
+    cancel: &Cancel,
+) -> Result<io::Result<TcpStream>, GetError> {
+    if !cancel.can_be_raised() {
+        return Ok(TcpStream::connect_timeout(&address, left));
     }
-    let addresses = resolve(target, family, budget_end, lookup)?;
-    connect(target, &addresses, started, budget_end, observer)
+    let (sender, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = sender.send(TcpStream::connect_timeout(&address, left));
+    });
+    match wait_for(&receiver, Instant::now() + left, cancel) {
+        Waited::Got(attempt) => Ok(attempt),
+        Waited::Cancelled => Err(GetError::Cancelled),
+        Waited::TimedOut => Ok(Err(io::ErrorKind::TimedOut.into())),
+    }
 }
 
 /// The system resolver (`/etc/hosts`, DNS …).
@@ -64,12 +101,12 @@ fn system_lookup(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
 fn resolve(
     target: &Target,
     family: IpFamily,
-    budget_end: Instant,
+    budget: &Budget<'_>,
     lookup: Lookup,
 ) -> Result<Vec<SocketAddr>, GetError> {
     let addresses = match target.ip {
         Some(ip) => vec![SocketAddr::new(ip, target.port)],
-        None => lookup_bounded(&target.host, target.port, budget_end, lookup)?,
+        None => lookup_bounded(&target.host, target.port, budget, lookup)?,
     };
     let kept: Vec<SocketAddr> = addresses
         .into_iter()
@@ -93,11 +130,11 @@ fn resolve(
     Ok(kept)
 }
 
-/// Runs `lookup` for `host`, waiting for it no later than `budget_end`.
+/// Runs `lookup` for `host`, waiting for it no later than the budget's end.
 fn lookup_bounded(
     host: &str,
     port: u16,
-    budget_end: Instant,
+    budget: &Budget<'_>,
     lookup: Lookup,
 ) -> Result<Vec<SocketAddr>, GetError> {
     let (sender, receiver) = mpsc::channel();
@@ -107,13 +144,14 @@ fn lookup_bounded(
         let _ = sender.send(lookup(&name, port));
     });
     let started = Instant::now();
-    match receiver.recv_timeout(budget_end.saturating_duration_since(started)) {
-        Ok(Ok(addresses)) => Ok(addresses),
-        Ok(Err(error)) => Err(GetError::Resolve {
+    match wait_for(&receiver, budget.end, budget.cancel) {
+        Waited::Got(Ok(addresses)) => Ok(addresses),
+        Waited::Got(Err(error)) => Err(GetError::Resolve {
             host: host.to_string(),
             reason: resolver_reason(&error),
         }),
-        Err(_) => Err(GetError::Timeout(Deadline::Resolve {
+        Waited::Cancelled => Err(GetError::Cancelled),
+        Waited::TimedOut => Err(GetError::Timeout(Deadline::Resolve {
             host: host.to_string(),
             waited: started.elapsed(),
         })),
@@ -130,22 +168,22 @@ fn resolver_reason(error: &io::Error) -> String {
 }
 
 /// Connects to the first address that accepts, each attempt bounded by what is left of the
-/// budget that began at `started` (when resolving began).
+/// budget that began when resolving began.
 fn connect(
     target: &Target,
     addresses: &[SocketAddr],
-    started: Instant,
-    budget_end: Instant,
+    budget: &Budget<'_>,
     observer: &mut dyn Observer,
 ) -> Result<TcpStream, GetError> {
+    let started = budget.started;
     let mut last_error = None;
     for &address in addresses {
-        let left = budget_end.saturating_duration_since(Instant::now());
+        let left = budget.end.saturating_duration_since(Instant::now());
         if left < Duration::from_millis(1) {
             break;
         }
         observer.connecting(&target.host, address);
-        match TcpStream::connect_timeout(&address, left) {
+        match connect_one(address, left, budget.cancel)? {
             Ok(stream) => {
                 observer.connected(address, started.elapsed());
                 return Ok(stream);
@@ -221,23 +259,50 @@ mod tests {
             .port();
         let url = parse_input(&format!("http://slow.example:{port}/")).expect("url");
         let target = Target::from_url(&url).expect("target");
-        let budget = Duration::from_millis(1000);
-        let started = Instant::now();
-        let result = open_with(
-            &target,
-            IpFamily::Any,
-            budget,
-            None,
-            &mut Silent,
-            slow_lookup,
-        );
-        let took = started.elapsed();
-        // The lookup took 0.7 s of the budget; the connect, which then timed out, the rest.
-        assert!(
-            matches!(&result, Err(GetError::Timeout(Deadline::Connect { host, .. })) if host == "slow.example"),
-            "{result:?}"
-        );
-        // One budget: about 1 s in all, not 0.7 s of lookup plus a fresh 1 s of connecting.
-        assert!(took < Duration::from_millis(1500), "took {took:?}");
+        // The same with a flag nobody raises: slicing the waits changes no limit.
+        for cancel in [Cancel::never(), Cancel::new()] {
+            let budget = Budget::new(Duration::from_millis(1000), None, &cancel);
+            let started = Instant::now();
+            let result = open_with(&target, IpFamily::Any, &budget, &mut Silent, slow_lookup);
+            let took = started.elapsed();
+            // The lookup took 0.7 s of the budget; the connect, which then timed out, the rest.
+            assert!(
+                matches!(&result, Err(GetError::Timeout(Deadline::Connect { host, .. })) if host == "slow.example"),
+                "{result:?}"
+            );
+            // One budget: about 1 s in all, not 0.7 s of lookup plus a fresh 1 s of connecting.
+            assert!(took < Duration::from_millis(1500), "took {took:?}");
+        }
+    }
+
+    #[test]
+    fn a_raised_flag_stops_a_lookup_and_a_connect_that_hang() {
+        let (listener, _fillers) = black_hole();
+        let port = listener
+            .local_addr()
+            .expect("address")
+            .as_socket()
+            .expect("inet")
+            .port();
+        for input in [
+            format!("http://slow.example:{port}/"),
+            format!("http://127.0.0.1:{port}/"),
+        ] {
+            let target = Target::from_url(&parse_input(&input).expect("url")).expect("target");
+            let cancel = Cancel::new();
+            let raiser = cancel.clone();
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(300));
+                raiser.raise();
+            });
+            let budget = Budget::new(Duration::from_secs(10), None, &cancel);
+            let started = Instant::now();
+            let result = open_with(&target, IpFamily::Any, &budget, &mut Silent, slow_lookup);
+            assert!(
+                matches!(result, Err(GetError::Cancelled)),
+                "{input}: {result:?}"
+            );
+            assert!(started.elapsed() < Duration::from_secs(2), "{input}");
+        }
     }
 }

@@ -166,6 +166,9 @@ pub enum GetError {
     },
     /// Writing the body to its destination failed (or was refused, as a binary body on a terminal).
     Write(io::Error),
+    /// The fetch was stopped from outside, by Ctrl+C at the prompt
+    /// ([`Options::cancel`](super::Options::cancel)).
+    Cancelled,
 }
 
 impl GetError {
@@ -193,6 +196,8 @@ impl GetError {
             GetError::TruncatedBody { .. } => 18,
             GetError::HttpStatus { .. } => 22,
             GetError::Write(_) => 23,
+            // What a shell reports for a program stopped by Ctrl+C (128 + SIGINT's 2).
+            GetError::Cancelled => 130,
             GetError::ReadData { .. } => 26,
             GetError::Timeout(_) => 28,
             GetError::TooManyRedirects { .. } | GetError::RedirectLoop { .. } => 47,
@@ -322,6 +327,7 @@ impl fmt::Display for GetError {
                 write!(f, "redirect loop: {url} was already visited")
             }
             GetError::Write(source) => write!(f, "writing the output failed: {source}"),
+            GetError::Cancelled => write!(f, "cancelled"),
             GetError::ReadData { path, source } => {
                 write!(f, "cannot read the data file {}: {source}", path.display())
             }
@@ -344,6 +350,7 @@ impl Error for GetError {
             GetError::BadLocation { source, .. } => Some(source),
             GetError::BadStar { .. }
             | GetError::UnsupportedScheme { .. }
+            | GetError::Cancelled
             | GetError::Resolve { .. }
             | GetError::Timeout(_)
             | GetError::EmptyReply

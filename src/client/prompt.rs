@@ -1,37 +1,57 @@
-//! Interactive mode (`httpget` with no URL): ask `URL: `, fetch, show the whole exchange, again.
+//! Interactive mode (`httpget` with no URL): ask `URL: `, fetch, show the whole exchange, again,
+//! with the habits of the prompts students know (bash, python, a browser's address bar).
 //!
-//! Everything goes to stdout, in order, because this is a conversation: where the client
-//! connects, the request (`> ` lines), the reply's head (`< ` lines), then the body: on a
-//! terminal, text with control characters escaped ([`TerminalText`]) and a binary body only
-//! summarised; into a pipe or a file, the bytes as they came. An error is one line and the
-//! prompt comes back; an empty line or the end of input quits.
+//! Each step has its file under `prompt/`:
+//!
+//! - `line.rs` — what a typed line asks for: a URL, a link on the last page, `*`, a request
+//!   line (`GET /notes.txt HTTP/1.0`), with httpget's own flags first (pure, table-tested);
+//! - `fetch.rs` — the exchange shown on stdout, in order, because this is a conversation;
+//! - `page.rs` — on a terminal a long body is cut at about one screen, so the head stays;
+//! - `history.rs` — the lines typed, kept in `~/.httpget_history` between runs.
+//!
+//! On a terminal, Ctrl+C cancels, never quits: during a fetch it stops that fetch (the
+//! [`Cancel`] flag), at the prompt it clears the line. An empty line or Ctrl+D quits. A line that
+//! cannot be read, or a fetch that fails, is one line, and the prompt comes back.
 
+pub mod fetch;
+pub mod history;
+pub mod line;
+pub mod page;
+
+use std::ffi::OsString;
 use std::io::{self, BufRead, Write};
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use rustyline::error::ReadlineError;
-use rustyline::DefaultEditor;
+use rustyline::{Config, DefaultEditor};
+use url::Url;
 
 use super::download::{write_failure, write_out, Stop};
-use super::narrate::Narrator;
-use super::{is_binary, GetError, Options, TerminalText, BODY_BUFFER_BYTES};
+use super::{Cancel, GetError};
+use history::{History, HISTORY_LINES};
+use line::{read_line, Typed};
 
 /// Where the prompt's lines come from.
 pub enum Lines<'a> {
     /// A terminal: `rustyline` gives line editing and history (arrows, Home/End, Ctrl+R to
-    /// search, Ctrl+C clears the line, Ctrl+D quits). The lines typed so far are kept here, for
-    /// the history of the next prompt.
-    Terminal(Vec<String>),
+    /// search, Ctrl+C clears the line, Ctrl+D quits).
+    Terminal(History),
     /// A pipe or a file: lines as they come, each written after the prompt so the transcript
     /// reads like a session.
     Piped(&'a mut dyn BufRead),
 }
 
 impl Lines<'_> {
-    /// Line editing when stdin is a terminal and the terminal can do it, else plain lines.
-    pub fn from_stdin(stdin: &mut dyn BufRead, stdin_is_terminal: bool) -> Lines<'_> {
+    /// Line editing when stdin is a terminal and the terminal can do it, with the history kept
+    /// in `history_file`; else plain lines.
+    pub fn from_stdin(
+        stdin: &mut dyn BufRead,
+        stdin_is_terminal: bool,
+        history_file: Option<std::path::PathBuf>,
+    ) -> Lines<'_> {
         if stdin_is_terminal && DefaultEditor::new().is_ok() {
-            return Lines::Terminal(Vec::new());
+            return Lines::Terminal(History::open(history_file));
         }
         Lines::Piped(stdin)
     }
@@ -42,19 +62,23 @@ impl Lines<'_> {
         match self {
             Lines::Terminal(history) => {
                 // A line editor for this one line, gone before the fetch starts: an editor
-                // catches SIGINT for as long as it lives (to read Ctrl+C as a key), and during
-                // a fetch Ctrl+C must stop httpget, as it stops curl.
-                let Ok(mut editor) = DefaultEditor::new() else {
+                // catches SIGINT for as long as it lives (rustyline#879), and during a fetch
+                // Ctrl+C must reach our handler, which cancels the fetch.
+                let config = Config::builder()
+                    .max_history_size(HISTORY_LINES)
+                    .map(|builder| builder.build())
+                    .unwrap_or_default();
+                let Ok(mut editor) = DefaultEditor::with_config(config) else {
                     return Ok(None);
                 };
-                for earlier in history.iter() {
+                for earlier in history.lines() {
                     let _ = editor.add_history_entry(earlier.as_str());
                 }
                 loop {
                     match editor.readline(PROMPT) {
                         Ok(line) => {
                             let line = line.trim().to_string();
-                            remember(history, &line);
+                            history.remember(&line);
                             return Ok(Some(line));
                         }
                         // Ctrl+C: forget this line, ask again (as a shell does).
@@ -86,32 +110,24 @@ impl Lines<'_> {
 /// What the prompt says.
 const PROMPT: &str = "URL: ";
 
-/// How many typed lines the prompt's history keeps (the line editor's own default).
-const HISTORY_LINES: usize = 100;
-
-/// Adds a typed line to the history: not an empty one, nor one equal to the line before.
-fn remember(history: &mut Vec<String>, line: &str) {
-    if line.is_empty() || history.last().is_some_and(|last| last == line) {
-        return;
-    }
-    if history.len() == HISTORY_LINES {
-        history.remove(0);
-    }
-    history.push(line.to_string());
-}
-
-/// Runs the prompt until an empty line or the end of input.
+/// Runs the prompt until an empty line or the end of input. `startup` are the flags httpget was
+/// started with: they apply to every line, the line's own flags to that line only.
 ///
 /// An error of a fetch is shown as one line, and the prompt goes on. An stdout that cannot be
 /// written (a full disk) ends the prompt with that error, for the caller to report with exit
 /// code 23, as in one-shot mode; a closed one (`httpget | head`) ends it quietly.
 pub fn run_prompt(
-    options: &Options,
-    trace_reads: bool,
+    startup: &[OsString],
     lines: &mut Lines<'_>,
     stdout_is_terminal: bool,
 ) -> Result<(), GetError> {
-    match converse(options, trace_reads, lines, stdout_is_terminal) {
+    // Ctrl+C cancels a fetch only where a person types at a terminal; piped in, it stops
+    // httpget, as it stops curl.
+    let interrupts = match lines {
+        Lines::Terminal(_) => Interrupts::catch(),
+        Lines::Piped(_) => Interrupts::default(),
+    };
+    match converse(startup, lines, stdout_is_terminal, &interrupts) {
         Ok(()) | Err(Stop::OutputClosed) => Ok(()),
         Err(Stop::Failed(error)) => Err(error),
     }
@@ -119,29 +135,48 @@ pub fn run_prompt(
 
 /// The prompt's loop: ask, fetch, show, again; stops at the first failed write to stdout.
 fn converse(
-    options: &Options,
-    trace_reads: bool,
+    startup: &[OsString],
     lines: &mut Lines<'_>,
     stdout_is_terminal: bool,
+    interrupts: &Interrupts,
 ) -> Result<(), Stop> {
     let mut stdout = io::stdout();
     let greeting = format!(
-        "httpget {}: type a URL and press Enter (* means {}, */notes.txt a file \
-         there); an empty line or Ctrl+D quits.\n",
+        "httpget {}: type a URL, a path (/notes.txt), a request line (GET /notes.txt), flags \
+         first if you like (-I, -v, -o FILE …); * means {}. Ctrl+C stops a fetch; \
+         an empty line or Ctrl+D quits.\n",
         env!("CARGO_PKG_VERSION"),
-        options.star
+        line::star()
     );
     write_out(&mut stdout, greeting.as_bytes())?;
+    let mut last: Option<Url> = None;
     while let Some(line) = lines.next(&mut stdout)? {
         if line.is_empty() {
             return Ok(());
         }
-        match show(options, trace_reads, stdout_is_terminal, &line) {
+        let mut fetch = match read_line(&line, startup, last.as_ref()) {
+            Ok(Typed::Fetch(fetch)) => fetch,
+            Ok(Typed::Text(text)) => {
+                write_out(&mut stdout, text.as_bytes())?;
+                continue;
+            }
+            Err(error) => {
+                write_out(&mut stdout, format!("error: {error}\n").as_bytes())?;
+                continue;
+            }
+        };
+        fetch.options.cancel = interrupts.cancel.clone();
+        interrupts.fetching(true);
+        let shown = fetch::show(&fetch, &mut last, stdout_is_terminal);
+        interrupts.fetching(false);
+        match shown {
             Ok(()) => {}
             // stdout is closed or cannot be written: no later answer could be shown either.
             Err(stop @ (Stop::OutputClosed | Stop::Failed(GetError::Write(_)))) => {
                 return Err(stop)
             }
+            // After the terminal's own "^C": one line, on a line of its own.
+            Err(Stop::Failed(GetError::Cancelled)) => write_out(&mut stdout, b"\ncancelled\n")?,
             Err(Stop::Failed(error)) => {
                 write_out(&mut stdout, format!("error: {error}\n").as_bytes())?
             }
@@ -150,77 +185,42 @@ fn converse(
     Ok(())
 }
 
-/// Fetches one URL and shows the exchange and the body on stdout.
-///
-/// On a terminal, a text body is shown with its control characters escaped, and a binary one
-/// (judged by its first bytes, [`is_binary`]) is replaced by a summary. Anywhere else (a pipe,
-/// a file: `printf 'URL\n' | httpget > transcript`) the body is written byte for byte, as curl
-/// does.
-fn show(
-    options: &Options,
-    trace_reads: bool,
-    stdout_is_terminal: bool,
-    input: &str,
-) -> Result<(), Stop> {
-    let url = super::parse_input_with_star(input, &options.star)?;
-    let started = Instant::now();
-    let mut narrator = Narrator::new(Box::new(io::stdout()), true, trace_reads);
-    let mut reply = super::get(&url, options, &mut narrator)?;
-    let mut out = io::stdout();
-    let mut buffer = vec![0; BODY_BUFFER_BYTES];
-    let mut text = TerminalText::new();
-    let mut binary = false;
-    let mut ends_with_newline = true;
-    loop {
-        let count = match reply.body.read(&mut buffer) {
-            Ok(count) => count,
-            Err(error) => {
-                // The error gets a line of its own, not the end of a half-printed one.
-                if !ends_with_newline {
-                    write_out(&mut out, b"\n")?;
-                }
-                return Err(Stop::Failed(error));
-            }
+/// Ctrl+C at the prompt: during a fetch it raises [`Cancel`]; at any other moment (a signal that
+/// reaches httpget between lines: SIGTERM, or SIGINT from `kill`) httpget ends with 130, as
+/// before. While a line is typed the line editor reads Ctrl+C as a key and clears the line.
+#[derive(Default)]
+struct Interrupts {
+    cancel: Cancel,
+    during_fetch: Arc<AtomicBool>,
+}
+
+impl Interrupts {
+    /// Installs the handler; without one (it failed), Ctrl+C stops httpget as it stops curl.
+    fn catch() -> Interrupts {
+        let interrupts = Interrupts {
+            cancel: Cancel::new(),
+            during_fetch: Arc::new(AtomicBool::new(false)),
         };
-        if count == 0 {
-            break;
-        }
-        let piece = &buffer[..count];
-        let first = reply.body.received() == count as u64;
-        if first && stdout_is_terminal {
-            binary = is_binary(piece);
-        }
-        if binary {
-            continue;
-        }
-        if stdout_is_terminal {
-            let shown = text.push(piece);
-            ends_with_newline = shown.ends_with('\n') || (shown.is_empty() && ends_with_newline);
-            write_out(&mut out, shown.as_bytes())?;
-        } else {
-            ends_with_newline = piece.ends_with(b"\n");
-            write_out(&mut out, piece)?;
+        let cancel = interrupts.cancel.clone();
+        let during_fetch = Arc::clone(&interrupts.during_fetch);
+        let installed = ctrlc::set_handler(move || {
+            if during_fetch.load(Ordering::SeqCst) {
+                cancel.raise();
+            } else {
+                std::process::exit(130);
+            }
+        });
+        match installed {
+            Ok(()) => interrupts,
+            Err(_) => Interrupts::default(),
         }
     }
-    let rest = text.finish();
-    write_out(&mut out, rest.as_bytes())?;
-    if !ends_with_newline || !rest.is_empty() {
-        write_out(&mut out, b"\n")?;
+
+    /// A fetch starts (the flag is lowered) or ends.
+    fn fetching(&self, now: bool) {
+        if now {
+            self.cancel.lower();
+        }
+        self.during_fetch.store(now, Ordering::SeqCst);
     }
-    let size = reply.body.received();
-    let summary = if binary {
-        let content_type = reply
-            .head
-            .header("Content-Type")
-            .unwrap_or("no Content-Type");
-        format!(
-            "* binary body not shown: {content_type}, {size} bytes; to save it: httpget -o FILE {url}\n"
-        )
-    } else {
-        format!(
-            "* {size} body bytes, {} ms in all\n",
-            started.elapsed().as_millis()
-        )
-    };
-    write_out(&mut out, summary.as_bytes())
 }

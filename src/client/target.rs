@@ -21,6 +21,15 @@ pub const DEFAULT_URL: &str = "http://127.0.0.1:8080/";
 /// the teacher's laptop: `HTTPGET_STAR=http://192.0.2.2:8085/`.
 pub const STAR_VARIABLE: &str = "HTTPGET_STAR";
 
+/// What `*` stands for now: the URL [`STAR_VARIABLE`] names when it is set (checked by
+/// [`star_url`]), else [`DEFAULT_URL`].
+pub fn star_from_env() -> Result<String, GetError> {
+    match std::env::var_os(STAR_VARIABLE) {
+        Some(value) => star_url(&value.to_string_lossy()),
+        None => Ok(DEFAULT_URL.to_string()),
+    }
+}
+
 /// Checks a value of [`STAR_VARIABLE`] and returns what `*` expands to: the URL, ending in `/`
 /// so that `*/notes.txt` and `*notes.txt` both name a file in it.
 pub fn star_url(value: &str) -> Result<String, GetError> {

@@ -7,6 +7,10 @@
 //! transfer has a deadline. Before each read we set the socket's read timeout to whichever
 //! comes first, and a timeout says which clock ran out.
 //!
+//! When the fetch can be cancelled (Ctrl+C at the prompt, [`Cancel`]), no read waits longer than
+//! [`CANCEL_CHECK`](super::cancel::CANCEL_CHECK): a read that times out early looks at the flag
+//! and, if it is down, waits again for what is left of the clock that set its limit.
+//!
 //! Each read is also reported to the [`Observer`] with its size and the time since the request
 //! went out: `--trace-reads` prints them, and a student sees TCP deliver one response in pieces.
 //!
@@ -18,6 +22,7 @@ use std::io::{self, Read};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use super::cancel::Cancel;
 use super::{Deadline, GetError, Observer};
 
 /// Where a reply's bytes come from.
@@ -41,6 +46,8 @@ pub(crate) struct Wire<'o> {
     idle_timeout: Duration,
     /// The read timeout currently set on the socket, to avoid a system call per read.
     current_timeout: Option<Duration>,
+    /// Raised to stop the fetch (Ctrl+C at the prompt).
+    cancel: Cancel,
     pub(crate) observer: &'o mut dyn Observer,
 }
 
@@ -49,9 +56,12 @@ impl<'o> Wire<'o> {
         stream: TcpStream,
         deadline: Option<Instant>,
         idle_timeout: Duration,
+        cancel: Cancel,
         observer: &'o mut dyn Observer,
     ) -> Wire<'o> {
-        Wire::from_source(Source::Socket(stream), deadline, idle_timeout, observer)
+        let mut wire = Wire::from_source(Source::Socket(stream), deadline, idle_timeout, observer);
+        wire.cancel = cancel;
+        wire
     }
 
     /// A wire that reads from `reader` instead of a socket.
@@ -73,6 +83,7 @@ impl<'o> Wire<'o> {
             head_deadline: None,
             idle_timeout,
             current_timeout: None,
+            cancel: Cancel::never(),
             observer,
         }
     }
@@ -90,20 +101,27 @@ impl<'o> Wire<'o> {
 
     /// One `read()` from the socket: `Ok(0)` means the server closed the connection.
     pub(crate) fn receive(&mut self, buffer: &mut [u8]) -> Result<usize, GetError> {
-        let (wait, clock) = self.next_wait();
-        // A zero timeout means "block forever" to the OS, so stop just before it.
-        if wait < Duration::from_millis(1) {
-            return Err(self.timeout(clock));
-        }
-        if let Source::Socket(stream) = &self.source {
-            if self.current_timeout != Some(wait) {
-                stream
-                    .set_read_timeout(Some(wait))
-                    .map_err(GetError::Receive)?;
-                self.current_timeout = Some(wait);
-            }
-        }
+        // The idle clock starts now: no byte for `idle_timeout` from here is a timeout, however
+        // many slices the wait is cut into.
+        let idle_deadline = Instant::now() + self.idle_timeout;
         loop {
+            if self.cancel.is_raised() {
+                return Err(GetError::Cancelled);
+            }
+            let (wait, clock) = self.next_wait(idle_deadline);
+            // A zero timeout means "block forever" to the OS, so stop just before it.
+            if wait < Duration::from_millis(1) {
+                return Err(self.timeout(clock));
+            }
+            let slice = self.cancel.slice(wait);
+            if let Source::Socket(stream) = &self.source {
+                if self.current_timeout != Some(slice) {
+                    stream
+                        .set_read_timeout(Some(slice))
+                        .map_err(GetError::Receive)?;
+                    self.current_timeout = Some(slice);
+                }
+            }
             let read = match &mut self.source {
                 Source::Socket(stream) => stream.read(buffer),
                 Source::Reader(reader) => reader.read(buffer),
@@ -121,7 +139,10 @@ impl<'o> Wire<'o> {
                         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                     ) =>
                 {
-                    return Err(self.timeout(clock));
+                    if slice == wait {
+                        return Err(self.timeout(clock));
+                    }
+                    // Only a slice of the wait ran out: look at the flag, and wait on.
                 }
                 Err(error) => return Err(GetError::Receive(error)),
             }
@@ -129,9 +150,9 @@ impl<'o> Wire<'o> {
     }
 
     /// How long the next read may wait, and which clock sets that.
-    fn next_wait(&self) -> (Duration, Clock) {
+    fn next_wait(&self, idle_deadline: Instant) -> (Duration, Clock) {
         let now = Instant::now();
-        let mut wait = (self.idle_timeout, Clock::Idle);
+        let mut wait = (idle_deadline.saturating_duration_since(now), Clock::Idle);
         if let Some((head_deadline, _)) = self.head_deadline {
             let left = head_deadline.saturating_duration_since(now);
             if left <= wait.0 {

@@ -5,6 +5,7 @@
 //! - [`httpget`]: scripted servers playing a broken server, and `httpget` runs.
 //! - [`site`]: the small site most server tests serve.
 //! - [`browser`]: headless Chromium over WebDriver.
+//! - [`terminal`]: `httpget` in a pseudo-terminal, keys typed, the screen read.
 //! - [`probe`]: looking for curl, Chromium, IPv6, root (shared with `build.rs`).
 //!
 //! Every wait here is on a condition with a bound, never a bare sleep.
@@ -39,6 +40,7 @@ pub mod probe;
 pub mod process;
 pub mod server;
 pub mod site;
+pub mod terminal;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
