@@ -5,7 +5,7 @@
 //! 1. [`target`] — parse the URL with the `url` crate and work out host, port, `Request-URI` and
 //!    `Host` header. Only `http://`: TLS is another course.
 //! 2. `connect.rs` — resolve the name, try each address with a timeout.
-//! 3. [`build`] — build the request bytes, in one function ([`build_request`]); `send` writes
+//! 3. [`build`] — build the request bytes, in one function ([`build_request`]); `send_request` writes
 //!    them in pieces, looking between pieces for an answer that came early (a server refusing a
 //!    body, RFC 9112 §9.5), so that the answer is read rather than lost to a broken pipe.
 //! 4. [`head`] — read the reply's status line and headers under a size cap and a deadline, parse
@@ -102,7 +102,7 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long the whole reply head (status line and headers) may take to arrive, from the
 /// request. The idle timeout alone is per byte: a server sending one byte every few seconds
 /// could hold the client for ever.
-pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+pub const REPLY_HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The buffer a body is copied through: large reads mean few system calls, and the memory used
 /// is this, whatever the size of the download.
@@ -169,7 +169,7 @@ impl Default for Options {
             headers: Vec::new(),
             connect_timeout: CONNECT_TIMEOUT,
             idle_timeout: IDLE_TIMEOUT,
-            head_timeout: HEAD_TIMEOUT,
+            head_timeout: REPLY_HEAD_TIMEOUT,
             max_time: None,
             family: IpFamily::Any,
             follow_redirects: None,
@@ -313,7 +313,7 @@ fn exchange<'o>(
             request.len() - head_end
         ));
     }
-    let sent = send(&stream, &request, options.idle_timeout)?;
+    let sent = send_request(&stream, &request, options.idle_timeout)?;
     if sent < request.len() {
         observer.note(&format!(
             "the server answered after {} of the {} body bytes: stopped sending the rest \
@@ -401,7 +401,7 @@ pub const MAX_INTERIM_REPLIES: usize = 10;
 /// pieces we look, without waiting, whether any answer is there. Without that look, the
 /// server would close with our bytes still arriving, and the answer would be lost to a
 /// "Broken pipe".
-fn send(
+fn send_request(
     mut stream: &std::net::TcpStream,
     request: &[u8],
     timeout: Duration,

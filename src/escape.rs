@@ -8,6 +8,16 @@
 //! which keeps line ends and UTF-8 split across reads), `server::routes::show_line_ends`
 //! (`/echo?show=crlf`), and `server::url_path` (percent-encoding for links and headers).
 
+/// RFC 3986 §2.3's unreserved characters (letters, digits, `-`, `.`, `_`, `~`): what
+/// percent-encoding leaves as it is, for a link in a listing and for `--data-urlencode`, as
+/// curl does. Everything else is escaped, so a name with `#`, `?`, `%`, quotes or spaces still
+/// leads to the right file.
+pub const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Escapes the five characters that mean something in HTML text and attribute values.
 pub fn html_escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());

@@ -10,6 +10,10 @@
 
 use std::fmt;
 
+/// The media type an HTML form sends by default, and `httpget -d` with it (HTML Living
+/// Standard, "URL-encoded form data"): `/upper` reads a body of this type as form fields.
+pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+
 /// Whether a byte may appear in a token — a method or a header name (RFC 1945 §2.2: any
 /// visible ASCII character except the separators `()<>@,;:\"/[]?={}`, space and tab).
 pub fn is_token_byte(byte: u8) -> bool {

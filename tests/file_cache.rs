@@ -39,7 +39,7 @@ fn status_and_body(response: Response) -> (Status, Vec<u8>) {
     };
     let mut outgoing = Outgoing::new(response, framing, SystemTime::now()).expect("lay out");
     let mut body = Vec::new();
-    outgoing.send(&mut body).expect("send to memory");
+    outgoing.write_to(&mut body).expect("send to memory");
     (status, body)
 }
 

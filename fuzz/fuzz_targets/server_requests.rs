@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http10::server::after_reply::{self, AfterReply, Plan};
-use http10::server::request::{Progress, RequestBuffer, READ_CHUNK};
+use http10::server::request::{Gathering, RequestBuffer, READ_CHUNK};
 use http10::server::response::{Framing, Response};
 use http10::server::routes;
 use http10::server::send::{Outgoing, Sent};
@@ -54,7 +54,7 @@ fn serve_connection(stream: &[u8], sizes: Vec<usize>) -> Vec<Vec<u8>> {
     let mut served = 0;
     loop {
         match received.take_request() {
-            Ok(Progress::Complete(request)) => {
+            Ok(Gathering::Complete(request)) => {
                 served += 1;
                 let response =
                     routes::respond(site, &request, Instant::now(), &|| Some(arrived_on));
@@ -89,7 +89,7 @@ fn serve_connection(stream: &[u8], sizes: Vec<usize>) -> Vec<Vec<u8>> {
                 answers.push(bytes);
                 return answers;
             }
-            Ok(Progress::NeedHead | Progress::NeedBody) => {}
+            Ok(Gathering::NeedHead | Gathering::NeedBody) => {}
         }
         match received.read_from(&mut source, &mut scratch) {
             Ok(0) => return answers,
@@ -104,7 +104,7 @@ fn lay_out(response: Response, framing: Framing, now: SystemTime) -> Vec<u8> {
     let mut outgoing = Outgoing::new(response, framing, now).expect("the fixture's files read");
     let mut socket = Vec::new();
     loop {
-        match outgoing.send(&mut socket) {
+        match outgoing.write_to(&mut socket) {
             Ok(Sent::All) => return socket,
             Ok(Sent::Piece) => {} // the next piece
             Ok(Sent::SocketFull) => panic!("a Vec is never full"),

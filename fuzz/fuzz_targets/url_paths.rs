@@ -119,7 +119,7 @@ fuzz_target!(|data: &[u8]| {
     let now = UNIX_EPOCH + Duration::from_secs(1_790_000_000);
     let mut outgoing = Outgoing::new(response, framing, now).expect("the fixture's files read");
     let mut bytes = Vec::new();
-    assert_eq!(outgoing.send(&mut bytes).expect("into memory"), Sent::All);
+    assert_eq!(outgoing.write_to(&mut bytes).expect("into memory"), Sent::All);
     let expect = Expect {
         simple: false,
         head_only: framing.head_only,

@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::Parser;
 use http10::server::{
     addresses, file_cache, Config, LogLevel, Server, Timeouts, BODY_TIMEOUT, BUSY_HEAD_TIMEOUT,
-    HEAD_TIMEOUT, KEEP_ALIVE_TIMEOUT, SHUTDOWN_GRACE,
+    KEEP_ALIVE_TIMEOUT, REQUEST_HEAD_TIMEOUT, SHUTDOWN_GRACE,
 };
 
 /// A small, safe static-file server speaking HTTP/1.0, with /upper and /echo routes.
@@ -59,7 +59,7 @@ struct Args {
 
     /// Seconds a client has to send a whole request head, from its first byte
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
-          default_value_t = Seconds(HEAD_TIMEOUT))]
+          default_value_t = Seconds(REQUEST_HEAD_TIMEOUT))]
     head_timeout: Seconds,
 
     /// The same while the server is busy (its connection table three quarters full)

@@ -13,7 +13,7 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 
 use super::{
     form_body, star_from_env, DataArg, GetError, IpFamily, Method, Options, CONNECT_TIMEOUT,
-    HEAD_TIMEOUT, IDLE_TIMEOUT, MAX_REDIRECTS,
+    IDLE_TIMEOUT, MAX_REDIRECTS, REPLY_HEAD_TIMEOUT,
 };
 
 /// What `--help` says after the flags: the prompt, the time limits, the exit codes.
@@ -212,7 +212,7 @@ pub fn options(cli: &Cli) -> Options {
         headers: cli.headers.clone(),
         connect_timeout: cli.connect_timeout.unwrap_or(CONNECT_TIMEOUT),
         idle_timeout: IDLE_TIMEOUT,
-        head_timeout: cli.head_timeout.unwrap_or(HEAD_TIMEOUT),
+        head_timeout: cli.head_timeout.unwrap_or(REPLY_HEAD_TIMEOUT),
         max_time: cli.max_time,
         family: match (cli.ipv4, cli.ipv6) {
             (true, _) => IpFamily::V4,

@@ -19,19 +19,14 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::utf8_percent_encode;
+
+use crate::escape::UNRESERVED;
 
 use super::GetError;
 
 /// The `Content-Type` of a body made by these options, unless `-H` names another.
-pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
-
-/// What `--data-urlencode` leaves as it is: RFC 3986's unreserved characters, as curl does.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+pub use crate::headers::FORM_CONTENT_TYPE;
 
 /// One data option from the command line, in the order given.
 #[derive(Debug, Clone, PartialEq, Eq)]

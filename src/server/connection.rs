@@ -38,11 +38,15 @@
 //! | [`Paused`] | `advance` → loop | why it stopped: each step returns a [`Step`], `Continue` or `Break(Paused)` |
 //! | [`Expired`] | [`time_is_up`](Connection::time_is_up) → loop | a deadline passed: send the `408` just started, or close |
 //! | [`AfterReply`] | [`Plan`] → `Sending` | what follows the response once it is out: keep alive, close, drain |
-//! | `Reply` | in `Sending` | the response going out, with what its access-log line needs |
+//! | `Outbound` | in `Sending` | the response going out, with what its access-log line needs |
 //!
 //! The connection reaches its socket only through [`Stream`] (the [`Socket`] responses are sent
 //! on, plus reading and three calls of its own) and the time only through a [`Clock`], so its
 //! tests drive it in memory, state by state, with a clock they move themselves.
+
+// The module docs name the private steps and types: read them with
+// `cargo doc --document-private-items`.
+#![allow(rustdoc::private_intra_doc_links)]
 
 mod answering;
 mod closing;
@@ -210,7 +214,7 @@ enum State {
         request_line: Vec<u8>,
     },
     /// A response is on its way out.
-    Sending(Reply),
+    Sending(Outbound),
     /// After the last response: the sending side is shut, and what the client still sends is
     /// read and thrown away until it closes, so that closing does not destroy the response.
     Draining {
@@ -222,7 +226,7 @@ enum State {
 }
 
 /// A response being sent, and what to log and do once it is out.
-struct Reply {
+struct Outbound {
     outgoing: Outgoing,
     status: Status,
     /// The request line for the access log.
@@ -313,7 +317,7 @@ impl<S: Stream, C: Clock> Connection<S, C> {
                     step
                 }
                 State::Preparing { .. } => Step::Break(Paused::Waiting),
-                State::Sending(_) => self.send(shared),
+                State::Sending(_) => self.write_reply(shared),
                 State::Draining { .. } => self.drain(scratch),
             };
             if let Step::Break(paused) = step {
@@ -375,7 +379,7 @@ impl<S: Stream, C: Clock> Connection<S, C> {
 }
 
 /// The access-log line of a response, sent whole or cut short.
-fn log_reply(shared: &Shared, peer: SocketAddr, reply: &Reply) {
+fn log_reply(shared: &Shared, peer: SocketAddr, reply: &Outbound) {
     let sent = reply.outgoing.body_bytes_sent();
     shared
         .log

@@ -61,7 +61,7 @@ pub(super) fn refuse_busy(shared: &Shared, mut socket: ClientSocket, peer: Socke
     let mut sent = 0;
     if let Ok(mut outgoing) = Outgoing::new(response, framing, SystemTime::now()) {
         // A fresh socket's buffer takes this short page whole.
-        let _ = outgoing.send(&mut socket);
+        let _ = outgoing.write_to(&mut socket);
         sent = outgoing.body_bytes_sent();
     }
     let _ = socket.shutdown(Shutdown::Write);

@@ -51,8 +51,8 @@
 //!
 //! No client can hold a connection slot forever. Every connection has one deadline, set by its
 //! state, and each loop looks at its connections' deadlines every [`TICK`]: the first request
-//! must start within [`HEAD_TIMEOUT`], and once a byte has arrived the **whole** head must
-//! follow within [`HEAD_TIMEOUT`] (a deadline for the whole head, not for each byte, so
+//! must start within [`REQUEST_HEAD_TIMEOUT`], and once a byte has arrived the **whole** head must
+//! follow within [`REQUEST_HEAD_TIMEOUT`] (a deadline for the whole head, not for each byte, so
 //! dribbling a byte a second does not help); a body then has [`BODY_TIMEOUT`]; an idle
 //! kept-alive connection is closed after [`KEEP_ALIVE_TIMEOUT`]; a client that stops reading a
 //! download is dropped when no byte has left for [`WRITE_TIMEOUT`]. A client that vanishes
@@ -152,7 +152,7 @@ use workers::{Mailbox, Workers};
 /// Time allowed from a request's first byte to the end of its head (and, on a new connection,
 /// for the first byte to come): long enough for a person typing a request into `nc` or
 /// telnet, as nginx's 60 s is. A busy server cuts it to [`BUSY_HEAD_TIMEOUT`].
-pub const HEAD_TIMEOUT: Duration = Duration::from_secs(60);
+pub const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(60);
 /// The head's time limit while the server is busy (its connection table at least three
 /// quarters full): enough for any program, too short for a stalled socket to hold a slot.
 pub const BUSY_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
@@ -186,7 +186,7 @@ pub const TICK: Duration = Duration::from_millis(250);
 /// short. [`Timeouts::default`] has the constants above.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
-    /// [`HEAD_TIMEOUT`].
+    /// [`REQUEST_HEAD_TIMEOUT`].
     pub head: Duration,
     /// [`BUSY_HEAD_TIMEOUT`].
     pub busy_head: Duration,
@@ -205,7 +205,7 @@ pub struct Timeouts {
 impl Default for Timeouts {
     fn default() -> Timeouts {
         Timeouts {
-            head: HEAD_TIMEOUT,
+            head: REQUEST_HEAD_TIMEOUT,
             busy_head: BUSY_HEAD_TIMEOUT,
             body: BODY_TIMEOUT,
             keep_alive: KEEP_ALIVE_TIMEOUT,

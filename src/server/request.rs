@@ -29,7 +29,7 @@ use std::fmt;
 use std::ops::Range;
 
 pub use super::request_buffer::{
-    is_tls_handshake, Progress, RequestBuffer, READ_CHUNK, TLS_LOG_LINE,
+    is_tls_handshake, Gathering, RequestBuffer, READ_CHUNK, TLS_LOG_LINE,
 };
 pub use super::request_error::{Rejected, RequestError};
 pub use super::request_line::{parse_request_line, RequestLine, Version};
@@ -320,7 +320,7 @@ pub(crate) mod tests {
             .read_from(&mut &sent[..], &mut vec![0; sent.len().max(1)])
             .expect("read from memory");
         match buffer.take_request() {
-            Ok(Progress::Complete(request)) => request,
+            Ok(Gathering::Complete(request)) => request,
             other => panic!(
                 "{:?} is not one whole request: {other:?}",
                 String::from_utf8_lossy(sent)
@@ -353,9 +353,9 @@ pub(crate) mod tests {
         let mut verdicts = Vec::new();
         while buffer.read_from(&mut source, &mut scratch).expect("read") > 0 {
             let verdict = match buffer.take_request() {
-                Ok(Progress::NeedHead) => Ok("need head"),
-                Ok(Progress::NeedBody) => Ok("need body"),
-                Ok(Progress::Complete(_)) => Ok("complete"),
+                Ok(Gathering::NeedHead) => Ok("need head"),
+                Ok(Gathering::NeedBody) => Ok("need body"),
+                Ok(Gathering::Complete(_)) => Ok("complete"),
                 Err(rejected) => Err(rejected.error),
             };
             let done = !matches!(verdict, Ok("need head" | "need body"));

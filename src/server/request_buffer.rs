@@ -1,6 +1,6 @@
 //! Step 1c: collecting a request off a non-blocking socket. TCP delivers bytes, not messages:
 //! one `read` may return half a line or two requests. A [`RequestBuffer`] keeps what has
-//! arrived, says whether a whole request is there yet ([`Progress`]), and gives up with a
+//! arrived, says whether a whole request is there yet ([`Gathering`]), and gives up with a
 //! status code when the client sends too much. Time limits are kept by the server loop, which
 //! owns the clock.
 
@@ -16,7 +16,7 @@ pub const READ_CHUNK: usize = 4096;
 
 /// How far the bytes received so far go towards the next request.
 #[derive(Debug)]
-pub enum Progress {
+pub enum Gathering {
     /// Not yet a whole head (perhaps nothing at all): read more.
     NeedHead,
     /// A whole head, but not yet all of the body its `Content-Length` announces: read more.
@@ -76,7 +76,7 @@ impl RequestBuffer {
 
     /// Takes the next whole request off the front of the buffer, if it has all arrived; says
     /// what is still missing otherwise. A request that breaks a rule is [`Rejected`].
-    pub fn take_request(&mut self) -> Result<Progress, Rejected> {
+    pub fn take_request(&mut self) -> Result<Gathering, Rejected> {
         if let Some((request, head_length, body_length)) = self.awaiting_body.take() {
             return Ok(self.with_body(request, head_length, body_length));
         }
@@ -91,7 +91,7 @@ impl RequestBuffer {
             self.received.len() < MAX_HEAD_BYTES && self.received.len() <= MAX_REQUEST_LINE_BYTES;
         if no_new_line_end && under_limits {
             self.examined = self.received.len();
-            return Ok(Progress::NeedHead);
+            return Ok(Gathering::NeedHead);
         }
         match parse_head(&self.received)? {
             HeadStatus::Complete(head) => {
@@ -105,7 +105,7 @@ impl RequestBuffer {
             }
             HeadStatus::Partial => {
                 self.examined = self.received.len();
-                Ok(Progress::NeedHead)
+                Ok(Gathering::NeedHead)
             }
         }
     }
@@ -116,16 +116,16 @@ impl RequestBuffer {
         mut request: Request,
         head_length: usize,
         body_length: usize,
-    ) -> Progress {
+    ) -> Gathering {
         let end = head_length + body_length;
         if self.received.len() < end {
             self.awaiting_body = Some((request, head_length, body_length));
-            return Progress::NeedBody;
+            return Gathering::NeedBody;
         }
         request.body = self.received[head_length..end].to_vec();
         self.received.drain(..end);
         self.examined = 0;
-        Progress::Complete(request)
+        Gathering::Complete(request)
     }
 }
 

@@ -45,6 +45,7 @@ use super::files::{self, FileRequest, Root};
 use super::request::Request;
 use super::response::Response;
 use super::url_path::{parse_target, redirect_authority};
+use crate::headers::FORM_CONTENT_TYPE;
 use crate::status::Status;
 
 /// What the server serves: the folder, and whether the built-in routes are on.
@@ -68,9 +69,6 @@ pub const ECHO_PATH: &str = "/echo";
 /// The one-line hint a `/upper` request without text gets.
 pub const UPPER_USAGE: &str =
     "Usage: GET /upper?text=hello, or POST /upper with a form field text=hello or a raw text body.";
-
-/// The media type an HTML form sends by default (HTML Living Standard, "URL-encoded form data").
-const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// Answers one request, which had arrived in full at `arrived_at` (the file cache needs to
 /// know: see [`file_cache`](super::file_cache)). `arrived_on` gives the server's own address

@@ -34,7 +34,7 @@
 //!   (nginx keeps its time the same way). With the head written in one buffer that already
 //!   has room for the body, a cached file's answer costs one allocation.
 //!
-//! The server's sockets never block, so [`Outgoing::send`] writes what the socket takes now
+//! The server's sockets never block, so [`Outgoing::write_to`] writes what the socket takes now
 //! and remembers where it stopped; the event loop calls it again when the socket has room.
 
 use std::cell::RefCell;
@@ -52,7 +52,7 @@ pub const SMALL_FILE_BYTES: u64 = 64 * 1024;
 /// A response on its way to the socket: the bytes in memory (the head, and a small body with
 /// it), then the part of a file still to send.
 ///
-/// [`send`](Outgoing::send) writes as much as the socket takes without waiting and remembers
+/// [`write_to`](Outgoing::write_to) writes as much as the socket takes without waiting and remembers
 /// where it stopped, so a server multiplexing many sockets can come back when this one has
 /// room again.
 #[derive(Debug)]
@@ -79,7 +79,7 @@ struct FileRest {
     end: u64,
 }
 
-/// How far [`Outgoing::send`] got.
+/// How far [`Outgoing::write_to`] got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sent {
     /// The whole response is out.
@@ -154,7 +154,7 @@ impl Outgoing {
     }
 
     /// Writes as much as `socket` takes now. An error means the connection must be closed.
-    pub fn send(&mut self, socket: &mut impl Socket) -> io::Result<Sent> {
+    pub fn write_to(&mut self, socket: &mut impl Socket) -> io::Result<Sent> {
         if self.file.is_some() && !self.corked {
             // Only full segments until the file is out (see `Socket::hold_partial_segments`).
             socket.hold_partial_segments(true);
@@ -372,7 +372,7 @@ mod tests {
     fn sent_to_memory_at(response: Response, framing: Framing, now: SystemTime) -> (Vec<u8>, u64) {
         let mut outgoing = Outgoing::new(response, framing, now).expect("lay out");
         let mut memory = Vec::new();
-        assert_eq!(outgoing.send(&mut memory).expect("send"), Sent::All);
+        assert_eq!(outgoing.write_to(&mut memory).expect("send"), Sent::All);
         (memory, outgoing.body_bytes_sent())
     }
 
@@ -489,7 +489,7 @@ mod tests {
             let mut outgoing =
                 Outgoing::new(response, framing, SystemTime::now()).expect("lay out");
             let mut socket = NotingSocket::default();
-            assert_eq!(outgoing.send(&mut socket).expect("send"), Sent::All);
+            assert_eq!(outgoing.write_to(&mut socket).expect("send"), Sent::All);
             let (held, plain) = (socket.before_close, socket.plain);
             if closes {
                 assert!(

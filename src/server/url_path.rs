@@ -34,18 +34,11 @@
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
+use crate::escape::UNRESERVED;
 use crate::status::Status;
 use percent_encoding::{
-    percent_decode_str, percent_encode, utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC,
+    percent_decode_str, percent_encode, utf8_percent_encode, AsciiSet, CONTROLS,
 };
-
-/// Characters left as they are in a link: RFC 3986 "unreserved". Everything else is escaped,
-/// so a name with `#`, `?`, `%`, quotes or spaces still leads to the right file.
-const LINK_SAFE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// The parts of a request target the file server uses.
 #[derive(Debug, PartialEq, Eq)]
@@ -321,7 +314,7 @@ pub fn encode_path(segments: &[String]) -> String {
 
 /// One file name as it goes in a link: `a b#1` → `a%20b%231`.
 pub fn encode_segment(name: &str) -> String {
-    utf8_percent_encode(name, LINK_SAFE).collect()
+    utf8_percent_encode(name, UNRESERVED).collect()
 }
 
 /// A query as it may go into a `Location` header: every byte that is not visible ASCII

@@ -10,7 +10,7 @@ use super::super::response::{Body, Response};
 use super::super::routes;
 use super::super::send::Outgoing;
 use super::super::{LogLevel, Shared};
-use super::{Clock, Connection, Paused, Reply, State, Step, Stream};
+use super::{Clock, Connection, Outbound, Paused, State, Step, Stream};
 use crate::status::Status;
 
 impl<S: Stream, C: Clock> Connection<S, C> {
@@ -93,7 +93,7 @@ impl<S: Stream, C: Clock> Connection<S, C> {
                 }
             }
         };
-        self.state = State::Sending(Reply {
+        self.state = State::Sending(Outbound {
             outgoing,
             status,
             request_line,

@@ -8,7 +8,7 @@
 use std::io;
 
 use super::super::after_reply::Plan;
-use super::super::request::{Progress, Rejected};
+use super::super::request::{Gathering, Rejected};
 use super::super::response::Response;
 use super::super::Shared;
 use super::{Clock, Connection, Paused, State, Step, Stream};
@@ -17,7 +17,7 @@ impl<S: Stream, C: Clock> Connection<S, C> {
     /// Receiving: take the request if it is all here, else read more.
     pub(super) fn receive(&mut self, shared: &Shared, scratch: &mut [u8]) -> Step {
         match self.received.take_request() {
-            Ok(Progress::Complete(request)) => {
+            Ok(Gathering::Complete(request)) => {
                 let arrived_at = self.clock.now();
                 self.state = State::Received {
                     request,
@@ -26,7 +26,7 @@ impl<S: Stream, C: Clock> Connection<S, C> {
                 return Step::Continue(());
             }
             Err(rejected) => return self.reject(shared, rejected),
-            Ok(Progress::NeedBody) if !matches!(self.state, State::ReceivingBody) => {
+            Ok(Gathering::NeedBody) if !matches!(self.state, State::ReceivingBody) => {
                 self.state = State::ReceivingBody;
                 self.start_clock(shared.timeouts.body);
             }

@@ -10,14 +10,14 @@ use super::{log_reply, Clock, Connection, Paused, State, Step, Stream};
 
 impl<S: Stream, C: Clock> Connection<S, C> {
     /// Sending: write what the socket takes; when all is out, log it and go on.
-    pub(super) fn send(&mut self, shared: &Shared) -> Step {
+    pub(super) fn write_reply(&mut self, shared: &Shared) -> Step {
         let State::Sending(reply) = &mut self.state else {
             return Step::Continue(());
         };
         if !self.may_write {
             return Step::Break(Paused::Waiting);
         }
-        let then = match reply.outgoing.send(&mut self.socket) {
+        let then = match reply.outgoing.write_to(&mut self.socket) {
             Ok(Sent::SocketFull) => {
                 // Progress was made (or none was possible): the client has a fresh
                 // write timeout to read some more.
