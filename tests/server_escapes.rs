@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use support::{Fixture, Server};
 
 /// How long each race runs: long enough for thousands of requests, short enough for CI.
-const RACE_TIME: Duration = Duration::from_millis(800);
+const RACE_TIME: Duration = Duration::from_millis(300);
 
 /// The served folder, with one file and a folder, and beside it `outside/`: a secret file and
 /// one whose name only the outside folder has.
