@@ -40,19 +40,33 @@ use std::time::Duration;
 /// `recv_from`, and any part beyond the buffer is lost.
 const BUFFER_SIZE: usize = 2048;
 
-/// How long the client waits for the reply before deciding it will not come.
+/// How long the client waits for the reply before deciding it will not come (`--wait`).
 const REPLY_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The client's one option.
+#[derive(clap::Args)]
+struct Wait {
+    /// Seconds to wait for the reply: UDP never says that nobody listens.
+    #[arg(long, value_name = "SECONDS", default_value_t = REPLY_TIMEOUT.as_secs_f64())]
+    wait: f64,
+}
+
 fn main() -> ExitCode {
-    common::plain_lesson(
+    common::lesson(
         &common::Lesson {
             about: "The UDP lesson: a datagram goes to the server and comes back in capitals.",
             port: "12000",
             server: "Answer each datagram with its text in capitals.",
             client: "Send one line from stdin as a datagram and print the reply.",
         },
-        server,
-        client,
+        |address, common::NoOptions {}, common::NoOptions {}| server(address),
+        |address, Wait { wait }, common::NoOptions {}| {
+            let wait = Duration::try_from_secs_f64(wait)
+                .ok()
+                .filter(|wait| !wait.is_zero())
+                .ok_or(format!("--wait {wait}: give a number of seconds above 0"))?;
+            client(address, wait)
+        },
     )
 }
 
@@ -92,8 +106,8 @@ fn capitals_within(text: &str, room: usize) -> (String, bool) {
     (capitals, true)
 }
 
-fn client(server: SocketAddr) -> Result<(), String> {
-    let socket = common::udp_client(server, REPLY_TIMEOUT)?;
+fn client(server: SocketAddr, wait: Duration) -> Result<(), String> {
+    let socket = common::udp_client(server, wait)?;
     let line = match common::ask("Input lowercase sentence: ")? {
         Some(line) => line,
         None => return Err("no sentence to send: stdin ended".to_string()),
@@ -111,7 +125,7 @@ fn client(server: SocketAddr) -> Result<(), String> {
         Err(error) if common::is_timeout(&error) => Err(format!(
             "no reply from {server} within {} s: the datagram or its reply was lost, \
              or no server is listening (UDP does not tell)",
-            REPLY_TIMEOUT.as_secs()
+            wait.as_secs_f64()
         )),
         Err(error) => Err(format!("no reply from {server}: {error}")),
     }

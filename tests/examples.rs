@@ -528,7 +528,9 @@ fn udp_client_gives_up_with_a_message_when_nobody_answers() {
     let silent = UdpSocket::bind("127.0.0.1:0").expect("bind");
     let port = silent.local_addr().expect("address").port().to_string();
     let started = Instant::now();
-    let finished = run_client("udp_uppercase", &["client", "-p", &port], "anyone?\n");
+    // `--wait` shortens the client's 2 s, so that the test need not wait it out.
+    let args = ["client", "-p", &port, "--wait", "0.2"];
+    let finished = run_client("udp_uppercase", &args, "anyone?\n");
     assert_one_line_failure(&finished, "no reply");
     assert!(
         started.elapsed() < PATIENCE,

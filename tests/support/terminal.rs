@@ -19,6 +19,9 @@ use super::PATIENCE;
 pub struct Screen {
     bytes: Mutex<Vec<u8>>,
     changed: Condvar,
+    /// Set once the terminal has nothing more to give: httpget's side closed. Everything it
+    /// wrote before it exited is in `bytes` then.
+    ended: Mutex<bool>,
 }
 
 /// `httpget` running in a pseudo-terminal: stdin, stdout and stderr are all the terminal.
@@ -84,6 +87,10 @@ impl Terminal {
                 }
                 screen_in.changed.notify_all();
             }
+            if let Ok(mut ended) = screen_in.ended.lock() {
+                *ended = true;
+            }
+            screen_in.changed.notify_all();
         });
         Terminal {
             child,
@@ -147,11 +154,14 @@ impl Terminal {
         String::from_utf8_lossy(&self.screen.bytes.lock().expect("screen")).into_owned()
     }
 
-    /// Waits for httpget to exit (at most [`PATIENCE`]) and returns its exit code.
+    /// Waits for httpget to exit (at most [`PATIENCE`]) and returns its exit code, once the
+    /// terminal has passed on all it wrote: the reader thread may still be copying the last of
+    /// it when the process is already gone.
     pub fn exit_code(&mut self) -> u32 {
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
+                self.wait_for_the_end(deadline);
                 return status.exit_code();
             }
             if Instant::now() > deadline {
@@ -159,6 +169,28 @@ impl Terminal {
                 panic!("httpget did not exit; the screen:\n{}", self.shown());
             }
             thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Terminal {
+    /// Waits (until `deadline` at most) for the terminal's reader to reach the end. A pty whose
+    /// other end stays open somewhere would never end: then the screen is taken as it is.
+    fn wait_for_the_end(&self, deadline: Instant) {
+        let mut bytes = self.screen.bytes.lock().expect("screen");
+        while !self.screen.ended.lock().map(|ended| *ended).unwrap_or(true) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            // Woken by each new piece, and by the end; checked at least every 50 ms.
+            let wait = left.min(Duration::from_millis(50));
+            bytes = self
+                .screen
+                .changed
+                .wait_timeout(bytes, wait)
+                .expect("screen")
+                .0;
         }
     }
 }
