@@ -9,6 +9,7 @@
 //! | `has_mkfifo`      | `mkfifo` is on PATH                        | the FIFO in the served folder |
 //! | `has_ipv6`        | a socket can bind `[::1]:0`                | IPv6 addresses          |
 //! | `running_as_root` | the build runs as user id 0                | what root cannot check (unreadable files, privileged ports) |
+//! | `has_netem`       | the kernel has netem (`sch_netem`): tried in a namespace made for it | the test of a link with delay and loss |
 //! | `can_make_netns`  | Linux, as root, with `ip` and `tc` (iproute2) on PATH | the classroom-network test (`tests/classroom_network.rs`) |
 //! | `other_os`        | the tests are built for another OS than this machine's (the Windows build, run under wine) | every test that needs a program of this machine |
 //!
@@ -91,6 +92,13 @@ fn main() {
                 "cargo::warning=CI is set and {what} is missing: the tests that need it will fail"
             );
         }
+    }
+
+    // A kernel without netem is a circumstance, like running as root: an ignored test, under
+    // CI too (no package can add it).
+    println!("cargo::rustc-check-cfg=cfg(has_netem)");
+    if !other_os && probe::has_netem() {
+        println!("cargo::rustc-cfg=has_netem");
     }
 
     println!("cargo::rustc-check-cfg=cfg(running_as_root)");

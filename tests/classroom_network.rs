@@ -587,3 +587,26 @@ fn a_kept_alive_connection_serves_a_second_request_over_the_link() {
         class.link_note()
     );
 }
+
+/// netem really gives the link its delay: a student's connect takes at least the 20 ms the
+/// teacher's end holds each packet back (a lower bound netem guarantees, however fast the
+/// machine). The other tests run over the same link, with its delay and loss when the kernel
+/// has netem, on the bare link when it has not; this one says which.
+#[test]
+#[cfg_attr(
+    not(can_make_netns),
+    ignore = "needs root and iproute2 (ip, tc) to make network namespaces"
+)]
+#[cfg_attr(
+    all(can_make_netns, not(has_netem)),
+    ignore = "this kernel has no netem (sch_netem): the link cannot be given delay or loss"
+)]
+fn netem_gives_the_link_its_round_trip_time() {
+    let class = Classroom::open();
+    assert!(class.link.netem, "tc refused netem");
+    let round_trip = class.round_trip();
+    assert!(
+        round_trip >= Duration::from_millis(20),
+        "a connect took {round_trip:?} over a link that delays 20 ms"
+    );
+}

@@ -40,6 +40,34 @@ pub fn can_make_netns() -> bool {
         && find_in_path("tc").is_some()
 }
 
+/// Whether this kernel has `netem` (`sch_netem`), which gives a link delay and loss: tried for
+/// real, on the loopback of a namespace made for the purpose and deleted at once. Some kernels
+/// are built without it (`tc` says "Specified qdisc kind is unknown"); no package brings it.
+pub fn has_netem() -> bool {
+    use std::process::{Command, Stdio};
+    if !can_make_netns() {
+        return false;
+    }
+    let name = format!("http10-netem-probe-{}", std::process::id());
+    let quiet = |program: &str, args: &[&str]| {
+        Command::new(program)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if !quiet("ip", &["netns", "add", &name]) {
+        return false;
+    }
+    let netem = [
+        "-n", &name, "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms",
+    ];
+    let found = quiet("tc", &netem);
+    quiet("ip", &["netns", "delete", &name]);
+    found
+}
+
 /// Whether this process runs as root (user id 0), who may read any file and listen on any port.
 /// Windows has no root: its tests that need one are Unix-only.
 pub fn running_as_root() -> bool {
