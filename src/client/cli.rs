@@ -81,6 +81,15 @@ pub struct Cli {
     /// Show each read() from the socket: its size and the time since the request.
     #[arg(long)]
     pub trace_reads: bool,
+    /// After each transfer, print FORMAT with curl's variables filled in: %{http_code},
+    /// %{time_total}, %{json}, %header{name}… (the README lists them); @FILE reads the format
+    /// from a file, @- from stdin.
+    #[arg(short = 'w', long, value_name = "FORMAT")]
+    pub write_out: Option<String>,
+    /// End with the timing view (DNS, connect, request, waiting, download) on stderr, even when
+    /// stderr is not a terminal (-v shows it on a terminal).
+    #[arg(long)]
+    pub timing: bool,
     /// Write the body to FILE instead of stdout (`-` is stdout, even on a terminal). Give one
     /// per URL.
     #[arg(short = 'o', long, value_name = "FILE")]
