@@ -418,3 +418,178 @@ pub fn json_string(text: &str) -> String {
     quoted.push('"');
     quoted
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::head::ReplyHead;
+    use std::time::{Duration, Instant};
+
+    fn text(text: &str) -> Piece {
+        Piece::Text(text.to_string())
+    }
+
+    #[test]
+    fn the_format_is_read_as_curl_reads_it() {
+        use Piece::{Header, SwitchTo, Unknown, Variable as Var};
+        for (format, want) in [
+            ("", vec![]),
+            ("plain", vec![text("plain")]),
+            ("%{http_code}\\n", vec![Var(Variable::HttpCode), text("\n")]),
+            (
+                "a%{time_total}b",
+                vec![text("a"), Var(Variable::TimeTotal), text("b")],
+            ),
+            ("\\t\\r\\n", vec![text("\t\r\n")]),
+            // curl prints an unknown escape as both characters, and `\\` too.
+            ("\\x \\\\r \\", vec![text("\\x \\\\r \\")]),
+            ("100%% %x %", vec![text("100% %x %")]),
+            // A brace never closed is text.
+            ("%{http_code", vec![text("%{http_code")]),
+            ("%{", vec![text("%{")]),
+            ("%header{", vec![text("%header{")]),
+            (
+                "%header{Content-Type}%header{}",
+                vec![Header("Content-Type".to_string()), Header(String::new())],
+            ),
+            (
+                "%{nope}%{json}",
+                vec![Unknown("nope".to_string()), Var(Variable::Json)],
+            ),
+            (
+                "%{stderr}e%{stdout}o",
+                vec![
+                    SwitchTo(Stream::Stderr),
+                    text("e"),
+                    SwitchTo(Stream::Stdout),
+                    text("o"),
+                ],
+            ),
+            ("é%{url}ü", vec![text("é"), Var(Variable::Url), text("ü")]),
+        ] {
+            assert_eq!(WriteOut::parse(format).pieces, want, "{format:?}");
+        }
+    }
+
+    #[test]
+    fn every_variable_is_named_once_in_alphabetical_order() {
+        for pair in VARIABLES.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{:?} {:?}", pair[0].0, pair[1].0);
+        }
+    }
+
+    #[test]
+    fn json_strings_escape_what_rfc_8259_section_7_says_must_be() {
+        for (input, want) in [
+            ("plain", "\"plain\""),
+            ("a\"b\\c", "\"a\\\"b\\\\c\""),
+            ("\n\r\t\u{8}\u{c}", "\"\\n\\r\\t\\b\\f\""),
+            ("\u{0}\u{1f}", "\"\\u0000\\u001f\""),
+            ("/é\u{7f}", "\"/é\u{7f}\""),
+        ] {
+            assert_eq!(json_string(input), want, "{input:?}");
+        }
+    }
+
+    fn a_transfer() -> Transfer {
+        let raw = b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nX-A: 1\r\nx-a: 2\r\n\r\n";
+        let head = ReplyHead {
+            version: ReplyVersion::Http10,
+            status: 200,
+            reason: "OK".to_string(),
+            headers: vec![
+                ("Content-Type".to_string(), "text/plain".to_string()),
+                ("X-A".to_string(), "1".to_string()),
+                ("x-a".to_string(), "2".to_string()),
+            ],
+            raw: raw.to_vec(),
+        };
+        let start = Instant::now();
+        let mut transfer = Transfer {
+            url: url::Url::parse("http://h:81/a").ok(),
+            url_effective: url::Url::parse("http://h:81/b\"").ok(),
+            remote: Some("127.0.0.1:81".parse().expect("address")),
+            local: Some("127.0.0.1:5000".parse().expect("address")),
+            connects: 1,
+            size_request: 40,
+            size_header: raw.len() as u64,
+            head: Some(head),
+            size_download: 500,
+            ..Transfer::default()
+        };
+        transfer.timings.start_hop(start);
+        transfer.timings.mark(Step::Resolved, start);
+        transfer.timings.finish(start + Duration::from_millis(250));
+        transfer
+    }
+
+    fn render(format: &str, transfer: &Transfer) -> (String, String) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        WriteOut::parse(format).write(transfer, &mut out, &mut err);
+        (
+            String::from_utf8(out).expect("text"),
+            String::from_utf8(err).expect("text"),
+        )
+    }
+
+    #[test]
+    fn each_variable_prints_as_curl_prints_it() {
+        let transfer = a_transfer();
+        for (format, want) in [
+            ("%{http_code} %{response_code}", "200 200"),
+            ("%{http_version}", "1"),
+            ("%{time_total} %{time_connect}", "0.250000 0.000000"),
+            ("%{speed_download}", "2000"),
+            (
+                "%{remote_ip}:%{remote_port} %{local_port}",
+                "127.0.0.1:81 5000",
+            ),
+            ("%header{x-a}|%header{nope}", "1, 2|"),
+            ("%{content_type}|%{errormsg}|%{exitcode}", "text/plain||0"),
+            ("%{num_redirects} %{num_connects}", "0 1"),
+        ] {
+            assert_eq!(render(format, &transfer).0, want, "{format}");
+        }
+        let (out, err) = render("%{nope}a%{stderr}b%{stdout}c", &transfer);
+        assert_eq!(out, "ac");
+        assert_eq!(err, "httpget: unknown --write-out variable: 'nope'\nb");
+    }
+
+    #[test]
+    fn a_transfer_that_got_no_reply_prints_zeros_and_the_error() {
+        let transfer = Transfer {
+            exit_code: 7,
+            error: Some("could not connect".to_string()),
+            ..Transfer::default()
+        };
+        let (out, _) = render(
+            "%{http_code} %{http_version} %{remote_ip}|%{exitcode} %{errormsg}",
+            &transfer,
+        );
+        assert_eq!(out, "000 0 |7 could not connect");
+        let (json, _) = render("%{json}", &transfer);
+        assert!(json.contains("\"http_code\":0,"), "{json}");
+        assert!(json.contains("\"content_type\":null,"), "{json}");
+        assert!(
+            json.contains("\"errormsg\":\"could not connect\","),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn json_holds_every_variable_once_with_strings_escaped() {
+        let (json, _) = render("%{json}", &a_transfer());
+        assert!(json.starts_with("{\"content_type\":\"text/plain\",\"errormsg\":null,"));
+        assert!(json.ends_with('}'), "{json}");
+        for (name, variable) in VARIABLES {
+            let key = format!("\"{name}\":");
+            let want = usize::from(variable != Variable::Json);
+            assert_eq!(json.matches(&key).count(), want, "{name} in {json}");
+        }
+        assert!(
+            json.contains("\"url_effective\":\"http://h:81/b%22\""),
+            "{json}"
+        );
+        assert!(json.contains("\"time_total\":0.250000,"), "{json}");
+    }
+}
