@@ -5,7 +5,7 @@
 //!
 //! * `%{name}` — a variable ([`VARIABLES`]): `%{http_code}`, `%{time_total}`, … `%{json}` is
 //!   all of them as one JSON object.
-//! * `%header{name}` — that header of the last reply (several are joined with `, `).
+//! * `%header{name}` — that header of the last reply (the first, if several).
 //! * `%{stderr}`, `%{stdout}` — the rest of the output goes to that stream.
 //! * `%%` is `%`; `\n`, `\r`, `\t` are a line feed, a carriage return, a tab. Anything else
 //!   (`%x`, `\x`, a `%{` never closed) is printed as it stands.
@@ -361,14 +361,11 @@ fn text_of(value: Value) -> String {
     }
 }
 
-/// `%header{name}`: the last reply's headers of that name, joined with `, ` (RFC 9110 §5.3).
+/// `%header{name}`: the last reply's first header of that name, as curl prints it (curl asks
+/// its header API for occurrence 0).
 fn header(transfer: &Transfer, name: &str) -> String {
-    match &transfer.head {
-        Some(head) => head
-            .all(name)
-            .map(crate::headers::trim_ows)
-            .collect::<Vec<_>>()
-            .join(", "),
+    match transfer.head.as_ref().and_then(|head| head.header(name)) {
+        Some(value) => crate::headers::trim_ows(value).to_string(),
         None => String::new(),
     }
 }
@@ -544,7 +541,7 @@ mod tests {
                 "%{remote_ip}:%{remote_port} %{local_port}",
                 "127.0.0.1:81 5000",
             ),
-            ("%header{x-a}|%header{nope}", "1, 2|"),
+            ("%header{x-a}|%header{nope}", "1|"),
             ("%{content_type}|%{errormsg}|%{exitcode}", "text/plain||0"),
             ("%{num_redirects} %{num_connects}", "0 1"),
         ] {
