@@ -43,7 +43,7 @@ Exit codes (curl's where the situation is the same):
   18  the body ended early (fewer bytes than Content-Length, or no last chunk)
   22  -f and a status of 400 or more
   23  writing the output failed, or a binary body refused on a terminal
-  26  a data file (-d @FILE) could not be read
+  26  a data file (-d @FILE) or a format file (-w @FILE) could not be read
   28  timeout (connect, the reply's head, 20 s of silence, or -m)
   47  too many redirects, or a redirect loop (-L)
   52  the server closed without replying
