@@ -160,7 +160,7 @@ pub fn timing_view(timings: &Timings) -> String {
     let end = timings.end.unwrap_or(last.start);
     let mut phases: Vec<(String, Option<(Instant, Instant)>)> = Vec::new();
     if timings.hops.len() > 1 {
-        let label = format!("{} redirects", timings.hops.len() - 1);
+        let label = format!("redirects ({})", timings.hops.len() - 1);
         phases.push((label, Some((first.start, last.start))));
     }
     // Each phase runs from the step before it (or the hop's start) to its own step; the
@@ -301,7 +301,7 @@ mod tests {
         // The redirect is the first 10 ms of 60: about 7 of the 40 cells, from the left.
         let bar_of = |line: &str| line.split('|').nth(1).map(str::to_string);
         let redirect = bar_of(lines[1]).expect("a bar");
-        assert!(lines[1].contains("1 redirects") && lines[1].contains("10.000"));
+        assert!(lines[1].contains("redirects (1)") && lines[1].contains("10.000"));
         assert_eq!(redirect.chars().count(), BAR_WIDTH);
         assert!(redirect.starts_with("███████ "), "{redirect:?}");
         // The download is the last 10 ms: it ends at the right edge.
