@@ -62,7 +62,10 @@ pub mod prompt;
 pub mod redirect;
 pub mod show;
 pub mod target;
+pub mod timing;
+pub mod transfer;
 mod wire;
+pub mod write_out;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -89,6 +92,7 @@ pub use target::{
     parse_input, parse_input_with_star, remote_file_name, star_from_env, star_url, Target,
     DEFAULT_PORT, DEFAULT_URL, STAR_VARIABLE,
 };
+pub use timing::{Step, Timings};
 
 use wire::Wire;
 
@@ -186,8 +190,15 @@ impl Default for Options {
 pub trait Observer {
     /// About to connect to `address` (one of `host`'s addresses).
     fn connecting(&mut self, _host: &str, _address: SocketAddr) {}
-    /// The TCP connection is open.
-    fn connected(&mut self, _address: SocketAddr, _took: Duration) {}
+    /// The TCP connection to `remote` is open, from `local` (this computer's address and port,
+    /// which the server's log names).
+    fn connected(&mut self, _remote: SocketAddr, _local: Option<SocketAddr>, _took: Duration) {}
+    /// A request for `url` begins `at`: the first, or the next after a redirect.
+    fn hop(&mut self, _url: &Url, _at: Instant) {}
+    /// The exchange reached `step` `at` (the moments `-w` and the timing view report).
+    fn reached(&mut self, _step: Step, _at: Instant) {}
+    /// The request went out: `bytes` bytes, head and body.
+    fn sent(&mut self, _bytes: usize) {}
     /// These exact bytes are about to be sent.
     fn request(&mut self, _bytes: &[u8]) {}
     /// One `read()` returned `bytes` bytes, `since_request` after the request was sent.
@@ -239,6 +250,7 @@ pub fn get<'o>(
     // What changes from one hop to the next: the method, and with it the body.
     let mut hop = options.clone();
     loop {
+        observer.hop(&url, Instant::now());
         let target = Target::from_url(&url)?;
         let mut reply = exchange(&target, &hop, deadline, observer)?;
         let next = match options.follow_redirects {
@@ -306,6 +318,7 @@ fn exchange<'o>(
 
     let request = build_request(target, options);
     let head_end = head_length(&request);
+    observer.reached(Step::Pretransfer, Instant::now());
     observer.request(&request[..head_end]);
     if head_end < request.len() {
         observer.note(&format!(
@@ -314,6 +327,8 @@ fn exchange<'o>(
         ));
     }
     let sent = send_request(&stream, &request, options.idle_timeout)?;
+    observer.reached(Step::Sent, Instant::now());
+    observer.sent(sent);
     if sent < request.len() {
         observer.note(&format!(
             "the server answered after {} of the {} body bytes: stopped sending the rest \

@@ -208,6 +208,25 @@ const RFC_4648: &[(&str, &str)] = &[
     ("15", "References"),
 ];
 
+/// RFC 8259, The JavaScript Object Notation (JSON) Data Interchange Format: `httpget -w
+/// '%{json}'` writes its strings by §7.
+const RFC_8259: &[(&str, &str)] = &[
+    ("1", "Introduction"),
+    ("2", "JSON Grammar"),
+    ("3", "Values"),
+    ("4", "Objects"),
+    ("5", "Arrays"),
+    ("6", "Numbers"),
+    ("7", "Strings"),
+    ("8", "String and Character Issues"),
+    ("9", "Parsers"),
+    ("10", "Generators"),
+    ("11", "IANA Considerations"),
+    ("12", "Security Considerations"),
+    ("13", "Examples"),
+    ("14", "References"),
+];
+
 /// RFC 9110, HTTP Semantics: the top level, and the parts of it this crate lives in.
 const RFC_9110: &[(&str, &str)] = &[
     ("1", "Introduction"),
@@ -426,6 +445,7 @@ const TABLES: &[(u32, &[(&str, &str)])] = &[
     (2145, RFC_2145),
     (3986, RFC_3986),
     (4648, RFC_4648),
+    (8259, RFC_8259),
     (9110, RFC_9110),
     (9112, RFC_9112),
 ];

@@ -359,7 +359,7 @@ impl Observer for Recorder {
     fn connecting(&mut self, host: &str, address: SocketAddr) {
         self.events.push(format!("connecting {host} {address}"));
     }
-    fn connected(&mut self, _address: SocketAddr, _took: Duration) {
+    fn connected(&mut self, _remote: SocketAddr, _local: Option<SocketAddr>, _took: Duration) {
         self.events.push("connected".into());
     }
     fn request(&mut self, bytes: &[u8]) {

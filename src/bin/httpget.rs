@@ -20,6 +20,8 @@ use http10::client::cli::{parse_args, Args};
 use http10::client::download::{download, Download, Stop};
 use http10::client::prompt::history::history_path_from_env;
 use http10::client::prompt::{run_prompt, Lines};
+use http10::client::transfer::Transfer;
+use http10::client::write_out::WriteOut;
 use http10::client::{star_from_env, GetError};
 
 fn main() -> ExitCode {
@@ -43,6 +45,13 @@ fn main() -> ExitCode {
         }
     };
     let cli = &args.cli;
+    let write_out = match cli.write_out.as_deref().map(WriteOut::from_arg).transpose() {
+        Ok(write_out) => write_out,
+        Err(error) => {
+            report(&args, &error);
+            return ExitCode::from(error.exit_code());
+        }
+    };
     let mut exit_code = 0;
     for (index, input) in cli.urls.iter().enumerate() {
         let how = Download {
@@ -55,8 +64,14 @@ fn main() -> ExitCode {
             silent: cli.silent,
             stdout_is_terminal: io::stdout().is_terminal(),
             stderr_is_terminal: io::stderr().is_terminal(),
+            timing: cli.timing,
         };
-        match download(input, &options, &how) {
+        let mut transfer = Transfer::default();
+        let result = download(input, &options, &how, &mut transfer);
+        if let Some(write_out) = &write_out {
+            write_out.write(&transfer, &mut io::stdout(), &mut io::stderr());
+        }
+        match result {
             Ok(()) => {}
             Err(Stop::OutputClosed) => return ExitCode::SUCCESS,
             Err(Stop::Failed(error)) => {

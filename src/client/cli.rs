@@ -43,7 +43,7 @@ Exit codes (curl's where the situation is the same):
   18  the body ended early (fewer bytes than Content-Length, or no last chunk)
   22  -f and a status of 400 or more
   23  writing the output failed, or a binary body refused on a terminal
-  26  a data file (-d @FILE) could not be read
+  26  a data file (-d @FILE) or a format file (-w @FILE) could not be read
   28  timeout (connect, the reply's head, 20 s of silence, or -m)
   47  too many redirects, or a redirect loop (-L)
   52  the server closed without replying
@@ -81,6 +81,15 @@ pub struct Cli {
     /// Show each read() from the socket: its size and the time since the request.
     #[arg(long)]
     pub trace_reads: bool,
+    /// After each transfer, print FORMAT with curl's variables filled in: %{http_code},
+    /// %{time_total}, %{json}, %header{name}… (the README lists them); @FILE reads the format
+    /// from a file, @- from stdin.
+    #[arg(short = 'w', long, value_name = "FORMAT")]
+    pub write_out: Option<String>,
+    /// End with the timing view (DNS, connect, request, waiting, download) on stderr, even when
+    /// stderr is not a terminal (-v shows it on a terminal).
+    #[arg(long)]
+    pub timing: bool,
     /// Write the body to FILE instead of stdout (`-` is stdout, even on a terminal). Give one
     /// per URL.
     #[arg(short = 'o', long, value_name = "FILE")]

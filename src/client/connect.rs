@@ -13,7 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::cancel::{wait_for, Cancel, Waited};
-use super::{Deadline, GetError, IpFamily, Observer, Target};
+use super::{Deadline, GetError, IpFamily, Observer, Step, Target};
 
 /// A name lookup: the system resolver, or a stand-in in the tests.
 type Lookup = fn(&str, u16) -> io::Result<Vec<SocketAddr>>;
@@ -65,6 +65,7 @@ fn open_with(
     lookup: Lookup,
 ) -> Result<TcpStream, GetError> {
     let addresses = resolve(target, family, budget, lookup)?;
+    observer.reached(Step::Resolved, Instant::now());
     connect(target, &addresses, budget, observer)
 }
 
@@ -185,7 +186,8 @@ fn connect(
         observer.connecting(&target.host, address);
         match connect_one(address, left, budget.cancel)? {
             Ok(stream) => {
-                observer.connected(address, started.elapsed());
+                observer.reached(Step::Connected, Instant::now());
+                observer.connected(address, stream.local_addr().ok(), started.elapsed());
                 return Ok(stream);
             }
             Err(error) => {

@@ -16,6 +16,8 @@ use url::Url;
 
 use super::narrate::Narrator;
 use super::progress::{summary_line, Progress};
+use super::timing::timing_view;
+use super::transfer::{Recorder, Transfer};
 use super::{BodyFraming, GetError, Options, Reply, BODY_BUFFER_BYTES};
 
 /// Why a run stopped early.
@@ -99,18 +101,47 @@ pub struct Download {
     pub silent: bool,
     /// Whether stdout is a terminal (the binary-body guard).
     pub stdout_is_terminal: bool,
-    /// Whether stderr is a terminal (the progress display).
+    /// Whether stderr is a terminal (the progress display, and the timing view of `-v`).
     pub stderr_is_terminal: bool,
+    /// `--timing`: end with the timing view on stderr, terminal or not.
+    pub timing: bool,
 }
 
-/// Fetches the URL typed as `input` and writes its body where [`Download`] says.
-pub fn download(input: &str, options: &Options, how: &Download) -> Result<(), Stop> {
+/// Fetches the URL typed as `input`, writes its body where [`Download`] says, and keeps what
+/// happened in `transfer` (for `-w`), whether it succeeded or not. With `-v` on a terminal, or
+/// `--timing`, it ends with the timing view on stderr.
+pub fn download(
+    input: &str,
+    options: &Options,
+    how: &Download,
+    transfer: &mut Transfer,
+) -> Result<(), Stop> {
+    let result = fetch(input, options, how, transfer);
+    transfer.timings.finish(Instant::now());
+    if let Err(Stop::Failed(error)) = &result {
+        transfer.failed(error);
+    }
+    let show_timing = how.timing || (how.verbose && how.stderr_is_terminal);
+    if show_timing && transfer.timings.hops() > 0 {
+        let _ = io::stderr().write_all(timing_view(&transfer.timings).as_bytes());
+    }
+    result
+}
+
+/// The fetch and the writing, reported to `transfer` as they go.
+fn fetch(
+    input: &str,
+    options: &Options,
+    how: &Download,
+    transfer: &mut Transfer,
+) -> Result<(), Stop> {
     let url = super::parse_input_with_star(input, &options.star)?;
     let destination = Destination::choose(how.output.as_ref(), how.remote_name, &url)?;
 
     let started = Instant::now();
     let mut narrator = Narrator::new(Box::new(io::stderr()), how.verbose, how.trace_reads);
-    let mut reply = super::get(&url, options, &mut narrator)?;
+    let mut recorder = Recorder::new(&mut narrator, transfer);
+    let mut reply = super::get(&url, options, &mut recorder)?;
     if how.fail && reply.head.status >= 400 {
         return Err(Stop::Failed(GetError::HttpStatus {
             status: reply.head.status,
@@ -147,6 +178,9 @@ pub fn download(input: &str, options: &Options, how: &Download) -> Result<(), St
     let mut progress = Progress::new(show_progress, length);
     let copied = copy_body(&mut reply, &mut output, guard_terminal, &mut progress);
     progress.finish();
+    let received = reply.body.received();
+    drop(reply);
+    recorder.transfer.size_download = received;
     copied?;
     if let Err(error) = output.flush() {
         return Err(write_failure(error));
@@ -155,14 +189,14 @@ pub fn download(input: &str, options: &Options, how: &Download) -> Result<(), St
         let _ = writeln!(
             io::stderr(),
             "* {} body bytes received, {} ms in all",
-            reply.body.received(),
+            received,
             started.elapsed().as_millis()
         );
     }
     // A download to a file shows nothing on the screen by itself: say that it happened.
     if let Destination::File(path) = &destination {
         if !how.silent && how.stderr_is_terminal {
-            let line = summary_line(reply.body.received(), path, started.elapsed());
+            let line = summary_line(received, path, started.elapsed());
             let _ = writeln!(io::stderr(), "{line}");
         }
     }

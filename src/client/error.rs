@@ -164,6 +164,13 @@ pub enum GetError {
         /// What the system said.
         source: io::Error,
     },
+    /// The format file of `-w @FILE` could not be read.
+    ReadFormat {
+        /// The file named after `@` (`-` for stdin).
+        path: std::path::PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
     /// Writing the body to its destination failed (or was refused, as a binary body on a terminal).
     Write(io::Error),
     /// The fetch was stopped from outside, by Ctrl+C at the prompt
@@ -198,7 +205,7 @@ impl GetError {
             GetError::Write(_) => 23,
             // What a shell reports for a program stopped by Ctrl+C (128 + SIGINT's 2).
             GetError::Cancelled => 130,
-            GetError::ReadData { .. } => 26,
+            GetError::ReadData { .. } | GetError::ReadFormat { .. } => 26,
             GetError::Timeout(_) => 28,
             GetError::TooManyRedirects { .. } | GetError::RedirectLoop { .. } => 47,
             GetError::EmptyReply => 52,
@@ -328,6 +335,13 @@ impl fmt::Display for GetError {
             }
             GetError::Write(source) => write!(f, "writing the output failed: {source}"),
             GetError::Cancelled => write!(f, "cancelled"),
+            GetError::ReadFormat { path, source } => {
+                write!(
+                    f,
+                    "cannot read the -w format file {}: {source}",
+                    path.display()
+                )
+            }
             GetError::ReadData { path, source } => {
                 write!(f, "cannot read the data file {}: {source}", path.display())
             }
@@ -339,7 +353,9 @@ impl Error for GetError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             GetError::BadUrl { reason, .. } => Some(reason),
-            GetError::Connect { source, .. } | GetError::ReadData { source, .. } => Some(source),
+            GetError::Connect { source, .. }
+            | GetError::ReadData { source, .. }
+            | GetError::ReadFormat { source, .. } => Some(source),
             GetError::Send(source) | GetError::Receive(source) | GetError::Write(source) => {
                 Some(source)
             }

@@ -57,11 +57,19 @@ impl Observer for Narrator {
         }
     }
 
-    fn connected(&mut self, address: SocketAddr, took: Duration) {
+    fn connected(&mut self, remote: SocketAddr, local: Option<SocketAddr>, took: Duration) {
         if self.verbose {
+            // The local port is the one the server's log shows for this connection: a class
+            // matches the two ends of one exchange by it.
+            let from = match local {
+                Some(local) => format!(" from {} port {}", local.ip(), local.port()),
+                None => String::new(),
+            };
             let _ = writeln!(
                 self.to,
-                "* connected to {address} in {:.1} ms",
+                "* connected to {} port {}{from} in {:.1} ms",
+                remote.ip(),
+                remote.port(),
                 took.as_secs_f64() * 1000.0
             );
         }

@@ -23,7 +23,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use super::cancel::Cancel;
-use super::{Deadline, GetError, Observer};
+use super::{Deadline, GetError, Observer, Step};
 
 /// Where a reply's bytes come from.
 enum Source<'o> {
@@ -48,6 +48,8 @@ pub(crate) struct Wire<'o> {
     current_timeout: Option<Duration>,
     /// Raised to stop the fetch (Ctrl+C at the prompt).
     cancel: Cancel,
+    /// Whether the reply's first byte has come (and been reported as [`Step::FirstByte`]).
+    first_byte: bool,
     pub(crate) observer: &'o mut dyn Observer,
 }
 
@@ -84,6 +86,7 @@ impl<'o> Wire<'o> {
             idle_timeout,
             current_timeout: None,
             cancel: Cancel::never(),
+            first_byte: false,
             observer,
         }
     }
@@ -128,6 +131,10 @@ impl<'o> Wire<'o> {
             };
             match read {
                 Ok(count) => {
+                    if count > 0 && !self.first_byte {
+                        self.first_byte = true;
+                        self.observer.reached(Step::FirstByte, Instant::now());
+                    }
                     self.observer.received(count, self.sent_at.elapsed());
                     return Ok(count);
                 }
