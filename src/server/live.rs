@@ -54,6 +54,7 @@
 
 pub mod view;
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
@@ -168,8 +169,8 @@ pub struct Row {
 struct Board {
     /// A row for each connection open at the loop's last tick.
     open: Vec<Row>,
-    /// The last rows of connections that closed since.
-    closed: Vec<Row>,
+    /// The last rows of connections that closed since (the newest [`MAX_CLOSED_HELD`]).
+    closed: VecDeque<Row>,
     /// Connections the loop had and did not put in `open` ([`MAX_ROWS`]).
     hidden: usize,
     /// Set by the loop, cleared by the view thread.
@@ -297,7 +298,7 @@ pub struct Publisher {
     live: Arc<Live>,
     event_loop: usize,
     open: Vec<Row>,
-    closed: Vec<Row>,
+    closed: VecDeque<Row>,
     hidden: usize,
 }
 
@@ -308,7 +309,7 @@ impl Publisher {
             live: Arc::clone(live),
             event_loop,
             open: Vec::new(),
-            closed: Vec::new(),
+            closed: VecDeque::new(),
             hidden: 0,
         }
     }
@@ -335,11 +336,13 @@ impl Publisher {
         }
     }
 
-    /// A connection closed: its last row.
+    /// A connection closed: its last row. Beyond [`MAX_CLOSED_HELD`] the oldest goes, so
+    /// that the latest requests are the ones seen.
     pub fn closed(&mut self, row: Row) {
-        if self.closed.len() < MAX_CLOSED_HELD {
-            self.closed.push(row);
+        if self.closed.len() == MAX_CLOSED_HELD {
+            self.closed.pop_front();
         }
+        self.closed.push_back(row);
     }
 
     /// Leaves the snapshot on the board, unless the view thread holds it right now: then it
@@ -348,12 +351,11 @@ impl Publisher {
     pub fn publish(&mut self) {
         if let Ok(mut board) = self.live.boards[self.event_loop].try_lock() {
             std::mem::swap(&mut board.open, &mut self.open);
-            let room = MAX_CLOSED_HELD.saturating_sub(board.closed.len());
-            let keep = self.closed.len().min(room);
-            board.closed.extend(self.closed.drain(..keep));
+            board.closed.append(&mut self.closed);
+            let excess = board.closed.len().saturating_sub(MAX_CLOSED_HELD);
+            board.closed.drain(..excess);
             board.hidden = self.hidden;
             board.fresh = true;
-            self.closed.clear();
         }
         self.open.clear();
         self.hidden = 0;
