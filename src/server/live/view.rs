@@ -134,12 +134,14 @@ impl View {
             out.extend_from_slice(hello.as_bytes());
             self.version += 1;
             self.table.insert(key, (arrival.row, self.version));
+            // The whole table at once, so that a new page is full from its first frame.
+            out.extend_from_slice(self.rows_event(0, now).as_bytes());
             self.viewers[slot] = Some(Viewer {
                 socket,
                 key,
                 out,
                 written: 0,
-                seen: 0,
+                seen: self.version,
                 progress: now,
                 sent: 0,
             });
@@ -236,37 +238,48 @@ impl View {
                 }
             }
         }
+        for slot in 0..self.viewers.len() {
+            let Some(viewer) = &self.viewers[slot] else {
+                continue;
+            };
+            if viewer.written < viewer.out.len() || viewer.seen == self.version {
+                continue;
+            }
+            let event = self.rows_event(viewer.seen, now);
+            if let Some(viewer) = &mut self.viewers[slot] {
+                viewer.out.clear();
+                viewer.written = 0;
+                viewer.progress = now;
+                viewer.out.extend_from_slice(event.as_bytes());
+                viewer.seen = self.version;
+            }
+        }
+    }
+
+    /// A `rows` event: every row changed after update number `seen` (all of them for 0).
+    fn rows_event(&self, seen: u64, now: Instant) -> String {
         let open = self
             .table
             .values()
             .filter(|(row, _)| row.phase != Phase::Closed)
             .count();
         let hidden: usize = self.hidden.iter().sum();
-        for viewer in self.viewers.iter_mut().flatten() {
-            if viewer.written < viewer.out.len() || viewer.seen == self.version {
-                continue;
-            }
-            viewer.out.clear();
-            viewer.written = 0;
-            viewer.progress = now;
-            let mut data = format!(
-                "event: rows\ndata: {{\"now\":{},\"open\":{open},\"hidden\":{hidden},\"rows\":[",
-                self.live.millis(now)
-            );
-            let mut first = true;
-            for (row, changed) in self.table.values() {
-                if *changed > viewer.seen {
-                    if !first {
-                        data.push(',');
-                    }
-                    first = false;
-                    row_json(&self.live, row, &mut data);
+        let mut data = format!(
+            "event: rows\ndata: {{\"now\":{},\"open\":{open},\"hidden\":{hidden},\"rows\":[",
+            self.live.millis(now)
+        );
+        let mut first = true;
+        for (row, changed) in self.table.values() {
+            if *changed > seen {
+                if !first {
+                    data.push(',');
                 }
+                first = false;
+                row_json(&self.live, row, &mut data);
             }
-            data.push_str("]}\n\n");
-            viewer.out.extend_from_slice(data.as_bytes());
-            viewer.seen = self.version;
         }
+        data.push_str("]}\n\n");
+        data
     }
 
     /// Writes what each viewer's socket takes, reads what it sent, and drops a viewer that
