@@ -204,7 +204,47 @@ fn a_real_browser_loads_the_lab_submits_the_upper_form_and_sees_its_own_echo() {
     if let Err(error) = check_pages(&browser, &server) {
         panic!("{error}\nserver log:\n{}", server.stderr().join("\n"));
     }
+    // `httpserve --live`, in the same Chromium: the page shows a request made after it opened.
+    let live = Server::start(&www(), &["--live"]);
+    if let Err(error) = check_live(&browser, &live) {
+        panic!("{error}\nserver log:\n{}", live.stderr().join("\n"));
+    }
     // The session closes, and chromedriver is killed, when `browser` drops here.
+}
+
+/// The live page (`httpserve --live`): it connects, marks its own stream, and shows a request
+/// made after it opened, with its status; a screenshot is left for a person to look at.
+fn check_live(browser: &Browser, server: &Server) -> Result<(), String> {
+    browser.goto(&server.url("/_live"))?;
+    browser.wait_until(
+        "the live page to receive its first rows",
+        "return document.getElementById('link').textContent === 'live'
+                && document.querySelectorAll('#rows tr.you').length === 1;",
+        PAGE_PATIENCE,
+    )?;
+    // A pre-connect (a socket with no request yet), then a request on a connection of its own.
+    let _preconnect = server.connect();
+    let reply = server.get("GET /notes.txt?from-the-test HTTP/1.0\r\n\r\n");
+    assert_eq!(reply.status(), 200);
+    browser.wait_until(
+        "the request made after the page opened to show, with its status",
+        "return Array.from(document.querySelectorAll('#rows tr')).some(tr =>
+           tr.textContent.includes('GET /notes.txt?from-the-test HTTP/1.0')
+           && tr.textContent.includes('200') && tr.textContent.includes('closed'));",
+        PAGE_PATIENCE,
+    )?;
+    browser.wait_until(
+        "the pre-connect to show as connected",
+        "return Array.from(document.querySelectorAll('#rows tr'))
+           .some(tr => tr.textContent.includes('connected'));",
+        PAGE_PATIENCE,
+    )?;
+    let screenshot = browser.screenshot()?;
+    let shot_path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-live.png");
+    fs::write(&shot_path, &screenshot)
+        .map_err(|error| format!("saving the screenshot: {error}"))?;
+    println!("screenshot of the live page: {}", shot_path.display());
+    Ok(())
 }
 
 /// The browser's side of the test; every step returns an error instead of hanging.

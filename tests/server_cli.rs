@@ -298,6 +298,24 @@ fn quiet_silences_the_log_and_verbose_shows_connections_and_heads() {
     );
 }
 
+/// Issue 26: the server's log and `httpget -v` line up by the client's port, on the
+/// connection's lines and on each line of the request head.
+#[test]
+fn verbose_names_the_clients_address_and_port_on_connection_and_request_lines() {
+    let dir = site();
+    let server = Server::start(dir.path(), &["--verbose"]);
+    let mut stream = server.connect();
+    let me = stream.local_addr().expect("local address").to_string();
+    stream
+        .write_all(b"GET /notes.txt HTTP/1.0\r\nUser-Agent: lesson\r\n\r\n")
+        .expect("send");
+    read_to_close(&mut stream);
+    server.wait_for_stderr(|line| line == format!("{me} connected"));
+    server.wait_for_stderr(|line| line == format!("{me} > GET /notes.txt HTTP/1.0"));
+    server.wait_for_stderr(|line| line == format!("{me} > User-Agent: lesson"));
+    server.wait_for_stderr(|line| line.starts_with(&format!("{me} closed after 1 request")));
+}
+
 #[test]
 #[cfg_attr(
     windows,

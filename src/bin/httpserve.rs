@@ -101,6 +101,9 @@ struct Args {
     /// Also log connections opening and closing, and each request head.
     #[arg(short, long)]
     verbose: bool,
+    /// Show every connection live on the page /_live (for a projector).
+    #[arg(long)]
+    live: bool,
 }
 
 fn main() -> ExitCode {
@@ -123,6 +126,7 @@ fn main() -> ExitCode {
         show_hidden: args.show_hidden,
         file_cache: !args.no_cache,
         log,
+        live: args.live,
         timeouts: Timeouts {
             head: args.head_timeout.0,
             busy_head: args.busy_head_timeout.0,
@@ -182,6 +186,12 @@ fn main() -> ExitCode {
         server.root().display()
     ));
     say_where_to_connect(server.local_addr());
+    if config.live {
+        say(&format!(
+            "  live view (for the projector): {}_live",
+            server.local_url()
+        ));
+    }
 
     if args.verbose {
         say(&format!(

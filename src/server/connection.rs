@@ -54,6 +54,7 @@ mod receiving;
 mod sending;
 #[cfg(test)]
 mod tests;
+mod watched;
 
 use std::io::Read;
 use std::net::{Shutdown, SocketAddr};
@@ -132,6 +133,14 @@ pub(super) struct Connection<S = ClientSocket, C = SystemClock> {
     received: RequestBuffer,
     /// Requests answered so far.
     pub(super) served: usize,
+    /// When it was accepted.
+    opened: Instant,
+    /// Bytes received so far, and sent in responses that are over (for the live view).
+    bytes_in: u64,
+    bytes_out: u64,
+    /// The last response's request line (empty unless it was logged or watched) and status.
+    last_request: Vec<u8>,
+    last_status: Option<Status>,
     /// The socket may have bytes to read: set by an event, cleared by `WouldBlock`.
     pub(super) may_read: bool,
     /// The socket may have room to write: set by an event, cleared by `WouldBlock`.
@@ -181,6 +190,9 @@ pub(super) enum Paused {
     ReplyReady,
     /// The connection is over, for this reason (shown in the verbose log).
     Over(&'static str),
+    /// A viewer of `httpserve --live`: the loop hands the connection to the view thread
+    /// ([`live`](super::live)).
+    Watch,
     /// The response is to be built off the loop by this work; when it is done, the loop hands
     /// it to [`Connection::finish_preparing`].
     Deferred(Deferred),
@@ -254,6 +266,11 @@ impl<S: Stream, C: Clock> Connection<S, C> {
             deadline: now + shared.timeouts.head,
             received: RequestBuffer::new(),
             served: 0,
+            opened: now,
+            bytes_in: 0,
+            bytes_out: 0,
+            last_request: Vec::new(),
+            last_status: None,
             // Not yet: the client is usually still sending its request when the connection
             // is accepted, and the event that says it has arrived comes soon enough.
             may_read: false,

@@ -31,6 +31,7 @@ use mio::{Events, Interest, Poll, Token};
 
 use super::connection::{Connection, Expired, Hold, Paused, SystemClock};
 use super::listening::{refuse_busy, watch_listener, LISTENER};
+use super::live::{Phase, Publisher};
 use super::request::READ_CHUNK;
 use super::slots::Connections;
 use super::workers::Mailbox;
@@ -78,11 +79,18 @@ pub(super) struct EventLoop {
     /// Connections that sent a piece of a large file and have more to send: they go on after
     /// the next `poll`, so that every connection gets its turn.
     yielded: Vec<usize>,
+    /// Where this loop leaves its rows for `httpserve --live` (`None` without it).
+    live: Option<Publisher>,
 }
 
 impl EventLoop {
     /// A loop that will wait on `poll`, where `listener` is already watched.
-    pub(super) fn new(poll: Poll, listener: ListeningSocket, mailbox: Arc<Mailbox>) -> EventLoop {
+    pub(super) fn new(
+        poll: Poll,
+        listener: ListeningSocket,
+        mailbox: Arc<Mailbox>,
+        live: Option<Publisher>,
+    ) -> EventLoop {
         EventLoop {
             poll,
             mailbox,
@@ -94,6 +102,7 @@ impl EventLoop {
             requests_ready: Vec::new(),
             replies_ready: Vec::new(),
             yielded: Vec::new(),
+            live,
         }
     }
 
@@ -146,6 +155,7 @@ impl EventLoop {
             }
             if now >= next_tick {
                 self.look_at_deadlines(shared, now);
+                self.publish_live();
                 if self.accept_paused {
                     self.resume_accepting(shared);
                 }
@@ -346,6 +356,7 @@ impl EventLoop {
             Ok(Paused::Waiting) if client.wants_writable_events => self.watch_writes(shared, slot),
             Ok(Paused::Waiting) => {}
             Ok(Paused::Over(ending)) => self.close(shared, slot, ending),
+            Ok(Paused::Watch) => self.hand_to_live(shared, slot),
             Ok(Paused::Yielded) => self.yielded.push(slot),
             Ok(Paused::Deferred(work)) => {
                 let serial = client.serial;
@@ -431,6 +442,37 @@ impl EventLoop {
         open
     }
 
+    /// `httpserve --live`: leaves a row for each connection on this loop's board.
+    fn publish_live(&mut self) {
+        let Some(live) = &mut self.live else {
+            return;
+        };
+        for slot in 0..self.clients.capacity() {
+            if let Some(client) = self.clients.get_mut(slot) {
+                live.open(client.live_row(live.key(client.serial)));
+            }
+        }
+        live.publish();
+    }
+
+    /// A viewer of the live page asked for its event stream: the connection leaves this loop
+    /// for the view thread, which writes the stream (see [`live`](super::live)).
+    fn hand_to_live(&mut self, shared: &Shared, slot: usize) {
+        let Some(mut client) = self.clients.take(slot) else {
+            return;
+        };
+        shared.open_connections.fetch_sub(1, Ordering::SeqCst);
+        let Some(live) = &self.live else {
+            return;
+        };
+        let row = client.live_row(live.key(client.serial));
+        if self.poll.registry().deregister(&mut client.socket).is_ok() {
+            live.live().adopt(client.socket, row);
+        } else {
+            live.live().give_back_place();
+        }
+    }
+
     /// Ends a connection: the socket closes when the client is dropped (which also takes it
     /// out of the `Poll`).
     fn close(&mut self, shared: &Shared, slot: usize, ending: &str) {
@@ -438,6 +480,12 @@ impl EventLoop {
             return;
         };
         shared.open_connections.fetch_sub(1, Ordering::SeqCst);
+        if let Some(live) = &mut self.live {
+            let mut row = client.live_row(live.key(client.serial));
+            row.phase = Phase::Closed;
+            row.closed = Some(Instant::now());
+            live.closed(row);
+        }
         if shared.log.shows(LogLevel::Verbose) {
             let served = client.served;
             let plural = if served == 1 { "" } else { "s" };

@@ -92,6 +92,7 @@
 //! | [`send`] | putting the bytes on the socket: the speed tricks |
 //! | [`access_log`] | the Common Log Format line |
 //! | [`workers`] | threads for work too slow for a loop: big listings |
+//! | [`live`] | `--live`: the page that shows every connection, and its event stream |
 //! | [`stopping`] | Ctrl+C: what is still going, and a second Ctrl+C |
 //!
 //! ## Stopping
@@ -112,6 +113,7 @@ pub mod files;
 pub mod keep_alive;
 pub mod listening;
 pub mod listing;
+pub mod live;
 pub mod request;
 pub mod request_buffer;
 pub mod request_error;
@@ -239,6 +241,8 @@ pub struct Config {
     pub file_cache: bool,
     /// How much to log on stderr.
     pub log: LogLevel,
+    /// Whether `/_live` shows the connections live (`--live`, [`live`]).
+    pub live: bool,
     /// The time limits.
     pub timeouts: Timeouts,
 }
@@ -256,7 +260,8 @@ pub enum StartError {
     UnknownHost(String, io::Error),
     /// Any other failure to listen (an address this machine does not have, …).
     Listen(SocketAddr, io::Error),
-    /// The system refused what an event loop needs (a `Poll`, a copy of the listening socket).
+    /// The system refused what an event loop (or the live view's thread) needs (a `Poll`, a
+    /// copy of the listening socket).
     EventLoop(io::Error),
 }
 
@@ -297,6 +302,8 @@ pub struct Server {
     local_addr: SocketAddr,
     shared: Arc<Shared>,
     loops: Vec<EventLoop>,
+    /// The thread that serves the live view's viewers (`--live`).
+    view: Option<live::view::View>,
 }
 
 /// What every event loop shares.
@@ -314,6 +321,8 @@ struct Shared {
     mailboxes: Vec<Arc<Mailbox>>,
     /// The threads that build listings off the loops.
     workers: Workers,
+    /// What the loops and the live view share (`--live`).
+    live: Option<Arc<live::Live>>,
 }
 
 impl Shared {
@@ -357,9 +366,16 @@ impl Server {
 
         // Every loop watches the same listening socket (a copy of its descriptor): when a
         // client arrives, whichever loop is free first accepts it.
+        let (live, view) = match config.live {
+            true => {
+                let (live, view) = live::start(threads).map_err(StartError::EventLoop)?;
+                (Some(live), Some(view))
+            }
+            false => (None, None),
+        };
         let mut loops = Vec::with_capacity(threads);
         let mut mailboxes = Vec::with_capacity(threads);
-        for _ in 0..threads {
+        for index in 0..threads {
             let poll = Poll::new().map_err(StartError::EventLoop)?;
             let copy = listener.try_clone().map_err(StartError::EventLoop)?;
             let mut listening = ListeningSocket::from_std(copy);
@@ -367,7 +383,8 @@ impl Server {
             let waker = Waker::new(poll.registry(), WAKER).map_err(StartError::EventLoop)?;
             let mailbox = Arc::new(Mailbox::new(waker));
             mailboxes.push(Arc::clone(&mailbox));
-            loops.push(EventLoop::new(poll, listening, mailbox));
+            let publisher = live.as_ref().map(|live| live::Publisher::new(live, index));
+            loops.push(EventLoop::new(poll, listening, mailbox, publisher));
         }
         let shared = Arc::new(Shared {
             site: Site {
@@ -390,11 +407,13 @@ impl Server {
             stop_count: stopping::StopCount::default(),
             mailboxes,
             workers: Workers::start(),
+            live,
         });
         Ok(Server {
             local_addr,
             shared,
             loops,
+            view,
         })
     }
 
@@ -446,6 +465,16 @@ impl Server {
         let Some(last) = loops.pop() else {
             return Stopped { cut_off: 0 };
         };
+        if let Some(view) = self.view {
+            let shared = Arc::clone(&self.shared);
+            let started = thread::Builder::new()
+                .name("http10-live".into())
+                .spawn(move || view.run(&shared));
+            if let Err(error) = started {
+                let note = format!("cannot start the live view's thread: {error}");
+                self.shared.log.note(LogLevel::Quiet, &note);
+            }
+        }
         let mut others = Vec::new();
         for event_loop in loops {
             let shared = Arc::clone(&self.shared);

@@ -43,6 +43,11 @@ pub enum Body {
     /// A body still to be made, by work too slow for the event loop (a big folder's listing):
     /// the work builds the whole response. See [`workers`](super::workers).
     Deferred(Deferred),
+    /// A body with no `Content-Length`, that ends when the server closes the connection
+    /// (RFC 1945 §7.2.2: "Otherwise, the body length is determined by the closing of the
+    /// connection by the server."): the live view's event stream, written by its own thread
+    /// (see [`live`](super::live)). Only its head is written here.
+    UntilClose,
     /// An open file and how many bytes of it to send, streamed from disk.
     File {
         /// The file, opened when the request was resolved.
@@ -56,7 +61,7 @@ impl Body {
     /// The number of bytes `Content-Length` announces.
     pub fn length(&self) -> u64 {
         match self {
-            Body::Empty | Body::Deferred(_) => 0,
+            Body::Empty | Body::Deferred(_) | Body::UntilClose => 0,
             Body::Bytes(bytes) => bytes.len() as u64,
             Body::Shared(bytes) => bytes.len() as u64,
             Body::File { length, .. } => *length,
@@ -247,8 +252,10 @@ pub fn format_head(response: &Response, persistence: Persistence, date: &str, he
     for (name, value) in &response.headers {
         line(&[name.as_bytes(), b": ", value.as_bytes()]);
     }
-    let length = decimal(response.body.length());
-    line(&[b"Content-Length: ", length.as_bytes()]);
+    if !matches!(response.body, Body::UntilClose) {
+        let length = decimal(response.body.length());
+        line(&[b"Content-Length: ", length.as_bytes()]);
+    }
     match persistence {
         Persistence::Close => line(&[b"Connection: close"]),
         Persistence::KeepAlive { timeout, remaining } => {

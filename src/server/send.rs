@@ -117,7 +117,7 @@ impl Outgoing {
         let mut file = None;
         if sends_body {
             match response.body {
-                Body::Empty | Body::Deferred(_) => {}
+                Body::Empty | Body::Deferred(_) | Body::UntilClose => {}
                 Body::Bytes(body) => bytes.extend_from_slice(&body),
                 Body::Shared(body) => bytes.extend_from_slice(&body),
                 Body::File {
@@ -233,6 +233,11 @@ impl Outgoing {
                 }
             }
         }
+    }
+
+    /// How many bytes have left so far, head included (the live view's "bytes out").
+    pub fn total_sent(&self) -> u64 {
+        self.total_sent
     }
 
     /// How many body bytes have left so far, for the access log.

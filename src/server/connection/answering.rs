@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::SystemTime;
 
 use super::super::after_reply::{self, AfterReply, Plan};
+use super::super::live::LiveAnswer;
 use super::super::response::{Body, Response};
 use super::super::routes;
 use super::super::send::Outgoing;
@@ -25,9 +26,25 @@ impl<S: Stream, C: Clock> Connection<S, C> {
         };
         self.served += 1;
         shared.log.head(self.peer, &request);
-        let socket = &self.socket;
-        let arrived_on = || socket.arrived_on();
-        let response = routes::respond(&shared.site, &request, arrived_at, &arrived_on);
+        // `httpserve --live` answers its own two paths first; without it, one branch.
+        let live = shared.live.as_ref().and_then(|live| live.answer(&request));
+        let response = match live {
+            None => {
+                let socket = &self.socket;
+                let arrived_on = || socket.arrived_on();
+                routes::respond(&shared.site, &request, arrived_at, &arrived_on)
+            }
+            Some(LiveAnswer::Reply(response)) => response,
+            Some(LiveAnswer::Watch) => {
+                // The stream's head and body are written by the view thread; the log line
+                // is written now, as the stream has no end the server can wait for.
+                let line = request.request_line();
+                shared.log.access(self.peer, line, Status::Ok, 0);
+                self.last_request = line.to_vec();
+                self.last_status = Some(Status::Ok);
+                return Step::Break(Paused::Watch);
+            }
+        };
         let stopping = shared.stopping.load(Ordering::SeqCst);
         let plan = after_reply::plan(
             &request,
@@ -44,7 +61,7 @@ impl<S: Stream, C: Clock> Connection<S, C> {
             self.socket.send_small_segments_at_once();
             self.no_delay = true;
         }
-        let request_line = if shared.log.shows(LogLevel::Access) {
+        let request_line = if shared.log.shows(LogLevel::Access) || shared.live.is_some() {
             request.request_line().to_vec()
         } else {
             Vec::new() // not logged: spare the allocation

@@ -36,6 +36,7 @@ impl<S: Stream, C: Clock> Connection<S, C> {
             Ok(0) => Step::Break(Paused::Over(ending)),
             Ok(count) => {
                 *drained += count;
+                self.bytes_in += count as u64;
                 if *drained > LINGER_BYTES {
                     return Step::Break(Paused::Over(ending));
                 }

@@ -39,6 +39,7 @@ impl<S: Stream, C: Clock> Connection<S, C> {
             Ok(0) if self.received.is_empty() => Step::Break(Paused::Over("the client closed it")),
             Ok(0) => Step::Break(Paused::Over("the request did not arrive in full")),
             Ok(count) => {
+                self.bytes_in += count as u64;
                 if count < scratch.len() && !self.read_closed && cfg!(target_os = "linux") {
                     // A short read emptied the socket: epoll reports any byte that arrives
                     // from now on with a new event, so the `read` that would only say

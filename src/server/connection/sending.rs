@@ -38,10 +38,16 @@ impl<S: Stream, C: Clock> Connection<S, C> {
             }
         };
         log_reply(shared, self.peer, reply);
+        // What the live view shows of it: a move, not a copy.
+        self.bytes_out += reply.outgoing.total_sent();
+        self.last_status = Some(reply.status);
+        std::mem::swap(&mut self.last_request, &mut reply.request_line);
         match then {
             AfterReply::Close if self.received.is_empty() && !self.may_read => {
                 // Nothing of the client's is left unread (the last read emptied the socket):
-                // closing now cannot reset the connection.
+                // closing now cannot reset the connection. (The reply is counted above: it
+                // leaves the state, so that the live view's last row does not count it twice.)
+                self.state = State::Waiting;
                 Step::Break(Paused::Over("done"))
             }
             AfterReply::Close => {

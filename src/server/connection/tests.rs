@@ -209,6 +209,7 @@ fn test_server() -> TestServer {
         mailboxes: Vec::new(),
         workers: Workers::start(),
         stop_count: Default::default(),
+        live: None,
     };
     let clock = TestClock(Rc::new(Cell::new(Instant::now())));
     TestServer {
