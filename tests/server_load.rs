@@ -220,6 +220,16 @@ fn over_the_connection_limit_of_busy_connections_a_client_gets_503_and_the_slot_
         })
         .collect();
     wait_for_connected(&server, 3);
+    // Each download has begun (its first bytes are here): every connection is busy sending,
+    // not waiting for a request, which the server could close to make room.
+    for holder in &mut holders {
+        let mut first = [0u8; 12];
+        holder
+            .set_read_timeout(Some(PATIENCE))
+            .expect("read timeout");
+        holder.read_exact(&mut first).expect("the download began");
+        assert_eq!(&first, b"HTTP/1.0 200");
+    }
     let refused = get_notes(&server);
     assert_eq!(refused.status(), 503);
     assert_eq!(refused.header("Retry-After").as_deref(), Some("1"));
