@@ -36,9 +36,17 @@ fn httpget_write_out(format: &str, url: &str, extra: &[&str]) -> String {
     run.text()
 }
 
+/// Where `-o` throws the body away: `/dev/null`; on Windows a file in a temporary folder of
+/// this test process (wine's `NUL` cannot be opened as a file: httpget exited 23 on it).
 fn null_device() -> &'static str {
     if cfg!(windows) {
-        "NUL"
+        static SINK: std::sync::OnceLock<(tempfile::TempDir, String)> = std::sync::OnceLock::new();
+        let (_, path) = SINK.get_or_init(|| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("body.out").to_string_lossy().into_owned();
+            (dir, path)
+        });
+        path
     } else {
         "/dev/null"
     }
