@@ -46,3 +46,14 @@ fn an_unusable_httpget_star_is_one_line_and_exit_2() {
         assert!(run.stdout.is_empty(), "{value}");
     }
 }
+
+/// A request line with another version is refused, pointing at `nc` for the class's server, not
+/// at the default one.
+#[test]
+fn another_version_points_to_nc_for_the_server_httpget_star_names() {
+    let star = "http://192.0.2.2:8085/";
+    let run = httpget_with_star(&[], b"GET /notes.txt HTTP/1.1\n", star);
+    // At the prompt an error is part of the conversation, on stdout.
+    let text = run.text();
+    assert!(text.contains("type them into nc 192.0.2.2 8085"), "{text}");
+}

@@ -119,11 +119,18 @@ impl fmt::Display for LineError {
                  '*/upper?text=a b'); {ACCEPTS}",
                 words.join(" ")
             ),
-            LineError::Version { version } => write!(
-                f,
-                "httpget speaks {HTTP_VERSION} only, not {version:?} (it sends {HTTP_VERSION}; \
-                 to send other bytes, type them into nc 127.0.0.1 8080)"
-            ),
+            LineError::Version { version } => {
+                // `nc` takes the host and the port as two words, an IPv6 address bare.
+                let star = star();
+                let host = star.host_str().unwrap_or("127.0.0.1");
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                let port = star.port_or_known_default().unwrap_or(80);
+                write!(
+                    f,
+                    "httpget speaks {HTTP_VERSION} only, not {version:?} (it sends \
+                     {HTTP_VERSION}; to send other bytes, type them into nc {host} {port})"
+                )
+            }
             LineError::Data(error) => write!(f, "{error}"),
         }
     }
