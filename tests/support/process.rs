@@ -38,15 +38,33 @@ pub struct Exited {
     pub stderr: String,
 }
 
+/// Starts `command`. Wine, running the Windows build's tests, now and then fails to create a
+/// process under load ("Internal error", os error 1359, seen once in a CI run): there a failed
+/// start is tried again, at most three times in all, 100 ms apart. Elsewhere a failure is final.
+fn spawn_with_retries(command: &mut Command) -> std::io::Result<Child> {
+    let tries = if cfg!(windows) { 3 } else { 1 };
+    let mut attempt = 1;
+    loop {
+        match command.spawn() {
+            Ok(child) => return Ok(child),
+            Err(error) if attempt >= tries => return Err(error),
+            Err(_) => {
+                attempt += 1;
+                thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
 impl Process {
     /// Starts `command` with stdin, stdout and stderr piped.
     pub fn start(mut command: Command) -> Process {
         let what = format!("{command:?}");
-        let mut child = command
+        command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
+            .stderr(Stdio::piped());
+        let mut child = spawn_with_retries(&mut command)
             .unwrap_or_else(|error| panic!("cannot start {what}: {error}"));
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut stderr = child.stderr.take().expect("stderr is piped");
