@@ -222,9 +222,9 @@ mod tests {
     use super::*;
     use crate::client::{parse_input, Silent};
 
-    /// A resolver that takes 700 ms to answer 127.0.0.1.
+    /// A resolver that takes 350 ms to answer 127.0.0.1.
     fn slow_lookup(_host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
-        thread::sleep(Duration::from_millis(700));
+        thread::sleep(Duration::from_millis(350));
         Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))])
     }
 
@@ -267,20 +267,20 @@ mod tests {
             for cancel in [Cancel::never(), Cancel::new()] {
                 let target = &target;
                 scope.spawn(move || {
-                    let budget = Budget::new(Duration::from_millis(1000), None, &cancel);
+                    let budget = Budget::new(Duration::from_millis(500), None, &cancel);
                     let started = Instant::now();
                     let result =
                         open_with(target, IpFamily::Any, &budget, &mut Silent, slow_lookup);
                     let took = started.elapsed();
-                    // The lookup took 0.7 s of the budget; the connect, which then timed out,
+                    // The lookup took 0.35 s of the budget; the connect, which then timed out,
                     // the rest.
                     assert!(
                         matches!(&result, Err(GetError::Timeout(Deadline::Connect { host, .. })) if host == "slow.example"),
                         "{result:?}"
                     );
-                    // One budget: about 1 s in all, not 0.7 s of lookup plus a fresh 1 s of
+                    // One budget: about 0.5 s in all, not 0.35 s of lookup plus a fresh 0.5 s of
                     // connecting.
-                    assert!(took < Duration::from_millis(1500), "took {took:?}");
+                    assert!(took < Duration::from_millis(750), "took {took:?}");
                 });
             }
         });
@@ -303,7 +303,7 @@ mod tests {
             let cancel = Cancel::new();
             let raiser = cancel.clone();
             thread::spawn(move || {
-                thread::sleep(Duration::from_millis(300));
+                thread::sleep(Duration::from_millis(150));
                 raiser.raise();
             });
             let budget = Budget::new(Duration::from_secs(10), None, &cancel);
