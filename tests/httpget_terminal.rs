@@ -54,8 +54,9 @@ fn ctrl_c_at_the_prompt_clears_the_line_and_asks_again() {
     terminal.wait_for("URL: ", 1);
     terminal.type_keys(b"half-typed");
     terminal.wait_for("half-typed", 1);
-    terminal.type_keys(b"\x03"); // Ctrl+C
-                                 // A fresh, empty prompt on the next line; Ctrl+D there quits (it would not on a typed line).
+    // Ctrl+C clears the line: a fresh, empty prompt comes on the next one, and Ctrl+D there
+    // quits (it would not on a typed line).
+    terminal.type_keys(b"\x03");
     terminal.wait_for_after("half-typed", 1, "URL: ", 1);
     terminal.type_keys(b"\x04");
     assert_eq!(terminal.exit_code(), 0, "{}", terminal.shown());

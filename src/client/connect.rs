@@ -229,8 +229,8 @@ mod tests {
     }
 
     /// A listener whose accept queue is full: the kernel drops further SYNs, so a connect to
-    /// it waits until its timeout.
-    fn black_hole() -> (socket2::Socket, Vec<TcpStream>) {
+    /// it waits until its timeout. Kept alive by the returned sockets; the port to connect to.
+    fn black_hole() -> (socket2::Socket, Vec<TcpStream>, u16) {
         use socket2::{Domain, Socket, Type};
         let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
         let address: SocketAddr = "127.0.0.1:0".parse().expect("address");
@@ -247,18 +247,12 @@ mod tests {
                 fillers.push(stream);
             }
         }
-        (socket, fillers)
+        (socket, fillers, local.port())
     }
 
     #[test]
     fn resolving_and_connecting_share_one_budget() {
-        let (listener, _fillers) = black_hole();
-        let port = listener
-            .local_addr()
-            .expect("address")
-            .as_socket()
-            .expect("inet")
-            .port();
+        let (_listener, _fillers, port) = black_hole();
         let url = parse_input(&format!("http://slow.example:{port}/")).expect("url");
         let target = Target::from_url(&url).expect("target");
         // The same with a flag nobody raises: slicing the waits changes no limit. Both at once,
@@ -288,13 +282,7 @@ mod tests {
 
     #[test]
     fn a_raised_flag_stops_a_lookup_and_a_connect_that_hang() {
-        let (listener, _fillers) = black_hole();
-        let port = listener
-            .local_addr()
-            .expect("address")
-            .as_socket()
-            .expect("inet")
-            .port();
+        let (_listener, _fillers, port) = black_hole();
         for input in [
             format!("http://slow.example:{port}/"),
             format!("http://127.0.0.1:{port}/"),
