@@ -97,15 +97,7 @@ impl Root {
             use cap_std::fs::OpenOptionsExt;
             options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
         }
-        let folder = self.folder();
-        let opened = match folder.open_with(as_relative(relative), &options) {
-            Err(error) if is_escape(&error) => match self.through_absolute_links(&folder, relative)
-            {
-                Some(inside) => folder.open_with(as_relative(&inside), &options),
-                None => Err(error),
-            },
-            result => result,
-        };
+        let opened = self.beneath(relative, |folder, path| folder.open_with(path, &options));
         let file = opened.map_err(|error| status_for(&error))?.into_std();
         let metadata = file.metadata().map_err(|error| status_for(&error))?;
         Ok(Opened { file, metadata })
@@ -114,11 +106,22 @@ impl Root {
     /// What `relative` names beneath the root, following a symlink only while it stays inside,
     /// as [`Root::open_inside`] would (a listing shows a link's target by this).
     pub fn metadata_inside(&self, relative: &Path) -> io::Result<cap_std::fs::Metadata> {
+        self.beneath(relative, |folder, path| folder.metadata(path))
+    }
+
+    /// Runs `step` (an open, a lookup) on `relative` beneath the root; if cap-std refuses it as
+    /// an escape, once more on the path its absolute symlinks name inside the root, if they do
+    /// ([`Root::through_absolute_links`]).
+    fn beneath<T>(
+        &self,
+        relative: &Path,
+        step: impl Fn(&Dir, &Path) -> io::Result<T>,
+    ) -> io::Result<T> {
         let folder = self.folder();
-        match folder.metadata(as_relative(relative)) {
+        match step(&folder, as_relative(relative)) {
             Err(error) if is_escape(&error) => match self.through_absolute_links(&folder, relative)
             {
-                Some(inside) => folder.metadata(as_relative(&inside)),
+                Some(inside) => step(&folder, as_relative(&inside)),
                 None => Err(error),
             },
             result => result,
