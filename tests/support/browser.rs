@@ -145,7 +145,7 @@ impl Browser {
         self.command("POST", &self.session_path("/execute/sync"), Some(body))
     }
 
-    /// Evaluates `script` every 100 ms until it returns `true`, for at most `limit`.
+    /// Evaluates `script` every 20 ms until it returns `true`, for at most `limit`.
     pub fn wait_until(&self, what: &str, script: &str, limit: Duration) -> Result<(), String> {
         let deadline = Instant::now() + limit;
         loop {
@@ -155,7 +155,7 @@ impl Browser {
             if Instant::now() >= deadline {
                 return Err(format!("waited {limit:?} for {what}"));
             }
-            thread::sleep(Duration::from_millis(100));
+            thread::sleep(Duration::from_millis(20));
         }
     }
 
