@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Server benchmark: httpserve against nginx, lighttpd and python3 -m http.server, in one run.
+# Server benchmark: httpserve against nginx, lighttpd, darkhttpd and python3 -m http.server, in
+# one run.
 #
 #   bash bench/server.sh
 #
@@ -9,14 +10,15 @@
 #   ab -k -n N_KEEPALIVE -c 50 keep-alive
 #   wrk -t2 -c50 -dD          HTTP/1.1 (keep-alive where the server allows it)
 #   curl of the 100 MiB file (MiB/s), BIG_FETCHES times per round (median of all the fetches)
-# plus each server's peak RSS (VmHWM), the processor time it spent per request (user + system,
-# from /proc/PID/stat), and the failed requests over all runs. Prints a markdown
+# plus each server's peak RSS (VmHWM), the processor time it spent per request (the time its
+# threads ran, from /proc/PID/task/*/schedstat), and the failed requests over all runs. Prints a markdown
 # table on stdout; progress goes to stderr. Everything lives in a mktemp -d folder removed at
 # exit, and only the processes this script started are stopped.
 #
 # Knobs (environment): ROUNDS=5 N=50000 N_KEEPALIVE=150000 CONC=50 WRK_DURATION=5s
 # AB_TIMELIMIT=10 (seconds, per ab run: caps the slow python runs) SETTLE=5 (seconds of pause
-# after each python run) BIG_FETCHES=10 PEERS="nginx lighttpd python"
+# after each python run) BIG_FETCHES=10 PEERS="nginx lighttpd darkhttpd python" (darkhttpd only
+# if found: DARKHTTPD=path, or on PATH) MEASURES="ab abk wrk big" (a subset runs only those)
 # BEFORE=path/to/an/older/httpserve (measured too, as "before": a change's before and after in
 # one run) HTTPSERVE_ARGS="--no-cache" (extra options for httpserve)
 set -euo pipefail
@@ -32,7 +34,10 @@ WRK_DURATION=${WRK_DURATION:-5s}
 AB_TIMELIMIT=${AB_TIMELIMIT:-10}
 BIG_FETCHES=${BIG_FETCHES:-10}
 BIG_BYTES=$((100 * 1024 * 1024))
-read -r -a PEER_LIST <<<"${PEERS:-nginx lighttpd python}"
+DARKHTTPD=${DARKHTTPD:-$(command -v darkhttpd || true)}
+DEFAULT_PEERS="nginx lighttpd${DARKHTTPD:+ darkhttpd} python"
+read -r -a PEER_LIST <<<"${PEERS:-$DEFAULT_PEERS}"
+read -r -a MEASURE_LIST <<<"${MEASURES:-ab abk wrk big}"
 SERVERS=(httpserve)
 [[ -n ${BEFORE:-} ]] && SERVERS+=(before)
 SERVERS+=("${PEER_LIST[@]}")
@@ -48,13 +53,15 @@ missing=()
 LIGHTTPD=$(command -v lighttpd || true)
 [[ -z $LIGHTTPD && -x /usr/sbin/lighttpd ]] && LIGHTTPD=/usr/sbin/lighttpd
 [[ " ${SERVERS[*]} " == *" lighttpd "* && -z $LIGHTTPD ]] && missing+=(lighttpd)
+[[ " ${SERVERS[*]} " == *" darkhttpd "* && ! -x $DARKHTTPD ]] && missing+=(darkhttpd)
 for tool in ab wrk curl python3 cargo; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if ((${#missing[@]})); then
     say "bench/server.sh: missing: ${missing[*]}"
     say "install them with:  apt-get install nginx-light lighttpd apache2-utils wrk curl time"
-    say "(python3 and cargo come from python3 and rustup)"
+    say "(python3 and cargo come from python3 and rustup; darkhttpd is built from its source:"
+    say " make in a clone of github.com/emikulic/darkhttpd, then DARKHTTPD=path/to/darkhttpd)"
     exit 1
 fi
 
@@ -90,10 +97,10 @@ printf '</p>\n' >>"$FIX/index.html" # 1019 + 5 = 1024 bytes
 head -c 100M /dev/urandom >"$FIX/big.bin"
 [[ $(stat -c %s "$FIX/index.html") == 1024 && $(stat -c %s "$FIX/big.bin") == "$BIG_BYTES" ]]
 
-# Five free loopback ports, held open together so they differ.
-read -r P_HTTPSERVE P_BEFORE P_NGINX P_LIGHTTPD P_PYTHON < <(python3 - <<'EOF'
+# Six free loopback ports, held open together so they differ.
+read -r P_HTTPSERVE P_BEFORE P_NGINX P_LIGHTTPD P_PYTHON P_DARKHTTPD < <(python3 - <<'EOF'
 import socket
-socks = [socket.socket() for _ in range(5)]
+socks = [socket.socket() for _ in range(6)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))
@@ -101,7 +108,7 @@ for s in socks:
     s.close()
 EOF
 )
-declare -A PORT=([httpserve]=$P_HTTPSERVE [before]=$P_BEFORE [nginx]=$P_NGINX [lighttpd]=$P_LIGHTTPD [python]=$P_PYTHON)
+declare -A PORT=([httpserve]=$P_HTTPSERVE [before]=$P_BEFORE [nginx]=$P_NGINX [lighttpd]=$P_LIGHTTPD [python]=$P_PYTHON [darkhttpd]=$P_DARKHTTPD)
 declare -A PID
 has() { [[ " ${SERVERS[*]} " == *" $1 "* ]]; }
 
@@ -158,6 +165,13 @@ if has lighttpd; then
         bench/lighttpd.conf >"$TMP/lighttpd.conf"
     "$LIGHTTPD" -D -f "$TMP/lighttpd.conf" >"$TMP/lighttpd.out" 2>&1 &
     PID[lighttpd]=$!
+    PIDS+=("$!")
+fi
+
+if has darkhttpd; then
+    # No log unless --log is given; keep-alive is on by default.
+    "$DARKHTTPD" "$FIX" --addr 127.0.0.1 --port "$P_DARKHTTPD" >"$TMP/darkhttpd.out" 2>&1 &
+    PID[darkhttpd]=$!
     PIDS+=("$!")
 fi
 
@@ -239,41 +253,40 @@ run_curl() {
     awk -v b="$speed" 'BEGIN {printf "%.1f 0\n", b / 1048576}'
 }
 
-record() { # server measure "value failed [requests]" [processor ticks the server spent]
+record() { # server measure "value failed [requests]" [processor ns the server spent]
     local value failed requests
     read -r value failed requests <<<"$3"
     VALS[$1:$2]+="$value "
     FAILED[$1]=$((FAILED[$1] + failed))
     if [[ -n ${4:-} ]]; then
-        TICKS[$1:$2]=$((${TICKS[$1:$2]:-0} + $4))
+        NANOS[$1:$2]=$((${NANOS[$1:$2]:-0} + $4))
         REQUESTS[$1:$2]=$((${REQUESTS[$1:$2]:-0} + ${requests:-0}))
     fi
     say "  $(printf '%-9s %-6s %10s  failed %s' "$1" "$2" "$value" "$failed")"
 }
 
-# Processor time a server has used so far (user + system, all threads), in clock ticks from
-# /proc/PID/stat (fields 14 and 15; the name in parentheses may hold spaces, so count from the
-# last ")"); nginx: its workers together. Read before and after each run, the difference is
-# what that run cost the server: a figure that depends far less on the machine's other load
-# than a rate does.
-declare -A TICKS REQUESTS
-CLOCK_TICKS=$(getconf CLK_TCK)
-server_ticks() { # server
+# Processor time a server has used so far: the nanoseconds each of its threads has run, from
+# /proc/PID/task/*/schedstat (first field), summed over its threads; nginx: its master and
+# workers together. Read before and after each run, the difference is what that run cost the
+# server: a figure that depends far less on the machine's other load than a rate does, and
+# exact to the nanosecond, where /proc/PID/stat counts in 10 ms ticks.
+declare -A NANOS REQUESTS
+server_nanos() { # server
     local pids=${PID[$1]}
-    [[ $1 == nginx ]] && pids=$(nginx_workers)
-    local p ticks total=0
+    [[ $1 == nginx ]] && pids="${PID[nginx]} $(nginx_workers)"
+    local p total=0 ns
     for p in $pids; do
-        ticks=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}')
-        total=$((total + ${ticks:-0}))
+        ns=$(cat /proc/"$p"/task/*/schedstat 2>/dev/null | awk '{t += $1} END {printf "%.0f\n", t}')
+        total=$((total + ${ns:-0}))
     done
     echo "$total"
 }
 measure() { # server key command...: runs a request load, records its figures and its cost
     local s=$1 key=$2 before result
     shift 2
-    before=$(server_ticks "$s")
+    before=$(server_nanos "$s")
     result=$("$@")
-    record "$s" "$key" "$result" $(($(server_ticks "$s") - before))
+    record "$s" "$key" "$result" $(($(server_nanos "$s") - before))
 }
 
 vmhwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -318,20 +331,28 @@ round_order() {
 }
 settle() { [[ $1 == python ]] && sleep "${SETTLE:-5}"; true; }
 
+wanted() { [[ " ${MEASURE_LIST[*]} " == *" $1 "* ]]; }
 START=$(date +%s)
 for ((r = 0; r < ROUNDS; r++)); do
     round_order "$r"
     say "round $((r + 1))/$ROUNDS"
-    for s in "${order[@]}"; do measure "$s" ab run_ab "http://127.0.0.1:${PORT[$s]}/" "$N"; settle "$s"; done
-    for s in "${order[@]}"; do measure "$s" abk run_ab "http://127.0.0.1:${PORT[$s]}/" "$N_KEEPALIVE" -k; settle "$s"; done
-    for s in "${order[@]}"; do measure "$s" wrk run_wrk "http://127.0.0.1:${PORT[$s]}/"; settle "$s"; done
+    if wanted ab; then
+        for s in "${order[@]}"; do measure "$s" ab run_ab "http://127.0.0.1:${PORT[$s]}/" "$N"; settle "$s"; done
+    fi
+    if wanted abk; then
+        for s in "${order[@]}"; do measure "$s" abk run_ab "http://127.0.0.1:${PORT[$s]}/" "$N_KEEPALIVE" -k; settle "$s"; done
+    fi
+    if wanted wrk; then
+        for s in "${order[@]}"; do measure "$s" wrk run_wrk "http://127.0.0.1:${PORT[$s]}/"; settle "$s"; done
+    fi
 done
 snapshot_rss load
-say "100 MiB: one fetch from each server first, not counted"
-for s in "${SERVERS[@]}"; do run_curl "http://127.0.0.1:${PORT[$s]}/big.bin" >/dev/null; done
+wanted big && say "100 MiB: one fetch from each server first, not counted"
+wanted big && for s in "${SERVERS[@]}"; do run_curl "http://127.0.0.1:${PORT[$s]}/big.bin" >/dev/null; done
 # A fetch lasts about 50 ms, and single fetches swing by 2x: take BIG_FETCHES per round, and
 # the median of them all.
 for ((r = 0; r < ROUNDS; r++)); do
+    wanted big || break
     round_order "$r"
     say "100 MiB fetches, round $((r + 1))/$ROUNDS"
     for ((f = 0; f < BIG_FETCHES; f++)); do
@@ -350,7 +371,7 @@ ok() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {r = (op == ">=") ? v >= l : v 
 
 declare -A MED
 for s in "${SERVERS[@]}"; do
-    for m in ab abk wrk big; do MED[$s:$m]=$(median <<<"${VALS[$s:$m]}"); done
+    for m in ab abk wrk big; do MED[$s:$m]=$(median <<<"${VALS[$s:$m]:-0}"); done
 done
 
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
@@ -387,27 +408,23 @@ row() { # label key target-ratio target-text [peer: compare with this one, not t
     q=$(awk -v a="${MED[httpserve:$2]}" -v b="$value" 'BEGIN {print (b > 0) ? a / b : 0}')
     echo "| $1 |$cells $name | $(ratio "${MED[httpserve:$2]}" "$value") | $4 | $(ok "$q" ">=" "$3") |"
 }
-row "ab req/s (new connection each)" ab 1.0 "≥ 1.0× best peer"
-if has lighttpd; then
-    row "ab -k req/s (keep-alive)" abk 1.0 "≥ 1.0× lighttpd" lighttpd
-    row "wrk req/s" wrk 1.0 "≥ 1.0× lighttpd" lighttpd
-fi
-row "ab -k req/s (keep-alive)" abk 1.0 "≥ 1.0× best peer"
-row "wrk req/s" wrk 1.0 "≥ 1.0× best peer"
-row "100 MiB by curl, MiB/s" big 0.9 "≥ 0.9× best peer"
+wanted ab && row "ab req/s (new connection each)" ab 0.9 "≥ 0.9× best peer"
+wanted abk && row "ab -k req/s (keep-alive)" abk 0.9 "≥ 0.9× best peer"
+wanted wrk && row "wrk req/s" wrk 0.9 "≥ 0.9× best peer"
+wanted big && row "100 MiB by curl, MiB/s" big 0.9 "≥ 0.9× best peer"
 rss_row() { # label snapshot
     local s cells=""
     for s in "${SERVERS[@]}"; do cells+=" $(mib "${RSS[$s:$2]:-0}") |"; done
     echo "| $1 |$cells – | – | ≤ 4 MiB | $(ok "${RSS[httpserve:$2]}" "<=" 4096) |"
 }
-# Processor time per request, over all the rounds of a measure: µs of user + system time.
-# Compared with the peer that spent the least; lower is better, and no target.
+# Processor time per request, over all the rounds of a measure: µs its threads ran. Compared
+# with the peer that spent the least; lower is better, and the target is ≤ 0.8× that peer.
 cpu_row() { # label key
     local s cells="" us best="" best_us=""
     declare -A US
     for s in "${SERVERS[@]}"; do
-        US[$s]=$(awk -v t="${TICKS[$s:$2]:-0}" -v n="${REQUESTS[$s:$2]:-0}" -v hz="$CLOCK_TICKS" \
-            'BEGIN {if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "–"}')
+        US[$s]=$(awk -v t="${NANOS[$s:$2]:-0}" -v n="${REQUESTS[$s:$2]:-0}" \
+            'BEGIN {if (n > 0) printf "%.1f", t / 1e3 / n; else print "–"}')
         cells+=" ${US[$s]} |"
     done
     for s in "${PEER_LIST[@]}"; do
@@ -418,11 +435,13 @@ cpu_row() { # label key
             best_us=$us
         fi
     done
-    echo "| $1 |$cells ${best:-–} | $(ratio "${US[httpserve]}" "${best_us:-0}") | – (lower is better) | – |"
+    local q
+    q=$(awk -v a="${US[httpserve]}" -v b="${best_us:-0}" 'BEGIN {print (b > 0) ? a / b : 99}')
+    echo "| $1 |$cells ${best:-–} | $(ratio "${US[httpserve]}" "${best_us:-0}") | ≤ 0.8× most frugal peer | $(ok "$q" "<=" 0.8) |"
 }
-cpu_row "server CPU µs per request, ab" ab
-cpu_row "server CPU µs per request, ab -k" abk
-cpu_row "server CPU µs per request, wrk" wrk
+wanted ab && cpu_row "server CPU µs per request, ab" ab
+wanted abk && cpu_row "server CPU µs per request, ab -k" abk
+wanted wrk && cpu_row "server CPU µs per request, wrk" wrk
 rss_row "peak RSS MiB after the request loads" load
 rss_row "peak RSS MiB after the 100 MiB fetches too" all
 cells=""
@@ -432,7 +451,7 @@ echo
 if has nginx; then
     echo "Peak RSS is VmHWM from /proc/PID/status; for nginx, its larger worker (the master: $(mib "${RSS[nginxmaster:all]}") MiB)."
 fi
-echo "Server CPU = user + system time from /proc/PID/stat (nginx: its workers), over all the runs of that measure, per request completed."
+echo "Server CPU = the time the server's threads ran, from /proc/PID/task/*/schedstat (nginx: master and workers), over all the runs of that measure, per request completed."
 echo "Failed = ab failed + non-2xx + unfinished, wrk socket errors + non-2xx/3xx, curl errors or short bodies."
 if [[ -n ${BEFORE:-} ]]; then
     echo "before = $BEFORE; httpserve = this tree${HTTPSERVE_ARGS:+ with $HTTPSERVE_ARGS}."
