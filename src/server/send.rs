@@ -19,10 +19,11 @@
 //!   client keeps reading — tens of megabytes in one call, with every other connection
 //!   waiting, and the bytes long out of the processor's cache by the time the client reads
 //!   them. lighttpd sends the same way.
-//! * **Only full segments while a file goes out** (`TCP_CORK`, nginx's `tcp_nopush`;
-//!   [`Socket::hold_partial_segments`]): the head waits for the file's first bytes, and no
-//!   `sendfile` piece ends in a small segment; a large download got markedly faster
-//!   (`bench/README.md`).
+//! * **The head waits for the file's first piece** (`TCP_CORK`, nginx's `tcp_nopush`;
+//!   [`Socket::hold_partial_segments`]): held only for the first call, so that the head and
+//!   the first 256 KiB leave in full segments, then released, as lighttpd does. Held for
+//!   the whole file, it cost a 100 MiB download about a tenth of its rate (`bench/README.md`,
+//!   2026-12-07).
 //! * **A full socket is left to drain**: when `sendfile` sends less than it was asked, the
 //!   socket's buffer is full, and the loop waits for the kernel's "writable" event (which
 //!   comes once a good part of the buffer is free) instead of calling again at once for the
@@ -67,8 +68,6 @@ pub struct Outgoing {
     /// The connection closes after this response, so the kernel may hold the last bytes back
     /// for the closing `FIN` to travel with them ([`Socket::write_then_close`]).
     closes_after: bool,
-    /// Partial segments are held while a file is sent.
-    corked: bool,
 }
 
 /// What is left of a file to send: the file, and the range of it still to go.
@@ -149,21 +148,19 @@ impl Outgoing {
             head_length: head_length as u64,
             total_sent: 0,
             closes_after: framing.persistence == Persistence::Close,
-            corked: false,
         })
     }
 
     /// Writes as much as `socket` takes now. An error means the connection must be closed.
     pub fn write_to(&mut self, socket: &mut impl Socket) -> io::Result<Sent> {
-        if self.file.is_some() && !self.corked {
-            // Only full segments until the file is out (see `Socket::hold_partial_segments`).
+        let first_call = self.total_sent == 0;
+        if first_call && self.file.is_some() {
+            // The head waits for the file's first piece (see `Socket::hold_partial_segments`).
             socket.hold_partial_segments(true);
-            self.corked = true;
         }
         let sent = self.send_more(socket);
-        if self.corked && !matches!(sent, Ok(Sent::SocketFull) | Ok(Sent::Piece)) {
+        if first_call && self.file.is_some() {
             socket.hold_partial_segments(false);
-            self.corked = false;
         }
         sent
     }
@@ -302,8 +299,7 @@ pub trait Socket: Write {
     }
 
     /// While `hold` is true, the kernel sends only full segments (`TCP_CORK`; nginx's
-    /// `tcp_nopush`): a large file leaves in segments of the largest size, the head in the
-    /// first of them.
+    /// `tcp_nopush`): the head leaves in the first segment of the file's first piece.
     fn hold_partial_segments(&mut self, _hold: bool) {}
 
     /// Sends up to `count` bytes of `file` from `offset` (advanced by what was sent), or
