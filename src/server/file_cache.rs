@@ -50,12 +50,21 @@
 //! Windows gives no inode number in stable Rust, so no identity can be checked: the cache is off
 //! there ([`WORKS_HERE`]), and does no work at all.
 //!
+//! ## Finding an entry
+//!
+//! The entries are found by path in a `HashMap` hashed with FNV-1a ([`PathHasher`]) rather
+//! than std's SipHash, which resists keys crafted to collide but cost a request more
+//! instructions than anything else the cache does (`bench/README.md`, 2026-12-07). Crafted
+//! collisions cannot hurt here: only files that exist below the root are ever entered, at most
+//! [`MAX_ENTRIES`] of them, so a request's path can collide with those few at most.
+//!
 //! Misses cost one `statx` more than no cache at all. The cache holds at most
 //! [`MAX_ENTRIES`] files of at most [`MAX_FILE_BYTES`] each and [`MAX_TOTAL_BYTES`] in all; when
 //! full, the oldest entry goes. `httpserve --no-cache` turns it off, for comparing the two.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -123,10 +132,33 @@ pub struct FileCache {
 
 #[derive(Debug, Default)]
 struct Entries {
-    by_path: HashMap<String, Cached>,
+    by_path: HashMap<String, Cached, BuildHasherDefault<PathHasher>>,
     /// Paths in the order they were cached, oldest first: the next to go when full.
     order: VecDeque<String>,
     total_bytes: usize,
+}
+
+/// FNV-1a, 64 bits: for each byte, xor it in, then multiply by the FNV prime. A few
+/// instructions a byte, where SipHash takes rounds (see "Finding an entry" above).
+#[derive(Debug)]
+pub struct PathHasher(u64);
+
+impl Default for PathHasher {
+    fn default() -> PathHasher {
+        PathHasher(0xcbf2_9ce4_8422_2325) // the FNV offset basis
+    }
+}
+
+impl Hasher for PathHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl FileCache {

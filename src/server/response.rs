@@ -164,6 +164,12 @@ impl Response {
         page
     }
 
+    /// Whether [`for_html_client`](Response::for_html_client) may change this response: it is
+    /// an error, or its body is still to be made (and may turn out one).
+    pub fn may_become_a_page(&self) -> bool {
+        self.explanation.is_some() || matches!(self.body, Body::Deferred(_))
+    }
+
     /// The value of one of this response's own headers.
     pub fn header(&self, name: &str) -> Option<&str> {
         crate::headers::first(&self.headers, name)

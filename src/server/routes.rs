@@ -84,7 +84,7 @@ pub fn respond(
     arrived_on: &dyn Fn() -> Option<SocketAddr>,
 ) -> Response {
     let response = answer(site, request, arrived_at, arrived_on);
-    if error_page::wants_html(request.header("Accept")) {
+    if response.may_become_a_page() && error_page::wants_html(request.header("Accept")) {
         response.for_html_client()
     } else {
         response
