@@ -10,12 +10,13 @@
 #      in between; (Ir with the load - Ir without) / CALLGRIND_N, REPEAT times each;
 #   2. system calls per request: each server under strace -f -c, once with no load (subtracted,
 #      call by call) and once for each of ab -n N -c 50 (a new connection per request),
-#      ab -k -n N -c 50 and wrk -t2 -c50 -dWRK_DURATION (divided by wrk's request count).
+#      ab -k -n N -c 50, wrk -t2 -c50 -dWRK_DURATION (divided by wrk's request count), and
+#      BIG_N fetches of a 100 MiB file by curl (divided by BIG_N: calls per fetch).
 # Markdown tables on stdout, progress on stderr. Everything lives in a mktemp -d folder removed
 # at exit, and only the processes this script started are stopped, by their PIDs.
 #
 # Knobs (environment): CALLGRIND_N=5000 CALLGRIND_CONC=1 REPEAT=2 N=20000 CONC=50
-# WRK_DURATION=3s TOP=12 (calls named per row, at most)
+# WRK_DURATION=3s BIG_N=3 TOP=12 (calls named per row, at most)
 set -euo pipefail
 
 CALLGRIND_N=${CALLGRIND_N:-5000}
@@ -24,6 +25,7 @@ REPEAT=${REPEAT:-2}
 N=${N:-20000}
 CONC=${CONC:-50}
 WRK_DURATION=${WRK_DURATION:-3s}
+BIG_N=${BIG_N:-3}
 TOP=${TOP:-12}
 
 say() { printf '%s\n' "$*" >&2; }
@@ -74,6 +76,7 @@ mkdir -p "$FIX"
 } | head -c 1019 >"$FIX/index.html"
 printf '</p>\n' >>"$FIX/index.html" # 1019 + 5 = 1024 bytes
 [[ $(stat -c %s "$FIX/index.html") == 1024 ]]
+head -c 100M /dev/urandom >"$FIX/big.bin"
 
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 URL=http://127.0.0.1:$PORT/
@@ -217,6 +220,11 @@ strace_run() { # server label load: sets RESULT to the requests; the counts go t
             requests=$(run_wrk 2>"$TMP/wrk.note")
             cat "$TMP/wrk.note" >&2
             ;;
+        big)
+            for ((f = 0; f < BIG_N; f++)); do
+                curl -sf -o /dev/null --max-time 120 "${URL}big.bin" && requests=$((requests + 1))
+            done
+            ;;
     esac
     stop
     strace_counts "$TMP/$s-$label.strace" >"$TMP/$s-$label.calls"
@@ -245,7 +253,7 @@ declare -A ROW
 for s in httpserve lighttpd; do
     say "strace: $s, no load"
     strace_run "$s" none none
-    for load in ab abk wrk; do
+    for load in ab abk wrk big; do
         say "strace: $s, $load"
         strace_run "$s" "$load" "$load"
         requests=$RESULT
@@ -285,8 +293,8 @@ echo "System calls per request (strace -f -c, less a run with no load; calls und
 echo
 echo "| load | server | requests | per request | calls per request |"
 echo "|---|---|---:|---:|---|"
-declare -A LOAD_NAME=([ab]="ab -n $N -c $CONC" [abk]="ab -k -n $N -c $CONC" [wrk]="wrk -t2 -c$CONC -d$WRK_DURATION")
-for load in ab abk wrk; do
+declare -A LOAD_NAME=([ab]="ab -n $N -c $CONC" [abk]="ab -k -n $N -c $CONC" [wrk]="wrk -t2 -c$CONC -d$WRK_DURATION" [big]="curl of 100 MiB, $BIG_N fetches (per fetch)")
+for load in ab abk wrk big; do
     for s in httpserve lighttpd; do
         echo "| ${LOAD_NAME[$load]} | $s | ${ROW[$s:$load]} |"
     done
