@@ -21,9 +21,9 @@
 //!   them. lighttpd sends the same way.
 //! * **The head waits for the file's first piece** (`TCP_CORK`, nginx's `tcp_nopush`;
 //!   [`Socket::hold_partial_segments`]): held only for the first call, so that the head and
-//!   the first 256 KiB leave in full segments, then released, as lighttpd does. Held for
-//!   the whole file, it cost a 100 MiB download about a tenth of its rate (`bench/README.md`,
-//!   2026-12-07).
+//!   the first 256 KiB leave in full segments, then released, as lighttpd does. A 100 MiB
+//!   download by curl was 6–27 % faster so than with the cork held for the whole file
+//!   (three runs, `bench/README.md`, 2026-12-07).
 //! * **A full socket is left to drain**: when `sendfile` sends less than it was asked, the
 //!   socket's buffer is full, and the loop waits for the kernel's "writable" event (which
 //!   comes once a good part of the buffer is free) instead of calling again at once for the
