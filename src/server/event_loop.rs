@@ -291,19 +291,7 @@ impl EventLoop {
     /// answering. Attackers that open sockets and send nothing (or a byte a second) then cost
     /// each other their slots, not the clients that send a request at once.
     fn make_room(&mut self, shared: &Shared) -> bool {
-        let mut oldest: Option<(usize, Instant)> = None;
-        for slot in 0..self.clients.capacity() {
-            let Some(client) = self.clients.get_mut(slot) else {
-                continue;
-            };
-            if !client.is_waiting_for_a_request() {
-                continue;
-            }
-            if oldest.is_none_or(|(_, since)| client.since < since) {
-                oldest = Some((slot, client.since));
-            }
-        }
-        let Some((slot, _)) = oldest else {
+        let Some(slot) = self.clients.longest_waiting_for_a_request() else {
             return false;
         };
         self.close(shared, slot, "the server is full and it waited longest");
@@ -393,13 +381,12 @@ impl EventLoop {
         if client.registered && !client.wants_writable_events {
             return;
         }
-        let interest = if client.wants_writable_events || client.watching_writes {
-            client.watching_writes = true;
-            Interest::READABLE | Interest::WRITABLE
-        } else {
-            Interest::READABLE
-        };
+        client.watching_writes |= client.wants_writable_events;
         client.wants_writable_events = false;
+        let interest = match client.watching_writes {
+            true => Interest::READABLE | Interest::WRITABLE,
+            false => Interest::READABLE,
+        };
         // Adding a socket, or changing what is watched, looks at it at once: bytes or room
         // that came since the last read or send still bring their event.
         let registry = self.poll.registry();

@@ -33,9 +33,8 @@
 //!
 //! The connections are registered **edge-triggered**: the kernel reports a socket when it
 //! *becomes* readable or writable, not for as long as it stays so. ("Writable" is watched only
-//! once a send has filled a socket: most responses leave in one write. And a new connection is
-//! read at once and registered only if it must wait: a request that came with the handshake
-//! is answered, and its connection closed, without the kernel ever watching it.) So each connection keeps
+//! once a send has filled a socket: most responses leave in one write. A new connection is
+//! read at once and registered only if it must wait: most requests come with the handshake.) So each connection keeps
 //! two flags, "may be readable" and "may be writable", set by events and cleared when a
 //! `read` or `write` says `WouldBlock` (or, on Linux, when a `read` comes back short: the
 //! socket is empty, and any new byte brings a new event); a connection never waits for an

@@ -38,6 +38,18 @@ impl Connections {
         self.slots.get_mut(slot).and_then(Option::as_mut)
     }
 
+    /// The slot of the connection that has waited longest for a request (a stalled or idle
+    /// socket, holding no request and no response), if any connection is waiting.
+    pub(super) fn longest_waiting_for_a_request(&self) -> Option<usize> {
+        let waiting = self.slots.iter().enumerate().filter_map(|(slot, client)| {
+            let client = client.as_ref()?;
+            client
+                .is_waiting_for_a_request()
+                .then_some((client.since, slot))
+        });
+        waiting.min().map(|(_, slot)| slot)
+    }
+
     pub(super) fn take(&mut self, slot: usize) -> Option<Connection> {
         let client = self.slots.get_mut(slot)?.take()?;
         self.free.push(slot);
