@@ -2,8 +2,9 @@
 //! most 500 lines before its tests, and `src/bin/httpget.rs`, which only hands over to the
 //! library, at most 200.
 //!
-//! "Before its tests" is every line before the first `#[cfg(test)]` line at the start of a
-//! line; a file that is a test module itself (`tests.rs`, such as
+//! "Before its tests" is every line before the first `#[cfg(test)]` that opens a test module
+//! in place (one that declares `mod tests;` in a file of its own is passed over); a file that
+//! is a test module itself (`tests.rs`, such as
 //! `src/server/connection/tests.rs`) is all tests and not counted. When a file grows past its
 //! limit, split it by step, as `request_line.rs`, `request.rs` and `request_buffer.rs` are.
 
@@ -26,11 +27,25 @@ fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// The lines of `text` before its first `#[cfg(test)]`.
+/// The lines of `text` before its test module: up to the first `#[cfg(test)]` that opens
+/// one in place. One that only declares a module in a file of its own (`mod tests;`) is
+/// passed over, with its line.
 fn lines_before_tests(text: &str) -> usize {
-    text.lines()
-        .take_while(|line| !line.starts_with("#[cfg(test)]"))
-        .count()
+    let mut lines = text.lines().peekable();
+    let mut count = 0;
+    while let Some(line) = lines.next() {
+        if line.starts_with("#[cfg(test)]") {
+            match lines.peek() {
+                Some(next) if next.trim_end().ends_with(';') => {
+                    lines.next();
+                    continue;
+                }
+                _ => break,
+            }
+        }
+        count += 1;
+    }
+    count
 }
 
 #[test]
@@ -74,4 +89,6 @@ fn the_count_stops_at_the_tests() {
     let text = "use std::io;\n\nfn f() {}\n#[cfg(test)]\nmod tests {\n}\n";
     assert_eq!(lines_before_tests(text), 3);
     assert_eq!(lines_before_tests("fn f() {}\n"), 1);
+    let declared = "use std::io;\n#[cfg(test)]\nmod tests;\n\nfn f() {}\n";
+    assert_eq!(lines_before_tests(declared), 3);
 }
