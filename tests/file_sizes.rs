@@ -3,10 +3,10 @@
 //! library, at most 200.
 //!
 //! "Before its tests" is every line before the first `#[cfg(test)]` that opens a test module
-//! in place (one that declares `mod tests;` in a file of its own is passed over); a file that
-//! is a test module itself (`tests.rs`, such as
-//! `src/server/connection/tests.rs`) is all tests and not counted. When a file grows past its
-//! limit, split it by step, as `request_line.rs`, `request.rs` and `request_buffer.rs` are.
+//! in place (one that declares `mod tests;` in a file of its own is passed over). A file that
+//! is a test module itself (`src/server/connection/tests.rs`) is not counted. When a file grows
+//! past its limit, split it by step, as `request_line.rs`, `request.rs` and
+//! `request_buffer.rs` are.
 
 use std::fs;
 use std::path::{Path, PathBuf};
