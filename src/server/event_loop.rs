@@ -280,6 +280,7 @@ impl EventLoop {
         // right behind the handshake, so it is usually here already (lighttpd reads at once
         // too). If it is answered and the connection closed in this batch, the socket never
         // enters the `Poll` (`watch`); if not, the read says `WouldBlock`, and `watch` adds it.
+        // With a new connection per request, one system call of seven saved (`bench/README.md`).
         connection.may_read = true;
         self.clients.put(slot, connection);
         self.advance(shared, slot, Hold::Requests);
