@@ -71,8 +71,15 @@ pub fn first<'a, N: AsRef<str>, V: AsRef<str>>(
 pub fn lists_token<'a>(values: impl IntoIterator<Item = &'a str>, token: &str) -> bool {
     values
         .into_iter()
-        .flat_map(|value| value.split(','))
-        .any(|item| trim_ows(item).eq_ignore_ascii_case(token))
+        .any(|value| value_lists_token(value.as_bytes(), token))
+}
+
+/// Whether one comma-separated value (`keep-alive, Upgrade`) lists `token`, in any case. A
+/// token is ASCII, so the bytes are compared as they are, with no conversion to text.
+pub fn value_lists_token(value: &[u8], token: &str) -> bool {
+    value
+        .split(|&byte| byte == b',')
+        .any(|item| trim_ows_bytes(item).eq_ignore_ascii_case(token.as_bytes()))
 }
 
 /// Why `Content-Length` does not say where a body ends.

@@ -117,7 +117,10 @@ impl Request {
 
     /// Whether a comma-separated header (such as `Connection`) lists `token`, in any case.
     pub fn header_has_token(&self, name: &str, token: &str) -> bool {
-        headers::lists_token(self.values(name), token)
+        self.headers
+            .iter()
+            .filter(|(field, _)| self.is_named(field, name))
+            .any(|(_, value)| headers::value_lists_token(&self.head[value.clone()], token))
     }
 
     /// The request line exactly as it arrived, for the access log: `GET\t/notes.txt   HTTP/1.2`,

@@ -32,8 +32,12 @@
 //!   goes out in pieces, with other connections served between them.
 //! * **The `Date` is formatted once a second** (`with_http_date`): every response carries
 //!   the time, which changes only once a second, so each thread keeps the last one it wrote
-//!   (nginx keeps its time the same way). With the head written in one buffer that already
-//!   has room for the body, a cached file's answer costs one allocation.
+//!   (nginx keeps its time the same way).
+//! * **A response's buffer is used again** (`spare_buffer`): the head and a small body are
+//!   written into one buffer, and when the response is done the thread keeps that buffer for
+//!   its next one, so a cached file's answer costs no allocation at all. A 1 KiB page's buffer
+//!   is too big for the allocator's fast path: its `malloc` and `free` were one instruction in
+//!   twenty of a kept-alive request (callgrind, `bench/README.md`, 2026-12-07).
 //!
 //! The server's sockets never block, so [`Outgoing::write_to`] writes what the socket takes now
 //! and remembers where it stopped; the event loop calls it again when the socket has room.
@@ -106,7 +110,7 @@ impl Outgoing {
             Body::File { length, .. } if *length <= SMALL_FILE_BYTES => *length as usize,
             _ => 0,
         };
-        let mut bytes = Vec::with_capacity(HEAD_ROOM + if sends_body { body_in_memory } else { 0 });
+        let mut bytes = spare_buffer(HEAD_ROOM + if sends_body { body_in_memory } else { 0 });
         if !framing.simple {
             with_http_date(now, |date| {
                 format_head(&response, framing.persistence, date, &mut bytes)
@@ -249,6 +253,40 @@ const HEAD_ROOM: usize = 384;
 thread_local! {
     /// The second of the last `Date` this thread wrote, and that date, formatted.
     static LAST_DATE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    /// The buffer of the last response this thread finished with, for the next one.
+    static SPARE_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The largest buffer kept for the next response: a head and a small file. A 3 MB listing's
+/// buffer is given back to the allocator, not held by the thread for ever.
+const SPARE_BUFFER_LIMIT: usize = HEAD_ROOM + SMALL_FILE_BYTES as usize;
+
+/// An empty buffer with room for `capacity` bytes: the thread's spare if it has one (see the
+/// module docs), a new one otherwise.
+fn spare_buffer(capacity: usize) -> Vec<u8> {
+    let mut bytes = SPARE_BUFFER
+        .try_with(|spare| std::mem::take(&mut *spare.borrow_mut()))
+        .unwrap_or_default();
+    bytes.clear();
+    bytes.reserve(capacity);
+    bytes
+}
+
+impl Drop for Outgoing {
+    /// Gives the buffer to the thread's spare, for its next response.
+    fn drop(&mut self) {
+        if self.bytes.capacity() > SPARE_BUFFER_LIMIT {
+            return;
+        }
+        let bytes = std::mem::take(&mut self.bytes);
+        // A thread that is ending may have dropped its spare already: then the buffer goes.
+        let _ = SPARE_BUFFER.try_with(|spare| {
+            let mut spare = spare.borrow_mut();
+            if spare.capacity() < bytes.capacity() {
+                *spare = bytes;
+            }
+        });
+    }
 }
 
 /// Calls `use_date` with `now` as an HTTP date, formatting it only when the second has
@@ -409,6 +447,23 @@ mod tests {
             "Sun, 06 Nov 1994 08:49:38 GMT"
         );
         assert_eq!(dated(start), "Sun, 06 Nov 1994 08:49:37 GMT");
+    }
+
+    #[test]
+    fn a_reused_buffer_carries_nothing_into_the_next_response() {
+        // A long response, then a short one on the same thread: the second is laid out in the
+        // first one's buffer, and must hold its own head and body, nothing more.
+        let now = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        let long = Response::text(Status::Ok, "Z".repeat(4000));
+        let (first, _) = sent_to_memory_at(long, framing(false, false), now);
+        assert!(first.ends_with(&[b'Z'; 4000]));
+        let short = Response::text(Status::Ok, "hi".to_string());
+        let (second, body) = sent_to_memory_at(short, framing(false, false), now);
+        let text = String::from_utf8(second).expect("ASCII");
+        assert!(text.ends_with("\r\n\r\nhi"), "{text:?}");
+        assert!(text.contains("\r\nContent-Length: 2\r\n"), "{text:?}");
+        assert_eq!(body, 2);
+        assert!(!text.contains('Z'), "{text:?}");
     }
 
     #[test]
