@@ -149,9 +149,6 @@ pub(super) struct Connection<S = ClientSocket, C = SystemClock> {
     pub(super) read_closed: bool,
     /// `TCP_NODELAY` is set (on the first response that keeps the connection open).
     no_delay: bool,
-    /// The socket is in the loop's `Poll`: added the first time the connection waits for it,
-    /// so a request answered at once, on a connection closed at once, never costs the call.
-    pub(super) registered: bool,
     /// The socket is watched for "writable" too (after a send first filled it).
     pub(super) watching_writes: bool,
     /// A send filled the socket, and "writable" events are not watched yet: the loop adds
@@ -280,7 +277,6 @@ impl<S: Stream, C: Clock> Connection<S, C> {
             may_write: true,
             read_closed: false,
             no_delay: false,
-            registered: false,
             watching_writes: false,
             wants_writable_events: false,
             token,

@@ -260,7 +260,7 @@ impl EventLoop {
     }
 
     /// Takes on a new connection, or answers 503 if the server is full.
-    fn admit(&mut self, shared: &Shared, socket: ClientSocket, peer: SocketAddr) {
+    fn admit(&mut self, shared: &Shared, mut socket: ClientSocket, peer: SocketAddr) {
         let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
         let open = shared.open_connections.fetch_add(1, Ordering::SeqCst);
         if open >= shared.max_connections && !self.make_room(shared) {
@@ -270,20 +270,26 @@ impl EventLoop {
         }
         let slot = self.clients.vacant_slot();
         let token = Token(FIRST_CLIENT + slot);
+        // Readable only: most responses leave in one write to a socket that has room, so
+        // "writable" events would only wake the loop for nothing. A send that fills the socket
+        // asks for them (`watch_writes`). Registered at once, not after a first read: the
+        // request is almost never here yet when the connection is accepted (`bench/README.md`).
+        let interest = Interest::READABLE;
+        let registered = self.poll.registry().register(&mut socket, token, interest);
+        if let Err(error) = registered {
+            self.clients.give_back(slot);
+            shared.open_connections.fetch_sub(1, Ordering::SeqCst);
+            let note = format!("{peer} not served: {error}");
+            shared.log.note(LogLevel::Quiet, &note);
+            return;
+        }
         shared
             .log
             .note(LogLevel::Verbose, &format!("{peer} connected"));
         let serial = self.next_serial;
         self.next_serial += 1;
-        let mut connection = Connection::new(shared, socket, peer, token, serial, SystemClock);
-        // Read at once, without asking the kernel first: most clients send their request
-        // right behind the handshake, so it is usually here already (lighttpd reads at once
-        // too). If it is answered and the connection closed in this batch, the socket never
-        // enters the `Poll` (`watch`); if not, the read says `WouldBlock`, and `watch` adds it.
-        // With a new connection per request, one system call of seven saved (`bench/README.md`).
-        connection.may_read = true;
+        let connection = Connection::new(shared, socket, peer, token, serial, SystemClock);
         self.clients.put(slot, connection);
-        self.advance(shared, slot, Hold::Requests);
     }
 
     /// The server is full: closes this loop's connection that has waited longest for a
@@ -335,7 +341,8 @@ impl EventLoop {
         match outcome {
             Ok(Paused::RequestReady) => self.requests_ready.push(slot),
             Ok(Paused::ReplyReady) => self.replies_ready.push(slot),
-            Ok(Paused::Waiting) => self.watch(shared, slot),
+            Ok(Paused::Waiting) if client.wants_writable_events => self.watch_writes(shared, slot),
+            Ok(Paused::Waiting) => {}
             Ok(Paused::Over(ending)) => self.close(shared, slot, ending),
             Ok(Paused::Watch) => self.hand_to_live(shared, slot),
             Ok(Paused::Yielded) => self.yielded.push(slot),
@@ -371,35 +378,21 @@ impl EventLoop {
         }
     }
 
-    /// The connection waits for its socket: make sure the kernel will say when it is ready.
-    /// Readable only at first: most responses leave in one write to a socket that has room, so
-    /// "writable" events would only wake the loop for nothing. Once a send has filled the
-    /// socket, writable too (`wants_writable_events`), for good.
-    fn watch(&mut self, shared: &Shared, slot: usize) {
+    /// A send filled this connection's socket: from now on, watch it for "writable" too.
+    fn watch_writes(&mut self, shared: &Shared, slot: usize) {
         let Some(client) = self.clients.get_mut(slot) else {
             return;
         };
-        if client.registered && !client.wants_writable_events {
-            return;
-        }
-        client.watching_writes |= client.wants_writable_events;
         client.wants_writable_events = false;
-        let interest = match client.watching_writes {
-            true => Interest::READABLE | Interest::WRITABLE,
-            false => Interest::READABLE,
-        };
-        // Adding a socket, or changing what is watched, looks at it at once: bytes or room
-        // that came since the last read or send still bring their event.
-        let registry = self.poll.registry();
-        let watched = if client.registered {
-            registry.reregister(&mut client.socket, client.token, interest)
-        } else {
-            registry.register(&mut client.socket, client.token, interest)
-        };
-        client.registered = true;
-        if let Err(error) = watched {
-            let note = format!("{} not served: {error}", client.peer);
-            shared.log.note(LogLevel::Quiet, &note);
+        client.watching_writes = true;
+        // Changing the registration looks at the socket at once, so room that appeared
+        // since the send still brings its event.
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        let watched = self
+            .poll
+            .registry()
+            .reregister(&mut client.socket, client.token, interest);
+        if watched.is_err() {
             self.close(shared, slot, "a network error");
         }
     }
@@ -461,7 +454,7 @@ impl EventLoop {
             return;
         };
         let row = client.live_row(live.key(client.serial));
-        if !client.registered || self.poll.registry().deregister(&mut client.socket).is_ok() {
+        if self.poll.registry().deregister(&mut client.socket).is_ok() {
             live.live().adopt(client.socket, row);
         } else {
             live.live().give_back_place();

@@ -31,13 +31,12 @@
 //!   to stderr (a slow terminal slows the server; `--quiet` when measuring). While one of them
 //!   waits, the other connections of that loop wait too.
 //!
-//! Connections are registered **edge-triggered**: the kernel reports a socket when it
+//! The connections are registered **edge-triggered**: the kernel reports a socket when it
 //! *becomes* readable or writable, not for as long as it stays so. ("Writable" is watched only
-//! once a send has filled a socket: most responses leave in one write. A new connection is read
-//! at once, and registered only if it must wait: most requests come with the handshake.) Each
-//! connection keeps two flags, "may be readable" and "may be writable", set by events, cleared
-//! when a `read` or `write` says `WouldBlock` (or, on Linux, when a `read` comes back short:
-//! the socket is empty, and any new byte brings a new event); a connection never waits for an
+//! once a send has filled a socket: most responses leave in one write.) So each connection keeps
+//! two flags, "may be readable" and "may be writable", set by events and cleared when a
+//! `read` or `write` says `WouldBlock` (or, on Linux, when a `read` comes back short: the
+//! socket is empty, and any new byte brings a new event); a connection never waits for an
 //! event it already had. The listening socket is watched by every loop; on Linux the kernel
 //! wakes only one of them per new client (`EPOLLEXCLUSIVE`).
 //!

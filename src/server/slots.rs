@@ -29,6 +29,11 @@ impl Connections {
         })
     }
 
+    /// Returns a slot from [`vacant_slot`](Connections::vacant_slot) that was not used after all.
+    pub(super) fn give_back(&mut self, slot: usize) {
+        self.free.push(slot);
+    }
+
     pub(super) fn put(&mut self, slot: usize, client: Connection) {
         self.slots[slot] = Some(client);
         self.count += 1;
