@@ -25,12 +25,6 @@ fn fetch(terminal: &Terminal, line: &str, reply: usize) {
     terminal.wait_for_after("body bytes", reply, "URL: ", 1);
 }
 
-/// Types Ctrl+D at an empty prompt and expects a clean exit.
-fn quit(terminal: &mut Terminal) {
-    terminal.type_keys(b"\x04");
-    assert_eq!(terminal.exit_code(), 0, "{}", terminal.shown());
-}
-
 #[test]
 #[cfg_attr(
     windows,
@@ -58,7 +52,7 @@ fn a_path_is_a_link_on_the_page_fetched_last() {
         server.url("/lesson/notes.txt")
     );
     assert!(shown.contains(&note), "{shown}");
-    quit(&mut terminal);
+    terminal.quit();
 }
 
 #[test]
@@ -84,7 +78,7 @@ fn a_typed_request_line_is_sent_and_another_version_is_refused() {
     let shown = terminal.wait_for("speaks HTTP/1.0 only", 1);
     assert!(shown.contains("nc 127.0.0.1 8080"), "{shown}");
     terminal.wait_for_after("speaks HTTP/1.0 only", 1, "URL: ", 1);
-    quit(&mut terminal);
+    terminal.quit();
 }
 
 #[test]
@@ -106,7 +100,7 @@ fn flags_on_a_line_apply_to_that_line_only() {
     let second = server.request();
     assert!(second.starts_with("GET /a HTTP/1.0\r\n"), "{second}");
     assert!(!second.contains("X-Lab"), "{second}");
-    quit(&mut terminal);
+    terminal.quit();
 }
 
 /// A silent server: it accepts, reads the request and never answers. Ctrl+C stops the fetch,
@@ -133,7 +127,7 @@ fn ctrl_c_during_a_fetch_cancels_it_and_the_prompt_comes_back() {
         }
     }
     assert!(terminal.child.try_wait().expect("status").is_none());
-    quit(&mut terminal);
+    terminal.quit();
     assert!(server.request().starts_with("GET /silent HTTP/1.0\r\n"));
     assert!(server.request().starts_with("GET /silent HTTP/1.0\r\n"));
 }
@@ -150,14 +144,14 @@ fn the_history_survives_a_restart_can_be_moved_or_turned_off() {
     let mut terminal = Terminal::start(&[], home.path());
     terminal.wait_for("URL: ", 1);
     fetch(&terminal, &url, 1);
-    quit(&mut terminal);
+    terminal.quit();
     let kept = std::fs::read_to_string(home.path().join(".httpget_history")).expect("history");
     assert_eq!(kept, format!("{url}\n"));
 
     let mut terminal = Terminal::start(&[], home.path());
     terminal.wait_for("URL: ", 1);
     fetch(&terminal, "\x1b[A", 1); // Up, Enter: the line typed in the last run
-    quit(&mut terminal);
+    terminal.quit();
     assert!(server.request().starts_with("GET /kept HTTP/1.0\r\n"));
     assert!(server.request().starts_with("GET /kept HTTP/1.0\r\n"));
 
@@ -178,7 +172,7 @@ fn the_history_survives_a_restart_can_be_moved_or_turned_off() {
         terminal.wait_for("URL: ", 1);
         terminal.type_keys(b"-Z\r");
         terminal.wait_for_after("error:", 1, "URL: ", 1);
-        quit(&mut terminal);
+        terminal.quit();
         let shown = terminal.shown();
         assert!(!shown.to_lowercase().contains("history"), "{shown}");
     }
@@ -222,7 +216,7 @@ fn a_long_body_is_cut_at_one_screen_on_a_terminal_and_whole_elsewhere() {
     terminal.type_keys(b"-o whole.txt /long.txt\r");
     let saved = format!("{size} bytes saved to whole.txt");
     terminal.wait_for_after(&saved, 1, "URL: ", 1);
-    quit(&mut terminal);
+    terminal.quit();
     let saved = std::fs::read(dir.path().join("whole.txt")).expect("saved");
     assert_eq!(saved, body.as_bytes());
 
@@ -255,5 +249,5 @@ fn a_line_that_cannot_be_read_says_what_the_prompt_takes() {
     assert!(shown.contains("is not a URL or a path"), "{shown}");
     assert!(shown.contains("unexpected argument '-Z'"), "{shown}");
     assert!(!shown.contains("international"), "{shown}");
-    quit(&mut terminal);
+    terminal.quit();
 }

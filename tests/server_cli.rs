@@ -349,6 +349,18 @@ fn ctrl_c_finishes_the_download_in_flight_then_exits_0() {
     );
 }
 
+/// The access-log line of the download of `/big.bin`, and the bytes it says went (the last
+/// field of the line).
+fn logged_download(server: &Server) -> (String, usize) {
+    let logged = server.wait_for_stderr(|line| line.contains("\"GET /big.bin HTTP/1.0\" 200 "));
+    let sent = logged
+        .rsplit(' ')
+        .next()
+        .and_then(|bytes| bytes.parse().ok())
+        .expect("bytes sent, last on the line");
+    (logged, sent)
+}
+
 /// A download still going when the stop's grace time runs out is cut off, and, like one the
 /// client cut off, it gets its access-log line with the bytes that did go: nothing vanishes
 /// from the log. (`--shutdown-grace` makes the wait short for the test.)
@@ -364,12 +376,7 @@ fn a_download_cut_off_at_the_end_of_the_grace_time_is_logged() {
     let _stalled = server.start_download("/big.bin");
     interrupt(server.pid());
     assert_eq!(server.wait_for_exit(), Some(0));
-    let logged = server.wait_for_stderr(|line| line.contains("\"GET /big.bin HTTP/1.0\" 200 "));
-    let sent: usize = logged
-        .rsplit(' ')
-        .next()
-        .and_then(|bytes| bytes.parse().ok())
-        .expect("bytes sent, last on the line");
+    let (logged, sent) = logged_download(&server);
     assert!(sent < BIG_BYTES, "cut off, not finished: {logged}");
 }
 
@@ -412,12 +419,7 @@ fn ctrl_c_says_what_it_waits_for_and_a_second_one_still_logs_what_it_cut_off() {
 
     interrupt(server.pid());
     assert_eq!(server.wait_for_exit(), Some(0));
-    let logged = server.wait_for_stderr(|line| line.contains("\"GET /big.bin HTTP/1.0\" 200 "));
-    let sent: usize = logged
-        .rsplit(' ')
-        .next()
-        .and_then(|bytes| bytes.parse().ok())
-        .expect("bytes sent, last on the line");
+    let (logged, sent) = logged_download(&server);
     assert!(
         sent > 0 && sent < BIG_BYTES,
         "cut off after a start: {logged}"

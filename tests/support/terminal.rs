@@ -154,6 +154,12 @@ impl Terminal {
         String::from_utf8_lossy(&self.screen.bytes.lock().expect("screen")).into_owned()
     }
 
+    /// Types Ctrl+D at an empty prompt and expects httpget to quit cleanly (exit code 0).
+    pub fn quit(&mut self) {
+        self.type_keys(b"\x04");
+        assert_eq!(self.exit_code(), 0, "{}", self.shown());
+    }
+
     /// Waits for httpget to exit (at most [`PATIENCE`]) and returns its exit code, once the
     /// terminal has passed on all it wrote: the reader thread may still be copying the last of
     /// it when the process is already gone.
