@@ -65,6 +65,7 @@ use mio::net::TcpStream as ClientSocket;
 use mio::Token;
 
 use super::after_reply::{AfterReply, Plan};
+use super::batch_clock;
 use super::request::{Request, RequestBuffer};
 use super::response::{Deferred, Response};
 use super::send::{Outgoing, Socket};
@@ -102,15 +103,21 @@ impl Stream for ClientSocket {
 
 /// Where a connection reads the time: the system's clock in the server, a clock the tests move.
 pub(super) trait Clock {
-    /// The time now.
+    /// The time now, for a deadline: it may be the time the batch of events began.
     fn now(&self) -> Instant;
+    /// The time now, read at this moment.
+    fn now_exactly(&self) -> Instant;
 }
 
-/// The system's monotonic clock (`Instant::now`).
+/// The system's monotonic clock, read once per batch of events ([`batch_clock`]).
 pub(super) struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> Instant {
+        batch_clock::now()
+    }
+
+    fn now_exactly(&self) -> Instant {
         Instant::now()
     }
 }

@@ -29,6 +29,7 @@ use mio::event::Event;
 use mio::net::{TcpListener as ListeningSocket, TcpStream as ClientSocket};
 use mio::{Events, Interest, Poll, Token};
 
+use super::batch_clock;
 use super::connection::{Connection, Expired, Hold, Paused, SystemClock};
 use super::listening::{refuse_busy, watch_listener, LISTENER};
 use super::live::{Phase, Publisher};
@@ -126,6 +127,7 @@ impl EventLoop {
                     return self.clients.len();
                 }
             }
+            batch_clock::refresh();
             for event in events.iter() {
                 match event.token() {
                     LISTENER => self.accept_clients(shared),

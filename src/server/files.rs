@@ -261,8 +261,10 @@ fn serve_file(opened: Opened, file: FileToServe, request: &FileRequest<'_>) -> R
 /// A file answered from the cache: the same headers and rules as [`serve_file`], the header
 /// values made when the file was cached.
 fn cached_file(cached: Cached, request: &FileRequest<'_>) -> Response {
-    let now = SystemTime::now();
-    let status = if copy_is_current(request, cached.modified, now) {
+    // Only a request with `If-Modified-Since` needs the time (see `batch_clock`).
+    let is_current = request.if_modified_since.is_some()
+        && copy_is_current(request, cached.modified, SystemTime::now());
+    let status = if is_current {
         Status::NotModified
     } else {
         Status::Ok

@@ -89,7 +89,7 @@
 //! | [`error_page`] | an error's body: one line of text, or a page for a browser |
 //! | [`keep_alive`] | the keep-alive decision |
 //! | [`after_reply`] | the response's framing, and what the connection does once it is out |
-//! | [`send`] | putting the bytes on the socket: the speed tricks |
+//! | [`send`], [`batch_clock`] | the speed tricks: the bytes onto the socket, the clock once a batch |
 //! | [`access_log`] | the Common Log Format line |
 //! | [`workers`] | threads for work too slow for a loop: big listings |
 //! | [`live`] | `--live`: the page that shows every connection, and its event stream |
@@ -97,13 +97,14 @@
 //!
 //! ## Stopping
 //!
-//! [`ShutdownHandle::stop`] (which `httpserve` calls on Ctrl+C) wakes every loop: each closes
-//! its listening socket and its idle connections, lets the responses in flight finish for at
-//! most [`SHUTDOWN_GRACE`], and [`Server::run`] returns.
+//! [`ShutdownHandle::stop`] (`httpserve` calls it on Ctrl+C) wakes every loop: each closes its
+//! listening socket and idle connections, lets the responses in flight finish for at most
+//! [`SHUTDOWN_GRACE`], and [`Server::run`] returns.
 
 pub mod access_log;
 pub mod addresses;
 pub mod after_reply;
+pub mod batch_clock;
 pub mod capacity;
 pub mod connection;
 pub mod error_page;

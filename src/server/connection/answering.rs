@@ -3,9 +3,9 @@
 //! off the loop meanwhile (`Preparing`).
 
 use std::sync::atomic::Ordering;
-use std::time::SystemTime;
 
 use super::super::after_reply::{self, AfterReply, Plan};
+use super::super::batch_clock;
 use super::super::live::LiveAnswer;
 use super::super::response::{Body, Response};
 use super::super::routes;
@@ -95,7 +95,7 @@ impl<S: Stream, C: Clock> Connection<S, C> {
     ) -> Step {
         let mut status = response.status;
         let mut then = plan.then;
-        let outgoing = match Outgoing::new(response, plan.framing, SystemTime::now()) {
+        let outgoing = match Outgoing::new(response, plan.framing, batch_clock::wall_now()) {
             Ok(outgoing) => outgoing,
             Err(_) => {
                 // A small file is read here, and it shrank (or failed to read) since it was
@@ -104,7 +104,7 @@ impl<S: Stream, C: Clock> Connection<S, C> {
                 status = Status::InternalServerError;
                 then = Plan::FAILURE.then;
                 let error = Response::error(status, "The file could not be read.");
-                match Outgoing::new(error, Plan::FAILURE.framing, SystemTime::now()) {
+                match Outgoing::new(error, Plan::FAILURE.framing, batch_clock::wall_now()) {
                     Ok(outgoing) => outgoing,
                     Err(_) => return Step::Break(Paused::Over("the file could not be read")),
                 }

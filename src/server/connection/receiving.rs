@@ -18,7 +18,8 @@ impl<S: Stream, C: Clock> Connection<S, C> {
     pub(super) fn receive(&mut self, shared: &Shared, scratch: &mut [u8]) -> Step {
         match self.received.take_request() {
             Ok(Gathering::Complete(request)) => {
-                let arrived_at = self.clock.now();
+                // Not the batch's time: the file cache needs one no earlier than the truth.
+                let arrived_at = self.clock.now_exactly();
                 self.state = State::Received {
                     request,
                     arrived_at,

@@ -150,19 +150,27 @@ impl Stream for Script {
     }
 }
 
-/// A clock that moves only when the test moves it.
+/// A clock that moves only when the test moves it. `now` is the batch's time; `now_exactly` is
+/// later by `behind`, as the clock moves on while a batch is served.
 #[derive(Clone)]
-struct TestClock(Rc<Cell<Instant>>);
+struct TestClock {
+    batch: Rc<Cell<Instant>>,
+    behind: Rc<Cell<Duration>>,
+}
 
 impl TestClock {
     fn pass(&self, time: Duration) {
-        self.0.set(self.0.get() + time);
+        self.batch.set(self.batch.get() + time);
     }
 }
 
 impl Clock for TestClock {
     fn now(&self) -> Instant {
-        self.0.get()
+        self.batch.get()
+    }
+
+    fn now_exactly(&self) -> Instant {
+        self.batch.get() + self.behind.get()
     }
 }
 
@@ -211,7 +219,10 @@ fn test_server() -> TestServer {
         stop_count: Default::default(),
         live: None,
     };
-    let clock = TestClock(Rc::new(Cell::new(Instant::now())));
+    let clock = TestClock {
+        batch: Rc::new(Cell::new(Instant::now())),
+        behind: Rc::new(Cell::new(Duration::ZERO)),
+    };
     TestServer {
         _folder: folder,
         shared,
@@ -541,6 +552,28 @@ fn a_client_that_closes_mid_body_is_closed() {
 }
 
 // ---- Tests for the received and preparing states ----
+
+#[test]
+fn a_request_arrives_at_the_exact_time_not_the_batchs() {
+    // The file cache serves a copy only if its last look at the file began after the request
+    // arrived: an arrival read from a batch's older clock would let it serve a stale copy.
+    let server = test_server();
+    let mut connection = server.connect();
+    server.clock.behind.set(Duration::from_millis(3));
+    connection
+        .socket
+        .reads
+        .push_back(Bytes(b"GET / HTTP/1.0\r\n\r\n"));
+    connection.may_read = true;
+    let paused = server.advance(&mut connection, Hold::Requests);
+    assert!(matches!(paused, Paused::RequestReady), "{paused:?}");
+    let State::Received { arrived_at, .. } = connection.state else {
+        panic!("not received: {}", state(&connection));
+    };
+    assert_eq!(arrived_at, server.now() + Duration::from_millis(3));
+    // Deadlines may use the batch's time.
+    assert!(server.deadline_is(&connection, LIMITS.head));
+}
 
 #[test]
 fn a_request_held_for_the_batch_is_answered_and_the_reply_held_in_turn() {
