@@ -209,7 +209,7 @@ run_ab() { # url n [ab options]
     local url=$1 n=$2
     shift 2
     local out rps complete failed non2xx
-    out=$(timeout $((AB_TIMELIMIT + 60)) ab -q -r -s 30 -t "$AB_TIMELIMIT" "$@" -n "$n" -c "$CONC" "$url" 2>&1 || true)
+    out=$({ time timeout $((AB_TIMELIMIT + 60)) ab -q -r -s 30 -t "$AB_TIMELIMIT" "$@" -n "$n" -c "$CONC" "$url" 2>&1; } 2>"$TMP/client.time" || true)
     rps=$(awk '/^Requests per second/ {print $4}' <<<"$out")
     complete=$(awk '/^Complete requests/ {print $3}' <<<"$out")
     failed=$(awk '/^Failed requests/ {print $3}' <<<"$out")
@@ -227,7 +227,7 @@ run_ab() { # url n [ab options]
 # wrk: prints "rps errors requests" (errors: socket errors of every kind plus non-2xx/3xx).
 run_wrk() {
     local out rps errors non2xx requests
-    out=$(timeout 120 wrk -t2 -c"$CONC" -d"$WRK_DURATION" "$1" 2>&1 || true)
+    out=$({ time timeout 120 wrk -t2 -c"$CONC" -d"$WRK_DURATION" "$1" 2>&1; } 2>"$TMP/client.time" || true)
     rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
     errors=$(awk -F'[ ,]+' '/Socket errors/ {print $4 + $6 + $8 + $10}' <<<"$out")
     non2xx=$(awk '/Non-2xx or 3xx/ {print $NF}' <<<"$out")
@@ -243,7 +243,7 @@ run_wrk() {
 # curl of the big file: prints "MiB/s failed".
 run_curl() {
     local out code size speed
-    out=$(curl -s -o /dev/null --max-time 120 -w '%{http_code} %{size_download} %{speed_download}' "$1" || true)
+    out=$({ time curl -s -o /dev/null --max-time 120 -w '%{http_code} %{size_download} %{speed_download}' "$1"; } 2>"$TMP/client.time" || true)
     read -r code size speed <<<"$out"
     if [[ $code != 200 || $size != "$BIG_BYTES" ]]; then
         say "  curl failed: $out"
@@ -287,6 +287,20 @@ measure() { # server key command...: runs a request load, records its figures an
     before=$(server_nanos "$s")
     result=$("$@")
     record "$s" "$key" "$result" $(($(server_nanos "$s") - before))
+    note_client "$s" "$key"
+}
+
+# How busy the client was: the processor time the load generator (ab, wrk, curl) used over
+# the wall time of its run, from bash's `time` (getrusage of the waited-for children). ab and
+# curl are one thread each: at 1.00 the client was never waiting for the server, and the
+# rate it reports is its own speed more than the server's. wrk runs two threads (up to 2.00).
+TIMEFORMAT='%3R %3U %3S'
+declare -A CLIENT
+note_client() { # server key
+    local busy
+    busy=$(awk '{if ($1 > 0) printf "%.2f", ($2 + $3) / $1}' "$TMP/client.time" 2>/dev/null)
+    [[ -n $busy ]] && CLIENT[$1:$2]+="$busy "
+    true
 }
 
 vmhwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -356,7 +370,10 @@ for ((r = 0; r < ROUNDS; r++)); do
     round_order "$r"
     say "100 MiB fetches, round $((r + 1))/$ROUNDS"
     for ((f = 0; f < BIG_FETCHES; f++)); do
-        for s in "${order[@]}"; do record "$s" big "$(run_curl "http://127.0.0.1:${PORT[$s]}/big.bin")"; done
+        for s in "${order[@]}"; do
+            record "$s" big "$(run_curl "http://127.0.0.1:${PORT[$s]}/big.bin")"
+            note_client "$s" big
+        done
     done
 done
 snapshot_rss all
@@ -442,6 +459,17 @@ cpu_row() { # label key
 wanted ab && cpu_row "server CPU µs per request, ab" ab
 wanted abk && cpu_row "server CPU µs per request, ab -k" abk
 wanted wrk && cpu_row "server CPU µs per request, wrk" wrk
+# How busy each client was while it measured each server (median over the runs): no target,
+# but a rate measured by a client at 1.00 says how fast the client went.
+client_row() { # label key
+    local s cells=""
+    for s in "${SERVERS[@]}"; do cells+=" $(median <<<"${CLIENT[$s:$2]:-0}") |"; done
+    echo "| $1 |$cells – | – | – | – |"
+}
+wanted ab && client_row "client CPU / wall time, ab (1 thread)" ab
+wanted abk && client_row "client CPU / wall time, ab -k (1 thread)" abk
+wanted wrk && client_row "client CPU / wall time, wrk (2 threads)" wrk
+wanted big && client_row "client CPU / wall time, curl 100 MiB (1 thread)" big
 rss_row "peak RSS MiB after the request loads" load
 rss_row "peak RSS MiB after the 100 MiB fetches too" all
 cells=""
@@ -452,6 +480,7 @@ if has nginx; then
     echo "Peak RSS is VmHWM from /proc/PID/status; for nginx, its larger worker (the master: $(mib "${RSS[nginxmaster:all]}") MiB)."
 fi
 echo "Server CPU = the time the server's threads ran, from /proc/PID/task/*/schedstat (nginx: master and workers), over all the runs of that measure, per request completed."
+echo "Client CPU / wall time = the load generator's user + system time over its run's wall time (bash \`time\`), median over the runs: 1.00 for ab or curl means the client never waited for the server."
 echo "Failed = ab failed + non-2xx + unfinished, wrk socket errors + non-2xx/3xx, curl errors or short bodies."
 if [[ -n ${BEFORE:-} ]]; then
     echo "before = $BEFORE; httpserve = this tree${HTTPSERVE_ARGS:+ with $HTTPSERVE_ARGS}."
