@@ -45,6 +45,8 @@ struct Script {
     /// Pretend to have `sendfile` (copying from the file here), so that a large file goes
     /// out in pieces as on Linux.
     sends_files: bool,
+    /// How many bytes each `sendfile` was asked for.
+    file_pieces: Vec<usize>,
     sent: Vec<u8>,
     no_delay_calls: usize,
     shut: bool,
@@ -59,6 +61,7 @@ impl Script {
             writes: 0,
             write_failure: false,
             sends_files: false,
+            file_pieces: Vec::new(),
             sent: Vec::new(),
             no_delay_calls: 0,
             shut: false,
@@ -120,6 +123,7 @@ impl Socket for Script {
         if !self.sends_files {
             return None;
         }
+        self.file_pieces.push(count);
         let count = count.min(self.room);
         if count == 0 {
             return Some(Err(io::ErrorKind::WouldBlock.into()));
@@ -709,6 +713,11 @@ fn a_large_file_goes_in_pieces_yielding_between_them() {
         .iter()
         .enumerate()
         .all(|(i, &byte)| byte == (i % 251) as u8));
+    // Each piece ends at a multiple of MAX_FILE_PIECE of the response, head included.
+    let head = sent.len() - BIG_FILE_BYTES;
+    let piece = MAX_FILE_PIECE as usize;
+    let pieces = &connection.socket.file_pieces;
+    assert_eq!(pieces, &[piece - head, piece, head + 100]);
 }
 
 // ---- Tests for the kept-alive state ----
