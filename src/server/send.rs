@@ -22,10 +22,11 @@
 //! * **The pieces are counted from the response's first byte, not the file's**: each ends at
 //!   a multiple of 256 KiB of the response, so the first carries the head and that much less
 //!   of the file, as lighttpd counts them. Cut at multiples of 256 KiB of the file instead
-//!   (every `sendfile` starting on a page of the file), a 100 MiB download by curl went out
-//!   in more TCP segments and cost the server 15–20 % more processor time, and its median
-//!   rate was 0.8× lighttpd's; counted this way, level with it (`bench/README.md`,
-//!   2026-12-07). Why the kernel splits the page-aligned pieces more, we have not found.
+//!   (every `sendfile` starting on a page of the file), a 100 MiB download by curl cost the
+//!   server 16–27 % more processor time and ran at 0.83–0.90× lighttpd's median rate;
+//!   counted from the response, about lighttpd's processor time and 0.98–1.23× its rate
+//!   (`bench/README.md`, 2026-12-07). Pinned to cores, the page-aligned pieces also left in
+//!   more TCP segments; why, we have not found.
 //! * **The head waits for the file's first piece** (`TCP_CORK`, nginx's `tcp_nopush`;
 //!   [`Socket::hold_partial_segments`]): held only for the first call, so that the head and
 //!   the first 256 KiB leave in full segments, then released, as lighttpd does. A 100 MiB
