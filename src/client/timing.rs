@@ -62,7 +62,7 @@ struct Hop {
     reached: [Option<Instant>; 5],
 }
 
-/// The instants of a transfer: one [`Hop`] per request (more than one with `-L`), and its end.
+/// The instants of a transfer: one `Hop` per request (more than one with `-L`), and its end.
 #[derive(Debug, Clone, Default)]
 pub struct Timings {
     hops: Vec<Hop>,

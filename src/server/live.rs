@@ -197,7 +197,7 @@ pub struct Live {
 /// The token of the view thread's waker.
 const VIEW_WAKER: Token = Token(0);
 
-/// Makes the shared part, and the view thread's `Poll` (run by [`view::View::run`]).
+/// Makes the shared part, and the view thread's `Poll` (run by `view::View::run`).
 pub fn start(event_loops: usize) -> io::Result<(Arc<Live>, view::View)> {
     let poll = Poll::new()?;
     let waker = Waker::new(poll.registry(), VIEW_WAKER)?;
