@@ -28,11 +28,10 @@ WRK_DURATION=${WRK_DURATION:-3s}
 BIG_N=${BIG_N:-3}
 TOP=${TOP:-12}
 
-say() { printf '%s\n' "$*" >&2; }
+source "$(dirname "$0")/common.sh"
 
 # --- tools -----------------------------------------------------------------------------------
-LIGHTTPD=$(command -v lighttpd || true)
-[[ -z $LIGHTTPD && -x /usr/sbin/lighttpd ]] && LIGHTTPD=/usr/sbin/lighttpd
+LIGHTTPD=$(find_program lighttpd)
 missing=()
 for tool in valgrind callgrind_annotate strace ab wrk curl python3 cargo; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
@@ -46,9 +45,7 @@ fi
 
 # --- build -----------------------------------------------------------------------------------
 cd "$(dirname "$0")/.."
-say "building httpserve (cargo build --release)…"
-cargo build --release --quiet --bin httpserve
-HTTPSERVE=$PWD/target/release/httpserve
+build_httpserve
 
 # --- temp folder, fixture, cleanup -----------------------------------------------------------
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/http10-counts.XXXXXX")
@@ -70,23 +67,14 @@ trap 'exit 130' INT TERM
 
 FIX=$TMP/www
 mkdir -p "$FIX"
-{
-    printf '<!DOCTYPE html>\n<html><head><title>bench</title></head><body>\n<p>'
-    head -c 2000 /dev/zero | tr '\0' 'x'
-} | head -c 1019 >"$FIX/index.html"
-printf '</p>\n' >>"$FIX/index.html" # 1019 + 5 = 1024 bytes
-[[ $(stat -c %s "$FIX/index.html") == 1024 ]]
+write_small_page "$FIX"
 head -c 100M /dev/urandom >"$FIX/big.bin"
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 URL=http://127.0.0.1:$PORT/
 
-# bench/lighttpd.conf, as bench/server.sh fills it in. As root, lighttpd refuses to "set uid
-# to 0": then it keeps the user it was started as.
-user_sed=(-e "s|@USER@|$(id -un)|" -e "s|@GROUP@|$(id -gn)|")
-[[ $(id -u) == 0 ]] && user_sed=(-e '/@USER@/d' -e '/@GROUP@/d')
-sed -e "s|@PORT@|$PORT|" -e "s|@ROOT@|$FIX|" -e "s|@TMP@|$TMP|" "${user_sed[@]}" \
-    bench/lighttpd.conf >"$TMP/lighttpd.conf"
+# bench/lighttpd.conf, as bench/server.sh fills it in.
+fill_lighttpd_conf "$PORT" "$FIX" "$TMP"
 
 server_command() { # server: the command line that serves FIX on PORT, in the foreground
     case $1 in

@@ -61,7 +61,7 @@ read -r -a HTTPSERVE_EXTRA <<<"${HTTPSERVE_ARGS:-}"
 MAX_CONNECTIONS=20000 # what each server is told it may hold
 KEEP_ALIVE_S=300      # idle keep-alive, so that no held connection times out during a measure
 
-say() { printf '%s\n' "$*" >&2; }
+source "$(dirname "$0")/common.sh"
 die() {
     say "bench/scaling.sh: $*"
     exit 1
@@ -74,10 +74,8 @@ for s in "${SERVER_LIST[@]}"; do [[ $s =~ ^(httpserve|lighttpd|nginx)$ ]] || die
 
 # --- tools -----------------------------------------------------------------------------------
 has() { [[ " ${SERVER_LIST[*]} " == *" $1 "* ]]; }
-NGINX=$(command -v nginx || true)
-[[ -z $NGINX && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
-LIGHTTPD=$(command -v lighttpd || true)
-[[ -z $LIGHTTPD && -x /usr/sbin/lighttpd ]] && LIGHTTPD=/usr/sbin/lighttpd
+NGINX=$(find_program nginx)
+LIGHTTPD=$(find_program lighttpd)
 missing=()
 has nginx && [[ -z $NGINX ]] && missing+=(nginx)
 has lighttpd && [[ -z $LIGHTTPD ]] && missing+=(lighttpd)
@@ -95,9 +93,7 @@ CLIENTS=$PWD/bench/scaling_clients.py
 if [[ -n ${HTTPSERVE:-} ]]; then
     [[ -x $HTTPSERVE ]] || die "HTTPSERVE=$HTTPSERVE is not an executable"
 else
-    say "building httpserve (cargo build --release --bin httpserve)…"
-    cargo build --release --quiet --bin httpserve
-    HTTPSERVE=$PWD/target/release/httpserve
+    build_httpserve
 fi
 
 # --- open files ------------------------------------------------------------------------------
@@ -130,13 +126,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 FIX=$TMP/www
-mkdir -p "$FIX" "$TMP/nginx"
-{
-    printf '<!DOCTYPE html>\n<html><head><title>bench</title></head><body>\n<p>'
-    head -c 2000 /dev/zero | tr '\0' 'x'
-} | head -c 1019 >"$FIX/index.html"
-printf '</p>\n' >>"$FIX/index.html" # 1019 + 5 = 1024 bytes
-[[ $(stat -c %s "$FIX/index.html") == 1024 ]]
+mkdir -p "$FIX"
+write_small_page "$FIX"
 
 bytes_of() { numfmt --from=iec "$1"; }
 name_of() { echo "big-${1%%:*}.bin"; }
@@ -159,43 +150,12 @@ for f in "${BIG_LIST[@]}"; do
     [[ $(stat -c %s "$path") == "$(bytes_of "${f%%:*}")" ]]
 done
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # --- servers ---------------------------------------------------------------------------------
-# As root, nginx's workers would drop to "nobody", which cannot read the 0700 temp folder;
-# lighttpd, with no server.username, keeps the user it was started as.
-user_line=""
-[[ $(id -u) == 0 ]] && user_line="user root;"
-
-write_nginx_conf() { # port
-    cat >"$TMP/nginx.conf" <<EOF
-$user_line
-worker_processes 2;
-worker_rlimit_nofile $FDS;
-daemon off;
-master_process on;
-error_log $TMP/nginx/error.log;
-pid $TMP/nginx/nginx.pid;
-events { worker_connections $MAX_CONNECTIONS; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_timeout ${KEEP_ALIVE_S}s;
-    keepalive_requests 100000;
-    client_body_temp_path $TMP/nginx/body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
-    server {
-        listen 127.0.0.1:$1;
-        root $FIX;
-    }
-}
-EOF
+# nginx as bench/server.sh runs it (bench/common.sh), with this measure's limits. lighttpd,
+# with no server.username, keeps the user it was started as.
+write_scaling_nginx_conf() { # port
+    write_nginx_conf "$1" "$FIX" "$TMP" "$MAX_CONNECTIONS" "worker_rlimit_nofile $FDS;" \
+        "keepalive_timeout ${KEEP_ALIVE_S}s;"
 }
 
 # bench/lighttpd.conf's settings, plus the limits of this measure. lighttpd keeps half its
@@ -244,7 +204,7 @@ start_server() {
         "$LIGHTTPD" -D -f "$TMP/lighttpd.conf" >"$TMP/lighttpd.log" 2>&1 &
         ;;
     nginx)
-        write_nginx_conf "$PORT_NOW"
+        write_scaling_nginx_conf "$PORT_NOW"
         "$NGINX" -c "$TMP/nginx.conf" -p "$TMP/nginx/" >"$TMP/nginx.log" 2>&1 &
         ;;
     esac

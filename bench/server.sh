@@ -43,15 +43,13 @@ SERVERS=(httpserve)
 SERVERS+=("${PEER_LIST[@]}")
 read -r -a HTTPSERVE_EXTRA <<<"${HTTPSERVE_ARGS:-}"
 
-say() { printf '%s\n' "$*" >&2; }
+source "$(dirname "$0")/common.sh"
 
 # --- tools -----------------------------------------------------------------------------------
-NGINX=$(command -v nginx || true)
-[[ -z $NGINX && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
+NGINX=$(find_program nginx)
 missing=()
 [[ -n $NGINX ]] || missing+=(nginx)
-LIGHTTPD=$(command -v lighttpd || true)
-[[ -z $LIGHTTPD && -x /usr/sbin/lighttpd ]] && LIGHTTPD=/usr/sbin/lighttpd
+LIGHTTPD=$(find_program lighttpd)
 [[ " ${SERVERS[*]} " == *" lighttpd "* && -z $LIGHTTPD ]] && missing+=(lighttpd)
 [[ " ${SERVERS[*]} " == *" darkhttpd "* && ! -x $DARKHTTPD ]] && missing+=(darkhttpd)
 for tool in ab wrk curl python3 cargo; do
@@ -67,9 +65,7 @@ fi
 
 # --- build -----------------------------------------------------------------------------------
 cd "$(dirname "$0")/.."
-say "building httpserve (cargo build --release)…"
-cargo build --release --quiet --bin httpserve
-HTTPSERVE=$PWD/target/release/httpserve
+build_httpserve
 
 # --- temp folder, fixture, cleanup -----------------------------------------------------------
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/http10-bench.XXXXXX")
@@ -89,13 +85,9 @@ trap 'exit 130' INT TERM
 
 FIX=$TMP/www
 mkdir -p "$FIX"
-{
-    printf '<!DOCTYPE html>\n<html><head><title>bench</title></head><body>\n<p>'
-    head -c 2000 /dev/zero | tr '\0' 'x'
-} | head -c 1019 >"$FIX/index.html"
-printf '</p>\n' >>"$FIX/index.html" # 1019 + 5 = 1024 bytes
+write_small_page "$FIX"
 head -c 100M /dev/urandom >"$FIX/big.bin"
-[[ $(stat -c %s "$FIX/index.html") == 1024 && $(stat -c %s "$FIX/big.bin") == "$BIG_BYTES" ]]
+[[ $(stat -c %s "$FIX/big.bin") == "$BIG_BYTES" ]]
 
 # Six free loopback ports, held open together so they differ.
 read -r P_HTTPSERVE P_BEFORE P_NGINX P_LIGHTTPD P_PYTHON P_DARKHTTPD < <(python3 - <<'EOF'
@@ -122,47 +114,16 @@ if has before; then
     PIDS+=("$!")
 fi
 
-mkdir -p "$TMP/nginx"
-# As root the workers would drop to "nobody", which cannot read the 0700 temp folder.
-user_line=""
-[[ $(id -u) == 0 ]] && user_line="user root;"
-cat >"$TMP/nginx.conf" <<EOF
-$user_line
-worker_processes 2;
-daemon off;
-master_process on;
-error_log $TMP/nginx/error.log;
-pid $TMP/nginx/nginx.pid;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 100000;
-    client_body_temp_path $TMP/nginx/body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
-    server {
-        listen 127.0.0.1:$P_NGINX;
-        root $FIX;
-    }
-}
-EOF
 if has nginx; then
+    write_nginx_conf "$P_NGINX" "$FIX" "$TMP" 1024
     "$NGINX" -c "$TMP/nginx.conf" -p "$TMP/nginx/" >"$TMP/nginx.out" 2>&1 &
     PID[nginx]=$!
     PIDS+=("$!")
 fi
 
 if has lighttpd; then
-    # bench/lighttpd.conf, with this run's port, folder and user filled in; -D: foreground.
-    # As root, lighttpd refuses to "set uid to 0": then it keeps the user it was started as.
-    user_sed=(-e "s|@USER@|$(id -un)|" -e "s|@GROUP@|$(id -gn)|")
-    [[ $(id -u) == 0 ]] && user_sed=(-e '/@USER@/d' -e '/@GROUP@/d')
-    sed -e "s|@PORT@|$P_LIGHTTPD|" -e "s|@ROOT@|$FIX|" -e "s|@TMP@|$TMP|" "${user_sed[@]}" \
-        bench/lighttpd.conf >"$TMP/lighttpd.conf"
+    # bench/lighttpd.conf, with this run's port and folders filled in; -D: foreground.
+    fill_lighttpd_conf "$P_LIGHTTPD" "$FIX" "$TMP"
     "$LIGHTTPD" -D -f "$TMP/lighttpd.conf" >"$TMP/lighttpd.out" 2>&1 &
     PID[lighttpd]=$!
     PIDS+=("$!")
