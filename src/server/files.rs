@@ -212,7 +212,7 @@ fn serve_file(opened: Opened, file: FileToServe, request: &FileRequest<'_>) -> R
     let modified = truncate_to_second(metadata.modified().unwrap_or(now).min(now));
     let length = metadata.len();
 
-    let status = if copy_is_current(request, modified, now) {
+    let status = if copy_is_current(request, modified) {
         Status::NotModified
     } else {
         Status::Ok
@@ -261,10 +261,7 @@ fn serve_file(opened: Opened, file: FileToServe, request: &FileRequest<'_>) -> R
 /// A file answered from the cache: the same headers and rules as [`serve_file`], the header
 /// values made when the file was cached.
 fn cached_file(cached: Cached, request: &FileRequest<'_>) -> Response {
-    // Only a request with `If-Modified-Since` needs the time (see `batch_clock`).
-    let is_current = request.if_modified_since.is_some()
-        && copy_is_current(request, cached.modified, SystemTime::now());
-    let status = if is_current {
+    let status = if copy_is_current(request, cached.modified) {
         Status::NotModified
     } else {
         Status::Ok
@@ -324,14 +321,19 @@ pub fn is_not_modified(
     since <= now && modified <= since
 }
 
-/// [`is_not_modified`] for a request.
-fn copy_is_current(request: &FileRequest<'_>, modified: SystemTime, now: SystemTime) -> bool {
+/// [`is_not_modified`] for a request. The clock is read only for a request that has
+/// `If-Modified-Since`: no other can be answered 304, and a cached file's answer reads no clock
+/// of its own (see `batch_clock`).
+fn copy_is_current(request: &FileRequest<'_>, modified: SystemTime) -> bool {
+    let Some(since) = request.if_modified_since else {
+        return false;
+    };
     is_not_modified(
         request.method,
         request.version,
-        request.if_modified_since,
+        Some(since),
         modified,
-        now,
+        SystemTime::now(),
     )
 }
 

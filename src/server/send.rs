@@ -28,8 +28,8 @@
 //!   (`bench/README.md`, 2026-12-07). Pinned to cores, the page-aligned pieces also left in
 //!   more TCP segments; why, we have not found.
 //! * **The head waits for the file's first piece** (`TCP_CORK`, nginx's `tcp_nopush`;
-//!   [`Socket::hold_partial_segments`]): held only for the first call, so that the head and
-//!   the first 256 KiB leave in full segments, then released, as lighttpd does. A 100 MiB
+//!   [`Socket::hold_partial_segments`]): held only for the first call, so that the first
+//!   piece, head included, leaves in full segments, then released, as lighttpd does. A 100 MiB
 //!   download by curl was 6–27 % faster so than with the cork held for the whole file
 //!   (three runs, `bench/README.md`, 2026-12-07).
 //! * **A full socket is left to drain**: when `sendfile` sends less than it was asked, the
